@@ -1,0 +1,66 @@
+# The two commands: `make run` (serve the demo on http://127.0.0.1:8000, no services needed)
+# and `make test` (the whole suite on PostgreSQL and Redis, with real Chromium).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+INSTALLED := $(VENV)/.installed
+TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/marketplace
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test install worker beat lint chromium services-check benchmark clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+run: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install chromium services-check
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+
+# Browser tests drive Debian's Chromium; install it where we may, or stop and say why.
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Chromium for the browser tests (apt-get)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "ERROR: Chromium is needed at $(CHROMIUM) for the browser tests."; \
+	    echo "Install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM=/path/to/chromium."; \
+	    exit 1; \
+	  fi; \
+	fi
+
+services-check: install
+	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	$(PY) manage.py services_check
+
+worker: install
+	$(BIN)/celery -A marketplace worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A marketplace beat --loglevel=INFO
+
+lint: install
+	$(BIN)/ruff check .
+
+benchmark: install services-check
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,1 @@
+"""The shared catalog and the shopper's browsing pages."""

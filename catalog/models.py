@@ -1,0 +1,136 @@
+"""The shared catalog that staff own: categories, brands, device models and their variants."""
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Grade(models.TextChoices):
+    """Cosmetic condition; every grade is fully working. Declared best first."""
+
+    PREMIUM = "premium", _("Premium")
+    EXCELLENT = "excellent", _("Excellent")
+    GOOD = "good", _("Good")
+    FAIR = "fair", _("Fair")
+
+    @classmethod
+    def ordered(cls) -> list["Grade"]:
+        """Best to worst."""
+        return list(cls)
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        """0 for the best grade."""
+        return [grade.value for grade in cls].index(value)
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        verbose_name=_("parent"),
+    )
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:category", kwargs={"slug": self.slug})
+
+
+class Brand(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductModel(models.Model):
+    """One device model ("iPhone 13"); its sellable variants are Products."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="models",
+                              verbose_name=_("brand"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="models",
+                                 verbose_name=_("category"))
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=170, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    specs = models.JSONField(_("specifications"), default=dict, blank=True)
+    release_year = models.PositiveSmallIntegerField(_("release year"), null=True, blank=True)
+    reference_price_new = models.DecimalField(
+        _("reference price new"), max_digits=10, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["brand__name", "name"]
+        verbose_name = _("device model")
+        verbose_name_plural = _("device models")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reference_price_new__gt=0),
+                name="productmodel_reference_price_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:model", kwargs={"slug": self.slug})
+
+
+class Product(models.Model):
+    """One sellable variant of a model (storage, colour, connectivity). Listings point here."""
+
+    model = models.ForeignKey(ProductModel, on_delete=models.PROTECT, related_name="products",
+                              verbose_name=_("device model"))
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    reference = models.CharField(
+        _("reference"), max_length=40, unique=True, help_text=_("EAN or MPN, unique in the catalog."),
+    )
+    storage_gb = models.PositiveIntegerField(_("storage (GB)"), null=True, blank=True)
+    colour = models.CharField(_("colour"), max_length=50, blank=True)
+    connectivity = models.CharField(_("connectivity"), max_length=50, blank=True)
+    attributes = models.JSONField(_("other attributes"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["model", "storage_gb", "colour"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return f"{self.model.name} {self.variant_label}".strip()
+
+    @property
+    def variant_label(self) -> str:
+        parts = []
+        if self.storage_gb:
+            parts.append(f"{self.storage_gb} GB" if self.storage_gb < 1024
+                         else f"{self.storage_gb // 1024} TB")
+        if self.colour:
+            parts.append(self.colour)
+        if self.connectivity:
+            parts.append(self.connectivity)
+        return ", ".join(parts)

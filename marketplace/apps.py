@@ -1,0 +1,7 @@
+"""Site-wide plumbing: health check, demo data command, money formatting, layout context."""
+from django.apps import AppConfig
+
+
+class MarketplaceConfig(AppConfig):
+    name = "marketplace"
+    verbose_name = "Marketplace"

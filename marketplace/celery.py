@@ -1,0 +1,35 @@
+"""The Celery app: configured from Django settings (CELERY_*), tasks found in each app's tasks.py."""
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+
+app = Celery("marketplace")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Timed jobs. Each is a thin, idempotent task over a service, so a late or doubled run is harmless.
+app.conf.beat_schedule = {
+    "release-expired-unpaid-orders": {
+        "task": "orders.tasks.release_expired_orders",
+        "schedule": 60.0,
+    },
+    "cancel-unaccepted-seller-orders": {
+        "task": "orders.tasks.cancel_unaccepted_seller_orders",
+        "schedule": 15 * 60.0,
+    },
+    "deliver-shipped-seller-orders": {
+        "task": "orders.tasks.deliver_shipped_seller_orders",
+        "schedule": crontab(minute=10),
+    },
+    "compute-payouts": {
+        "task": "orders.tasks.compute_payouts",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "send-low-stock-alerts": {
+        "task": "sellers.tasks.send_low_stock_alerts",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}

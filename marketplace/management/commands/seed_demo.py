@@ -1,0 +1,34 @@
+"""Loads realistic demo data; running it again changes nothing that is already there."""
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from catalog.demo import seed_catalog
+from marketplace.demo import DEMO_PASSWORD, seed_users
+from orders.demo import seed_orders
+from sellers.demo import seed_sellers
+
+
+class Command(BaseCommand):
+    help = "Load demo catalog, sellers, listings and accounts (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-demo-users", action="store_true",
+            help="Create the demo accounts (published passwords) even when DEBUG is off.",
+        )
+
+    def handle(self, *args, allow_demo_users: bool = False, **options):
+        if not (settings.ALLOW_DEMO_USERS or allow_demo_users):
+            raise CommandError(
+                "Demo accounts have published passwords: run with DEBUG on, ALLOW_DEMO_USERS=1, "
+                "or --allow-demo-users."
+            )
+        with transaction.atomic():
+            users = seed_users()
+            catalog = seed_catalog()
+            sellers = seed_sellers(users=users, catalog=catalog)
+            seed_orders(users=users, sellers=sellers)
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        for role, user in users.items():
+            self.stdout.write(f"  {role:8} {user.email} / {DEMO_PASSWORD}")

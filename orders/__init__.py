@@ -1,0 +1,1 @@
+"""Carts, checkout, payments, fulfilment and the shopper's account area."""

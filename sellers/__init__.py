@@ -1,0 +1,1 @@
+"""Sellers, their listings, the buy box, the seller back office and the seller API."""

@@ -1,0 +1,152 @@
+"""Sellers (refurbishers), their team members and their offers (listings) on catalog products."""
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Grade, Product
+
+MIN_WARRANTY_MONTHS = 12
+
+
+class Seller(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SUSPENDED = "suspended", _("Suspended")
+
+    name = models.CharField(_("company name"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=170, unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.PENDING, db_index=True)
+    status_reason = models.TextField(_("reason for the status"), blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=20)
+    contact_name = models.CharField(_("contact name"), max_length=150)
+    contact_email = models.EmailField(_("contact e-mail"))
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    business_address = models.TextField(_("business address"))
+    return_address = models.TextField(_("return address"))
+    commission_rate = models.DecimalField(
+        _("commission rate"), max_digits=5, decimal_places=4,
+        default=Decimal(settings.DEFAULT_COMMISSION_RATE),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text=_("Share of each seller order the platform keeps, e.g. 0.1000 for 10 %."),
+    )
+    shipping_fee = models.DecimalField(_("shipping fee per order"), max_digits=8,
+                                       decimal_places=2, default=Decimal("0.00"))
+    rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2,
+                                 default=Decimal("0.00"),
+                                 validators=[MinValueValidator(0), MaxValueValidator(5)])
+    rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
+    low_stock_alerts = models.BooleanField(_("daily low-stock e-mail"), default=True)
+    accepted_terms_at = models.DateTimeField(_("terms accepted"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("seller")
+        verbose_name_plural = _("sellers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(commission_rate__gte=0) & Q(commission_rate__lte=1),
+                name="seller_commission_rate_between_0_and_1",
+            ),
+            models.CheckConstraint(condition=Q(rating__gte=0) & Q(rating__lte=5),
+                                   name="seller_rating_between_0_and_5"),
+            models.CheckConstraint(condition=Q(shipping_fee__gte=0),
+                                   name="seller_shipping_fee_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class SellerMember(models.Model):
+    """A user working for a seller. A user belongs to at most one seller."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        STAFF = "staff", _("Team member")
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="members")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="seller_membership")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("seller member")
+        verbose_name_plural = _("seller members")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.seller}"
+
+
+class ListingQuerySet(models.QuerySet):
+    def buyable(self) -> "ListingQuerySet":
+        """Offers a shopper may see and buy: active, in stock, from an approved seller."""
+        return self.filter(
+            is_active=True,
+            archived_at__isnull=True,
+            quantity__gt=F("allocated"),
+            seller__status=Seller.Status.APPROVED,
+        )
+
+
+class Listing(models.Model):
+    """A seller's offer for one product in one grade."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="listings")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="listings")
+    grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices)
+    sku = models.CharField(_("SKU"), max_length=64)
+    price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField(_("quantity on hand"), default=0)
+    allocated = models.PositiveIntegerField(
+        _("allocated"), default=0, help_text=_("Units held by unpaid or unshipped orders."),
+    )
+    warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"),
+                                                       default=MIN_WARRANTY_MONTHS)
+    is_active = models.BooleanField(_("active"), default=True)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "sku"], name="listing_unique_seller_sku"),
+            models.CheckConstraint(condition=Q(price__gt=0), name="listing_price_positive"),
+            models.CheckConstraint(condition=Q(allocated__lte=F("quantity")),
+                                   name="listing_allocated_within_quantity"),
+            models.CheckConstraint(condition=Q(warranty_months__gte=MIN_WARRANTY_MONTHS),
+                                   name="listing_warranty_at_least_12_months"),
+            models.CheckConstraint(condition=Q(grade__in=Grade.values),
+                                   name="listing_grade_valid"),
+        ]
+        indexes = [
+            # The buy box: cheapest buyable offer per product and grade.
+            models.Index(fields=["product", "grade", "price"], name="listing_buybox_idx"),
+            models.Index(fields=["seller", "-updated_at"], name="listing_seller_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} ({self.get_grade_display()})"
+
+    @property
+    def available(self) -> int:
+        return self.quantity - self.allocated

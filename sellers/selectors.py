@@ -1,0 +1,67 @@
+"""Reads about listings: the buy box (one definition, used by every page and the API)."""
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+
+from .models import Listing
+
+CENT = Decimal("0.01")
+
+# DOMAIN.md: lowest price; ties go to the better-rated seller, then the older listing.
+BUY_BOX_ORDER = [F("price").asc(), F("seller__rating").desc(), F("created_at").asc(), F("pk").asc()]
+
+
+def offers_ranked() -> "Listing.objects":
+    """Buyable offers in buy-box order, with their seller; the first of a product × grade wins."""
+    return Listing.objects.buyable().select_related("seller").order_by(*BUY_BOX_ORDER)
+
+
+def buy_boxes(*, product_ids: Iterable[int], grade: str | None = None) -> dict[tuple[int, str], Listing]:
+    """The winning listing of each (product, grade) among the given products, in one query."""
+    product_ids = list(product_ids)
+    if not product_ids:
+        return {}
+    ranked = (
+        Listing.objects.buyable()
+        .filter(product_id__in=product_ids)
+        .annotate(
+            buy_box_rank=Window(
+                RowNumber(), partition_by=[F("product_id"), F("grade")], order_by=BUY_BOX_ORDER
+            )
+        )
+        .select_related("seller")
+    )
+    if grade is not None:
+        ranked = ranked.filter(grade=grade)
+    return {(listing.product_id, listing.grade): listing for listing in ranked.filter(buy_box_rank=1)}
+
+
+@dataclass(frozen=True)
+class BuyBoxPosition:
+    """Where a seller's listing stands against the buy box of its product and grade."""
+
+    winner_price: Decimal | None  # None: no buyable offer at all
+    is_winning: bool
+    price_to_win: Decimal | None  # None when winning, or when no positive price would win
+
+
+def buy_box_positions(listings: Iterable[Listing]) -> dict[int, BuyBoxPosition]:
+    """The buy-box position of each listing, computed for all of them in one query."""
+    listings = list(listings)
+    winners = buy_boxes(product_ids={listing.product_id for listing in listings})
+    positions = {}
+    for listing in listings:
+        winner = winners.get((listing.product_id, listing.grade))
+        if winner is None:
+            positions[listing.pk] = BuyBoxPosition(None, False, None)
+        elif winner.pk == listing.pk:
+            positions[listing.pk] = BuyBoxPosition(winner.price, True, None)
+        else:
+            target = winner.price - CENT
+            positions[listing.pk] = BuyBoxPosition(
+                winner.price, False, target if target > 0 else None
+            )
+    return positions
