@@ -2,7 +2,7 @@
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
-DEMO_PASSWORD = "refurb-demo-2026"
+DEMO_PASSWORD = "refurb-demo-2026"  # noqa: S105 (published on purpose, demo only)
 STAFF_EMAIL = "staff@refurb.test"
 SHOPPER_EMAIL = "shopper@refurb.test"
 SELLER_EMAIL = "seller@refurb.test"

@@ -1,7 +1,7 @@
 """Forms of the shopper's account area."""
 from django import forms
-from django.utils.translation import gettext_lazy as _
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from .models import Address
 

@@ -76,6 +76,9 @@ class CartLine(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="cartline_quantity_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.listing_id}"
+
 
 class Order(models.Model):
     """What a shopper pays for at once; split into one SellerOrder per seller."""
@@ -195,6 +198,9 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(unit_price__gt=0), name="orderline_price_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"
+
     @property
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity
@@ -214,6 +220,9 @@ class SellerOrderTransition(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
 
 
 class Payment(models.Model):
@@ -243,6 +252,9 @@ class Payment(models.Model):
                                     name="payment_unique_provider_reference"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.provider} {self.provider_reference or self.pk} ({self.status})"
+
 
 class ProviderEvent(models.Model):
     """A payment provider's event, stored once: a duplicate delivery is a no-op."""
@@ -258,3 +270,6 @@ class ProviderEvent(models.Model):
             models.UniqueConstraint(fields=["provider", "event_id"],
                                     name="providerevent_unique_event"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_type} {self.event_id}"

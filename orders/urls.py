@@ -5,6 +5,7 @@ from . import views
 app_name = "orders"
 urlpatterns = [
     path("cart/", views.cart, name="cart"),
+    path("cart/add/", views.cart_add, name="cart_add"),
     path("account/", views.account, name="account"),
     path("account/profile/", views.profile, name="profile"),
     path("account/addresses/", views.address_list, name="address_list"),

@@ -14,6 +14,12 @@ def cart(request):
     return render(request, "orders/cart.html")
 
 
+@require_POST
+def cart_add(request):
+    messages.info(request, _("The cart opens soon."))
+    return redirect("orders:cart")
+
+
 @login_required
 def account(request):
     addresses = Address.objects.filter(user=request.user)[:3]
