@@ -18,7 +18,8 @@ PRINT_SETTINGS = (
     "'email': s.EMAIL_BACKEND}))"
 )
 SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "STRIPE_SECRET_KEY",
-                     "CELERY_TASK_ALWAYS_EAGER", "EMAIL_URL", "DJANGO_ENV")
+                     "CELERY_TASK_ALWAYS_EAGER", "EMAIL_URL", "DJANGO_ENV",
+                     "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
 def run_settings(**environ) -> dict:
