@@ -14,3 +14,8 @@ def dashboard(request):
 @login_required
 def apply(request):
     return render(request, "sellers/apply.html")
+
+
+@login_required
+def status(request):
+    return render(request, "sellers/apply.html")
