@@ -65,3 +65,20 @@ def buy_box_positions(listings: Iterable[Listing]) -> dict[int, BuyBoxPosition]:
                 winner.price, False, target if target > 0 else None
             )
     return positions
+
+
+def with_buy_box_winner(queryset):
+    """Annotates each listing with `buy_box_winner_id`, the pk of its product × grade's winner.
+
+    The same rule as `buy_boxes`, as a SQL subquery, so that pages can filter and count
+    "winning" / "losing" listings in the database (`buy_box_winner_id=F("pk")`).
+    """
+    from django.db.models import OuterRef, Subquery
+
+    winner = (
+        Listing.objects.buyable()
+        .filter(product_id=OuterRef("product_id"), grade=OuterRef("grade"))
+        .order_by(*BUY_BOX_ORDER)
+        .values("pk")[:1]
+    )
+    return queryset.annotate(buy_box_winner_id=Subquery(winner))
