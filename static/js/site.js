@@ -10,3 +10,7 @@ document.addEventListener("click", (event) => {
   const box = document.getElementById("search-suggestions");
   if (box && !event.target.closest(".search-form")) box.innerHTML = "";
 });
+// A select marked data-autosubmit submits its form when changed (no inline handlers: CSP).
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
+});
