@@ -43,6 +43,8 @@ class Seller(models.Model):
                                  validators=[MinValueValidator(0), MaxValueValidator(5)])
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
     low_stock_alerts = models.BooleanField(_("daily low-stock e-mail"), default=True)
+    # The day the last low-stock e-mail went out: the daily task claims a day once.
+    low_stock_alert_sent_on = models.DateField(null=True, blank=True, editable=False)
     accepted_terms_at = models.DateTimeField(_("terms accepted"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

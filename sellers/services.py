@@ -1,15 +1,20 @@
 """Writes about sellers and their listings. Validation lives here, so pages, CSV and API agree."""
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from catalog.models import Grade, Product
 
-from .models import MIN_WARRANTY_MONTHS, Listing, Seller
+from .models import MIN_WARRANTY_MONTHS, Listing, Seller, SellerInvitation, SellerMember
 
 MAX_PRICE = Decimal("100000.00")
 MAX_QUANTITY = 100_000
@@ -151,9 +156,188 @@ def listing_archive(*, listing: Listing) -> Listing:
     return listing
 
 
+def listing_match_price_to_win(*, listing: Listing, expected_price) -> ListingChange:
+    """Sets the listing's price to its price to win, as the seller saw it when confirming.
+
+    The buy box may move between the confirmation and the click: if the price to win is no longer
+    the one the seller confirmed, nothing changes and the seller is told the new figure.
+    """
+    from .selectors import buy_box_positions
+
+    position = buy_box_positions([listing])[listing.pk]
+    if position.is_winning:
+        raise ValidationError(_("This listing already wins the buy box."))
+    if position.price_to_win is None:
+        raise ValidationError(_("There is no price at which this listing would win the buy box."))
+    try:
+        expected = Decimal(str(expected_price)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError, TypeError):
+        expected = None
+    if expected != position.price_to_win:
+        raise ValidationError(_("The buy box has changed: the price to win is now %(price)s.")
+                              % {"price": _money(position.price_to_win)})
+    return listing_update(listing=listing, price=position.price_to_win)
+
+
+def _money(amount: Decimal) -> str:
+    from marketplace.templatetags.money import format_money
+
+    return format_money(amount)
+
+
+# --- Onboarding --------------------------------------------------------------------------------
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:150] or "seller"
+    slug, n = base, 1
+    while Seller.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def seller_apply(*, user, name: str, vat_number: str, contact_name: str, contact_email: str,
+                 phone: str = "", business_address: str, return_address: str,
+                 accepted_terms: bool) -> Seller:
+    """A user applies to sell: the seller starts `pending` with the user as its owner."""
+    if not accepted_terms:
+        raise ValidationError({"accepted_terms": _("You must accept the seller terms to apply.")})
+    if SellerMember.objects.filter(user=user).exists():
+        raise ValidationError(_("You already belong to a seller."))
+    seller = Seller.objects.create(
+        name=name.strip(), slug=_unique_slug(name), status=Seller.Status.PENDING,
+        vat_number=vat_number.strip().upper().replace(" ", ""), contact_name=contact_name.strip(),
+        contact_email=contact_email.strip(), phone=phone.strip(),
+        business_address=business_address.strip(), return_address=return_address.strip(),
+        accepted_terms_at=timezone.now(),
+    )
+    SellerMember.objects.create(seller=seller, user=user, role=SellerMember.Role.OWNER)
+    return seller
+
+
+def _decision_email_on_commit(seller: Seller) -> None:
+    from .tasks import send_seller_status_email
+
+    transaction.on_commit(lambda: send_seller_status_email.delay(seller.pk, seller.status))
+
+
+@transaction.atomic
+def seller_approve(*, seller: Seller) -> Seller:
+    """Staff approve a pending (or reinstate a suspended) seller; the seller gets an e-mail."""
+    if seller.status == Seller.Status.APPROVED:
+        return seller
+    seller.status = Seller.Status.APPROVED
+    seller.status_reason = ""
+    seller.approved_at = seller.approved_at or timezone.now()
+    seller.save(update_fields=["status", "status_reason", "approved_at", "updated_at"])
+    _decision_email_on_commit(seller)
+    return seller
+
+
+@transaction.atomic
+def seller_reject(*, seller: Seller, reason: str = "") -> Seller:
+    """Staff turn down a pending application; the applicant gets an e-mail with the reason."""
+    if seller.status != Seller.Status.PENDING:
+        raise ValidationError(_("Only pending applications can be rejected."))
+    seller.status = Seller.Status.REJECTED
+    seller.status_reason = reason or seller.status_reason
+    seller.save(update_fields=["status", "status_reason", "updated_at"])
+    _decision_email_on_commit(seller)
+    return seller
+
+
+@transaction.atomic
+def seller_suspend(*, seller: Seller, reason: str = "") -> Seller:
+    """Staff suspend an approved seller: its listings leave the marketplace at once."""
+    if seller.status != Seller.Status.APPROVED:
+        raise ValidationError(_("Only approved sellers can be suspended."))
+    seller.status = Seller.Status.SUSPENDED
+    seller.status_reason = reason or seller.status_reason
+    seller.save(update_fields=["status", "status_reason", "updated_at"])
+    _decision_email_on_commit(seller)
+    return seller
+
+
+@transaction.atomic
+def seller_settings_update(*, seller: Seller, low_stock_alerts: bool) -> Seller:
+    seller.low_stock_alerts = bool(low_stock_alerts)
+    seller.save(update_fields=["low_stock_alerts", "updated_at"])
+    return seller
+
+
+# --- Team --------------------------------------------------------------------------------------
+
+INVITATION_VALID_DAYS = 14
+
+
+@transaction.atomic
+def seller_invite(*, seller: Seller, invited_by, email: str) -> SellerInvitation:
+    """An owner invites a colleague by e-mail; the link in the e-mail joins them to the team."""
+    email = email.strip().lower()
+    if SellerMember.objects.filter(seller=seller, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("%(email)s is already in your team.") % {"email": email}})
+    invitation = SellerInvitation.objects.create(
+        seller=seller, email=email, token=secrets.token_urlsafe(32), invited_by=invited_by,
+    )
+    from .tasks import send_seller_invitation_email
+
+    transaction.on_commit(lambda: send_seller_invitation_email.delay(invitation.pk))
+    return invitation
+
+
+def invitation_is_open(invitation: SellerInvitation) -> bool:
+    return (invitation.accepted_at is None
+            and invitation.created_at >= timezone.now() - timedelta(days=INVITATION_VALID_DAYS))
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user) -> SellerMember:
+    """The invited colleague, logged in with the invited address, joins the seller's team."""
+    invitation = (SellerInvitation.objects.select_for_update().select_related("seller")
+                  .filter(token=token).first())
+    if invitation is None or not invitation_is_open(invitation):
+        raise ValidationError(_("This invitation is no longer valid. Ask your colleague for a new one."))
+    if invitation.email.lower() != (user.email or "").lower():
+        raise ValidationError(_("This invitation was sent to %(email)s. Log in with that address to "
+                                "accept it.") % {"email": invitation.email})
+    if SellerMember.objects.filter(user=user).exists():
+        raise ValidationError(_("Your account already belongs to a seller."))
+    member = SellerMember.objects.create(seller=invitation.seller, user=user,
+                                         role=SellerMember.Role.STAFF)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return member
+
+
+# --- Low stock ---------------------------------------------------------------------------------
+
+def low_stock_listings(seller: Seller):
+    """Active offers whose available units are at or under the low-stock threshold."""
+    return (Listing.objects.filter(seller=seller, is_active=True, archived_at__isnull=True)
+            .annotate(available_units=F("quantity") - F("allocated"))
+            .filter(available_units__lte=settings.LOW_STOCK_THRESHOLD)
+            .select_related("product__model").order_by("available_units", "sku"))
+
+
 def low_stock_alerts_send() -> int:
     """Daily e-mail to opted-in sellers listing their low-stock offers; returns e-mails sent.
 
-    Implemented by the seller back office (issue 4).
+    Each seller is claimed for the day with one guarded UPDATE, so running the task twice (or
+    on two workers) sends one e-mail per seller per day.
     """
-    raise NotImplementedError
+    from .emails import send_low_stock_email
+
+    today = timezone.localdate()
+    sent = 0
+    sellers = Seller.objects.filter(status=Seller.Status.APPROVED, low_stock_alerts=True)
+    for seller in sellers.iterator():
+        listings = list(low_stock_listings(seller)[:200])
+        if not listings:
+            continue
+        claimed = (Seller.objects.filter(pk=seller.pk)
+                   .exclude(low_stock_alert_sent_on=today)
+                   .update(low_stock_alert_sent_on=today))
+        if claimed:
+            sent += send_low_stock_email(seller=seller, listings=listings)
+    return sent

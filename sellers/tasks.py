@@ -14,3 +14,23 @@ def send_low_stock_alerts() -> int:
     from .services import low_stock_alerts_send
 
     return low_stock_alerts_send()
+
+
+@shared_task(name="sellers.tasks.send_seller_status_email")
+def send_seller_status_email(seller_id: int, status: str) -> int:
+    """E-mails the decision; skipped when the seller's status has moved on since."""
+    from .emails import send_status_email
+    from .models import Seller
+
+    seller = Seller.objects.filter(pk=seller_id, status=status).first()
+    return send_status_email(seller=seller, status=status) if seller else 0
+
+
+@shared_task(name="sellers.tasks.send_seller_invitation_email")
+def send_seller_invitation_email(invitation_id: int) -> int:
+    from .emails import send_invitation_email
+    from .models import SellerInvitation
+
+    invitation = (SellerInvitation.objects.select_related("seller")
+                  .filter(pk=invitation_id, accepted_at__isnull=True).first())
+    return send_invitation_email(invitation=invitation) if invitation else 0

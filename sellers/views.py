@@ -1,21 +1,309 @@
-"""The seller back office."""
+"""The seller back office: thin views over sellers.services (writes) and sellers.backoffice (reads)."""
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from catalog.models import Product
+from marketplace.templatetags.money import format_money
+
+from . import backoffice, services
+from .access import seller_for_user, seller_listing_get, seller_required
+from .forms import (
+    InvitationForm,
+    ListingCreateForm,
+    ListingEditForm,
+    ListingFilterForm,
+    ListingInlineForm,
+    SellerApplicationForm,
+    SellerSettingsForm,
+)
+from .models import SellerInvitation, SellerMember
+from .selectors import buy_box_positions
+
+LISTINGS_PER_PAGE = 50
 
 
-@login_required
-def dashboard(request):
-    membership = getattr(request.user, "seller_membership", None)
-    if membership is None:
-        return redirect("sellers:apply")
-    return render(request, "sellers/dashboard.html", {"seller": membership.seller})
+def _add_errors(form, error: ValidationError) -> None:
+    """Puts a service's ValidationError on the form's fields (or on the form when it names none)."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
+
+def _back_to_list(request):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("sellers:listing_list")
+
+
+# --- Onboarding -------------------------------------------------------------------------------
 
 @login_required
 def apply(request):
-    return render(request, "sellers/apply.html")
+    seller = seller_for_user(request.user)
+    if seller is not None:
+        return redirect("sellers:dashboard" if seller.is_approved else "sellers:status")
+    form = SellerApplicationForm(request.POST or None,
+                                 initial={"contact_email": request.user.email,
+                                          "contact_name": request.user.get_full_name()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.seller_apply(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Thank you: your application is sent. We review it within "
+                                        "two working days."))
+            return redirect("sellers:status")
+    return render(request, "sellers/apply.html", {"form": form})
+
+
+@seller_required(approved=False)
+def status(request):
+    return render(request, "sellers/status.html", {"seller": request.seller, "section": "status"})
 
 
 @login_required
-def status(request):
-    return render(request, "sellers/apply.html")
+def invitation_accept(request, token):
+    invitation = get_object_or_404(SellerInvitation.objects.select_related("seller"), token=token)
+    if request.method == "POST":
+        try:
+            services.invitation_accept(token=token, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Welcome to the team of %(seller)s.") % {"seller": invitation.seller})
+            return redirect("sellers:dashboard")
+    return render(request, "sellers/invitation_accept.html",
+                  {"invitation": invitation, "is_open": services.invitation_is_open(invitation)})
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+@seller_required
+def dashboard(request):
+    figures = backoffice.seller_dashboard(seller=request.seller)
+    return render(request, "sellers/dashboard.html", {
+        "section": "dashboard", "figures": figures, "chart": backoffice.revenue_chart(figures.days),
+    })
+
+
+# --- Listings ---------------------------------------------------------------------------------
+
+@seller_required
+def listing_list(request):
+    filter_form = ListingFilterForm(request.GET or None)
+    filters = filter_form.filters()
+    listings = backoffice.seller_listings(seller=request.seller, **filters)
+    page = Paginator(listings, LISTINGS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "sellers/listing_list.html", {
+        "section": "listings", "filter_form": filter_form, "page": page,
+        "rows": backoffice.listing_rows(page.object_list), "query": query.urlencode(),
+        "is_filtered": bool(filters.keys() - {"sort"}),
+    })
+
+
+def _product_results(q: str):
+    q = q.strip()
+    if len(q) < 2:
+        return []
+    return list(Product.objects.filter(is_active=True, model__is_published=True)
+                .filter(Q(model__name__icontains=q) | Q(model__brand__name__icontains=q)
+                        | Q(reference__iexact=q))
+                .select_related("model__brand").order_by("model__name", "storage_gb", "colour")[:12])
+
+
+@seller_required
+def product_search(request):
+    """Search-as-you-type for the create form: catalog products to choose from."""
+    q = request.GET.get("q", "")
+    return render(request, "sellers/_product_results.html",
+                  {"results": _product_results(q), "q": q, "selected": None})
+
+
+@seller_required
+def listing_create(request):
+    form = ListingCreateForm(request.POST or None)
+    q = request.GET.get("q", "")
+    selected = None
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                listing = services.listing_create(seller=request.seller, **data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Listing %(sku)s is created.") % {"sku": listing.sku})
+                return redirect("sellers:listing_list")
+        selected = form.cleaned_data.get("product") if hasattr(form, "cleaned_data") else None
+    return render(request, "sellers/listing_create.html", {
+        "section": "listing_create", "form": form, "q": q, "results": _product_results(q),
+        "selected": selected,
+    })
+
+
+@seller_required
+def listing_update(request, pk):
+    listing = seller_listing_get(seller=request.seller, pk=pk)
+    form = ListingEditForm(request.POST or None, initial={
+        "price": listing.price, "quantity": listing.quantity,
+        "warranty_months": listing.warranty_months, "is_active": listing.is_active})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.listing_update(listing=listing, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Listing %(sku)s is saved.") % {"sku": listing.sku})
+            return _back_to_list(request)
+    position = buy_box_positions([listing])[listing.pk]
+    return render(request, "sellers/listing_update.html",
+                  {"section": "listings", "listing": listing, "form": form, "position": position})
+
+
+def _row_response(request, listing, *, form=None, saved=False, status=200):
+    position = buy_box_positions([listing])[listing.pk]
+    return render(request, "sellers/_listing_row.html",
+                  {"row": backoffice.ListingRow(listing, position), "form": form, "saved": saved},
+                  status=status)
+
+
+@seller_required
+@require_POST
+def listing_inline(request, pk):
+    """Inline edit of price and quantity from the list: the row comes back, with errors inline."""
+    listing = seller_listing_get(seller=request.seller, pk=pk)
+    form = ListingInlineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.listing_update(listing=listing, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+    if form.errors:
+        if request.htmx:
+            # 200 so that htmx swaps the row with its errors in place.
+            return _row_response(request, listing, form=form)
+        edit = ListingEditForm(initial={"warranty_months": listing.warranty_months,
+                                        "is_active": listing.is_active})
+        edit.data = {**request.POST.dict(), "warranty_months": listing.warranty_months,
+                     "is_active": "on" if listing.is_active else ""}
+        edit.is_bound = True
+        edit.full_clean()
+        for name, errors in form.errors.items():
+            edit.add_error(name if name in edit.fields else None, errors)
+        position = buy_box_positions([listing])[listing.pk]
+        return render(request, "sellers/listing_update.html",
+                      {"section": "listings", "listing": listing, "form": edit, "position": position},
+                      status=400)
+    if request.htmx:
+        return _row_response(request, listing, saved=True)
+    messages.success(request, _("Listing %(sku)s is saved.") % {"sku": listing.sku})
+    return _back_to_list(request)
+
+
+@seller_required
+@require_POST
+def listing_toggle(request, pk):
+    """Pause an active listing or activate a paused one."""
+    listing = seller_listing_get(seller=request.seller, pk=pk)
+    if listing.archived_at:
+        messages.error(request, _("An archived listing cannot be activated."))
+        return _back_to_list(request)
+    try:
+        services.listing_update(listing=listing, is_active=not listing.is_active)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if request.htmx:
+            return _row_response(request, listing, saved=True)
+        messages.success(request, (_("Listing %(sku)s is active.") if listing.is_active
+                                   else _("Listing %(sku)s is paused.")) % {"sku": listing.sku})
+    return _back_to_list(request)
+
+
+@seller_required
+def listing_archive(request, pk):
+    listing = seller_listing_get(seller=request.seller, pk=pk)
+    if request.method == "POST":
+        services.listing_archive(listing=listing)
+        messages.success(request, _("Listing %(sku)s is archived.") % {"sku": listing.sku})
+        return _back_to_list(request)
+    return render(request, "sellers/listing_archive.html", {"section": "listings", "listing": listing})
+
+
+@seller_required
+def listing_match_price(request, pk):
+    """One-click "match price to win": GET asks for confirmation, POST applies it."""
+    listing = seller_listing_get(seller=request.seller, pk=pk)
+    error = None
+    if request.method == "POST":
+        try:
+            services.listing_match_price_to_win(listing=listing, expected_price=request.POST.get("price"))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            if request.htmx:
+                return _row_response(request, listing, saved=True)
+            messages.success(request, _("Listing %(sku)s now costs %(price)s and wins the buy box.")
+                             % {"sku": listing.sku, "price": format_money(listing.price)})
+            return _back_to_list(request)
+    position = buy_box_positions([listing])[listing.pk]
+    context = {"section": "listings", "listing": listing, "position": position, "error": error}
+    if request.htmx:
+        return render(request, "sellers/_match_confirm.html", context)
+    return render(request, "sellers/listing_match.html", context, status=400 if error else 200)
+
+
+# --- Team and settings ------------------------------------------------------------------------
+
+@seller_required
+def team(request):
+    is_owner = SellerMember.objects.filter(seller=request.seller, user=request.user,
+                                           role=SellerMember.Role.OWNER).exists()
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        if not is_owner:
+            return HttpResponse(_("Only the owner can invite colleagues."), status=403)
+        if form.is_valid():
+            try:
+                services.seller_invite(seller=request.seller, invited_by=request.user,
+                                       email=form.cleaned_data["email"])
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
+                return redirect("sellers:team")
+    members = request.seller.members.select_related("user").order_by("created_at")
+    invitations = request.seller.invitations.filter(accepted_at__isnull=True)[:20]
+    return render(request, "sellers/team.html", {
+        "section": "team", "form": form, "members": members, "invitations": invitations,
+        "is_owner": is_owner,
+    })
+
+
+@seller_required
+def settings_view(request):
+    form = SellerSettingsForm(request.POST or None,
+                              initial={"low_stock_alerts": request.seller.low_stock_alerts})
+    if request.method == "POST":
+        if not form.is_valid():
+            return HttpResponseBadRequest()
+        services.seller_settings_update(seller=request.seller, **form.cleaned_data)
+        messages.success(request, _("Your settings are saved."))
+        return redirect("sellers:settings")
+    return render(request, "sellers/settings.html", {"section": "settings", "form": form,
+                                                     "seller": request.seller})
+

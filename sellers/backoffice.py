@@ -1,0 +1,183 @@
+"""Reads for the seller back office: the listing list with its filters, and the dashboard figures."""
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from .models import Listing, Seller
+from .selectors import buy_box_positions, with_buy_box_winner
+
+LISTING_SORTS = {
+    "recent": ("-updated_at", "-pk"),
+    "price": ("price", "pk"),
+    "-price": ("-price", "-pk"),
+    "quantity": ("quantity", "pk"),
+    "-quantity": ("-quantity", "-pk"),
+    "sku": ("sku",),
+    "product": ("product__model__name", "product__storage_gb", "grade", "pk"),
+}
+
+# A listing that can win: the seller's active, in-stock offer (the seller is approved).
+BUYABLE = Q(is_active=True, archived_at__isnull=True, quantity__gt=F("allocated"))
+
+
+def seller_listings(*, seller: Seller, q: str = "", grade: str = "", status: str = "", stock: str = "",
+                    buy_box: str = "", sort: str = "recent") -> QuerySet:
+    """The seller's listings for the list page, every filter applied in SQL.
+
+    `status`: "" (all but archived), active, paused, archived. `stock`: in, out, low.
+    `buy_box`: winning, losing (against the same rule as the shared buy-box selector).
+    """
+    listings = Listing.objects.filter(seller=seller).select_related("product__model")
+    if status == "archived":
+        listings = listings.filter(archived_at__isnull=False)
+    else:
+        listings = listings.filter(archived_at__isnull=True)
+        if status == "active":
+            listings = listings.filter(is_active=True)
+        elif status == "paused":
+            listings = listings.filter(is_active=False)
+    if grade:
+        listings = listings.filter(grade=grade)
+    if stock == "in":
+        listings = listings.filter(quantity__gt=F("allocated"))
+    elif stock == "out":
+        listings = listings.filter(quantity__lte=F("allocated"))
+    elif stock == "low":
+        listings = listings.filter(quantity__lte=F("allocated") + settings.LOW_STOCK_THRESHOLD)
+    if q:
+        listings = listings.filter(Q(sku__icontains=q) | Q(product__model__name__icontains=q)
+                                   | Q(product__reference__iexact=q))
+    if buy_box in ("winning", "losing"):
+        listings = with_buy_box_winner(listings.filter(BUYABLE))
+        if buy_box == "winning":
+            listings = listings.filter(buy_box_winner_id=F("pk"))
+        else:
+            listings = listings.exclude(buy_box_winner_id=F("pk"))
+    return listings.order_by(*LISTING_SORTS.get(sort, LISTING_SORTS["recent"]))
+
+
+@dataclass(frozen=True)
+class ListingRow:
+    listing: Listing
+    position: object  # sellers.selectors.BuyBoxPosition
+
+
+def listing_rows(listings) -> list[ListingRow]:
+    """Each listing of a page with its buy-box position, computed in one query for the page."""
+    listings = list(listings)
+    positions = buy_box_positions(listings)
+    return [ListingRow(listing, positions[listing.pk]) for listing in listings]
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+SALE_STATES = ("paid", "accepted", "shipped", "delivered", "refunded")
+
+
+@dataclass(frozen=True)
+class DaySales:
+    day: date
+    orders: int
+    revenue: Decimal
+
+
+@dataclass
+class Dashboard:
+    days: list[DaySales]
+    orders_total: int
+    revenue_total: Decimal
+    awaiting_count: int
+    awaiting_orders: list
+    buyable_count: int
+    winning_count: int
+    losing: list[ListingRow] = field(default_factory=list)
+    low_stock_count: int = 0
+    low_stock: list[Listing] = field(default_factory=list)
+
+    @property
+    def losing_count(self) -> int:
+        return self.buyable_count - self.winning_count
+
+    @property
+    def winning_share(self) -> int | None:
+        """Percentage of buyable listings that win their buy box; None without any."""
+        if not self.buyable_count:
+            return None
+        return round(100 * self.winning_count / self.buyable_count)
+
+
+def sales_by_day(*, seller: Seller, days: int = 30) -> list[DaySales]:
+    """Seller orders paid and revenue kept (total minus refunds) per day, zero-filled, one query."""
+    from orders.models import SellerOrder
+
+    today = timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    start = timezone.make_aware(timezone.datetime.combine(first, timezone.datetime.min.time()))
+    revenue = ExpressionWrapper(F("total") - F("refunded_amount"),
+                                output_field=DecimalField(max_digits=12, decimal_places=2))
+    rows = (SellerOrder.objects.filter(seller=seller, state__in=SALE_STATES, paid_at__gte=start)
+            .annotate(day=TruncDate("paid_at", tzinfo=timezone.get_current_timezone()))
+            .values("day").order_by("day")
+            .annotate(orders=Count("pk"), revenue=Coalesce(Sum(revenue), Decimal("0.00"))))
+    by_day = {row["day"]: row for row in rows}
+    result = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = by_day.get(day)
+        result.append(DaySales(day, row["orders"] if row else 0,
+                               row["revenue"] if row else Decimal("0.00")))
+    return result
+
+
+def seller_dashboard(*, seller: Seller) -> Dashboard:
+    """Every figure of the dashboard from real orders and listings, in a fixed number of queries."""
+    from orders.models import SellerOrder
+
+    days = sales_by_day(seller=seller)
+    awaiting = (SellerOrder.objects.filter(seller=seller, state=SellerOrder.State.PAID)
+                .select_related("order").order_by("paid_at", "pk"))
+    low_stock_q = Q(is_active=True, archived_at__isnull=True,
+                    quantity__lte=F("allocated") + settings.LOW_STOCK_THRESHOLD)
+    counts = (with_buy_box_winner(Listing.objects.filter(seller=seller))
+              .aggregate(buyable=Count("pk", filter=BUYABLE),
+                         winning=Count("pk", filter=BUYABLE & Q(buy_box_winner_id=F("pk"))),
+                         low_stock=Count("pk", filter=low_stock_q)))
+    losing = []
+    if counts["buyable"] > counts["winning"]:
+        losing = listing_rows(seller_listings(seller=seller, buy_box="losing")[:5])
+    low_stock = list(Listing.objects.filter(seller=seller).filter(low_stock_q)
+                     .select_related("product__model").order_by("quantity", "sku")[:5])
+    return Dashboard(
+        days=days, orders_total=sum(d.orders for d in days),
+        revenue_total=sum((d.revenue for d in days), Decimal("0.00")),
+        awaiting_count=awaiting.count(), awaiting_orders=list(awaiting[:5]),
+        buyable_count=counts["buyable"], winning_count=counts["winning"], losing=losing,
+        low_stock_count=counts["low_stock"], low_stock=low_stock,
+    )
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    day: DaySales
+
+
+def revenue_chart(days: list[DaySales], *, width: int = 600, height: int = 180) -> dict:
+    """Geometry of the server-rendered SVG bar chart of revenue per day."""
+    top = max((d.revenue for d in days), default=Decimal("0")) or Decimal("1")
+    slot = width / max(len(days), 1)
+    bars = []
+    for i, day in enumerate(days):
+        bar_height = float(day.revenue / top) * (height - 10) if day.revenue else 0.0
+        bars.append(Bar(x=round(i * slot + slot * 0.15, 2), y=round(height - bar_height, 2),
+                        width=round(slot * 0.7, 2), height=round(bar_height, 2), day=day))
+    return {"bars": bars, "width": width, "height": height, "max": top if any(d.revenue for d in days)
+            else Decimal("0")}

@@ -1,0 +1,108 @@
+"""Forms of the seller back office: they parse input; the rules live in sellers.services."""
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Grade, Product
+
+from .models import MIN_WARRANTY_MONTHS, Seller
+
+
+class SellerApplicationForm(forms.ModelForm):
+    accepted_terms = forms.BooleanField(
+        label=_("I accept the seller terms: every device is fully working, ships within 2 working days "
+                "and carries a warranty of at least 12 months."),
+        error_messages={"required": _("You must accept the seller terms to apply.")},
+    )
+
+    class Meta:
+        model = Seller
+        fields = ["name", "vat_number", "contact_name", "contact_email", "phone", "business_address",
+                  "return_address"]
+        widgets = {"business_address": forms.Textarea(attrs={"rows": 3}),
+                   "return_address": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"vat_number": _("Your intra-community VAT number, e.g. FR40123456789."),
+                      "return_address": _("Where shoppers send returned devices.")}
+
+    def clean_vat_number(self):
+        vat = self.cleaned_data["vat_number"].strip().upper().replace(" ", "")
+        if len(vat) < 4 or not vat[:2].isalpha() or not vat[2:].isalnum():
+            raise forms.ValidationError(_("Enter a VAT number starting with the country code, "
+                                          "e.g. FR40123456789."))
+        return vat
+
+
+class ListingCreateForm(forms.Form):
+    product = forms.IntegerField(
+        label=_("Product"), widget=forms.HiddenInput,
+        error_messages={"required": _("Choose the catalog product you are selling."),
+                        "invalid": _("Choose the catalog product you are selling.")},
+    )
+    grade = forms.ChoiceField(label=_("Grade"), choices=Grade.choices,
+                              help_text=_("The cosmetic condition; every grade is fully working."))
+    sku = forms.CharField(label=_("Your SKU"), max_length=64,
+                          help_text=_("Your own reference for this offer, unique in your listings."))
+    price = forms.CharField(label=_("Price"), widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                            help_text=_("Including VAT, e.g. 249.90."))
+    quantity = forms.CharField(label=_("Quantity on hand"),
+                               widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    warranty_months = forms.CharField(
+        label=_("Warranty (months)"), initial=MIN_WARRANTY_MONTHS,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text=_("At least %(min)s months.") % {"min": MIN_WARRANTY_MONTHS},
+    )
+
+    def clean_product(self):
+        product = (Product.objects.select_related("model").filter(pk=self.cleaned_data["product"])
+                   .first())
+        if product is None:
+            raise forms.ValidationError(_("This product is not in the catalog. Search for it by name "
+                                          "or EAN and pick it from the results."))
+        return product
+
+
+class ListingEditForm(forms.Form):
+    price = forms.CharField(label=_("Price"), widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    quantity = forms.CharField(label=_("Quantity on hand"),
+                               widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    warranty_months = forms.CharField(label=_("Warranty (months)"),
+                                      widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    is_active = forms.BooleanField(label=_("Active (shown to shoppers while in stock)"), required=False)
+
+
+class ListingInlineForm(forms.Form):
+    """The row form of the listing list: price and quantity only."""
+
+    price = forms.CharField(label=_("Price"))
+    quantity = forms.CharField(label=_("Quantity"))
+
+
+class ListingFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("SKU, model, EAN")}))
+    grade = forms.ChoiceField(label=_("Grade"), required=False,
+                              choices=[("", _("All grades")), *Grade.choices])
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
+        ("", _("Active and paused")), ("active", _("Active")), ("paused", _("Paused")),
+        ("archived", _("Archived"))])
+    stock = forms.ChoiceField(label=_("Stock"), required=False, choices=[
+        ("", _("Any stock")), ("in", _("In stock")), ("low", _("Low stock")), ("out", _("Out of stock"))])
+    buy_box = forms.ChoiceField(label=_("Buy box"), required=False, choices=[
+        ("", _("Winning or not")), ("winning", _("Winning")), ("losing", _("Losing"))])
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
+        ("recent", _("Recently updated")), ("product", _("Product")), ("sku", _("SKU")),
+        ("price", _("Price, low to high")), ("-price", _("Price, high to low")),
+        ("quantity", _("Quantity, low to high")), ("-quantity", _("Quantity, high to low"))])
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's e-mail"))
+
+
+class SellerSettingsForm(forms.Form):
+    low_stock_alerts = forms.BooleanField(
+        label=_("Send me a daily e-mail listing my low-stock listings"), required=False)
