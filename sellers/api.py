@@ -1,5 +1,36 @@
-"""The seller REST API (django-ninja), mounted under /api/v1/."""
-from ninja import NinjaAPI
+"""The seller REST API (django-ninja), mounted under /api/v1/.
+
+Every endpoint is authenticated by an API key and scoped to the key's seller: another seller's
+listing does not exist (404). Endpoints stay thin: single-listing writes go through
+sellers.services, bulk writes through sellers.imports.listings_apply_bulk, the price to win
+through sellers.selectors.buy_box_positions. Bad input is a 4xx with one entry per field.
+"""
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Query, Router, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import ConfigDict
+
+from catalog.models import Grade, Product
+
+from .access import seller_listing_get
+from .api_auth import ApiKeyAuth, RateLimited
+from .imports import RowInput, listings_apply_bulk
+from .models import Listing
+from .selectors import buy_box_positions
+from .services import listing_archive, listing_create, listing_update, validate_price, validate_quantity
+
+BULK_MAX_ITEMS = 10_000
+BULK_BATCH_SIZE = 2_000
+PAGE_MAX = 500
 
 api = NinjaAPI(
     title="Refurb seller API",
@@ -7,5 +38,312 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     docs_url="/docs",
     openapi_url="/openapi.json",
-    description="Keep your listings' stock and prices true from your own systems.",
+    auth=ApiKeyAuth(),
+    description=(
+        "Keep your listings' stock and prices true from your own systems.\n\n"
+        "**Authentication**: create a key in the seller back office (Stock sync › API keys) and "
+        "send it as `Authorization: Bearer <key>`. Every call sees only your own listings.\n\n"
+        "**Errors** are JSON: `{\"detail\": \"...\", \"errors\": {\"<field>\": [\"<reason>\", ...]}}` "
+        "with status 401 (no or bad key), 404 (not found or not yours), 422 (invalid input) or 429 "
+        "(rate limit; wait the number of seconds in the `Retry-After` header)."
+    ),
 )
+
+
+# --- Errors: always JSON, one entry per field, never a 500 for bad input ---------------------------
+class ErrorOut(Schema):
+    detail: str = Field(examples=["Invalid input."])
+    errors: dict[str, list[str]] = Field(default_factory=dict,
+                                         examples=[{"price": ["The price must be more than zero."]}])
+
+
+def _field_name(location) -> str:
+    parts = [str(part) for part in location if part not in ("body", "query", "path", "payload")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def _on_schema_error(request, exc):
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        errors.setdefault(_field_name(error.get("loc", ())), []).append(error.get("msg", "Invalid."))
+    return api.create_response(request, {"detail": _("Invalid input."), "errors": errors}, status=422)
+
+
+def _validation_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {("product_reference" if key == "product" else key):
+                [message for error in errors for message in error.messages]
+                for key, errors in exc.error_dict.items()}
+    return {"__all__": exc.messages}
+
+
+@api.exception_handler(DjangoValidationError)
+def _on_rule_error(request, exc):
+    return api.create_response(request, {"detail": _("Invalid input."), "errors": _validation_errors(exc)},
+                               status=422)
+
+
+@api.exception_handler(Http404)
+def _on_not_found(request, exc):
+    return api.create_response(request, {"detail": _("Not found."), "errors": {}}, status=404)
+
+
+@api.exception_handler(HttpError)
+def _on_http_error(request, exc):
+    return api.create_response(request, {"detail": str(exc), "errors": {}}, status=exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def _on_unauthenticated(request, exc):
+    return api.create_response(
+        request, {"detail": _("Send a valid, unrevoked API key as “Authorization: Bearer <key>”."),
+                  "errors": {}}, status=401)
+
+
+@api.exception_handler(RateLimited)
+def _on_rate_limited(request, exc):
+    response = api.create_response(
+        request, {"detail": _("Too many requests; retry in %(seconds)s seconds.")
+                  % {"seconds": exc.retry_after}, "errors": {}}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+# --- Schemas ---------------------------------------------------------------------------------------
+GradeName = Literal["premium", "excellent", "good", "fair"]
+assert set(GradeName.__args__) == set(Grade.values)
+
+
+class ListingOut(Schema):
+    id: int = Field(examples=[4812])
+    sku: str = Field(examples=["GREEN-IP13-128-BLK-A"])
+    product_reference: str = Field(examples=["0194252707272"])
+    grade: str = Field(examples=["excellent"])
+    price: Decimal = Field(examples=["429.90"])
+    quantity: int = Field(description="Units on hand.", examples=[7])
+    allocated: int = Field(description="Units held by unpaid or unshipped orders.", examples=[1])
+    available: int = Field(description="quantity − allocated: what shoppers can buy.", examples=[6])
+    warranty_months: int = Field(examples=[12])
+    is_active: bool
+    archived: bool
+    updated_at: datetime
+
+    @staticmethod
+    def from_listing(listing: Listing) -> "ListingOut":
+        return ListingOut(
+            id=listing.pk, sku=listing.sku, product_reference=listing.product.reference,
+            grade=listing.grade, price=listing.price, quantity=listing.quantity,
+            allocated=listing.allocated, available=listing.available,
+            warranty_months=listing.warranty_months, is_active=listing.is_active,
+            archived=listing.archived_at is not None, updated_at=listing.updated_at,
+        )
+
+
+class ListingPage(Schema):
+    count: int = Field(examples=[1])
+    limit: int = Field(examples=[100])
+    offset: int = Field(examples=[0])
+    items: list[ListingOut]
+
+
+class ListingFilters(Schema):
+    sku: str | None = Field(None, description="Exact SKU.")
+    grade: GradeName | None = None
+    in_stock: bool | None = Field(None, description="true: available > 0; false: nothing available.")
+    updated_since: datetime | None = Field(None, description="ISO 8601, e.g. 2026-01-31T08:00:00Z.")
+    limit: int = Field(100, ge=1, le=PAGE_MAX)
+    offset: int = Field(0, ge=0)
+
+
+class ListingCreateIn(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "sku": "GREEN-IP13-128-BLK-A", "product_reference": "0194252707272", "grade": "excellent",
+        "price": "429.90", "quantity": 7, "warranty_months": 12, "is_active": True}]})
+
+    sku: str = Field(max_length=64)
+    product_reference: str = Field(max_length=40)
+    grade: GradeName
+    price: Decimal
+    quantity: int
+    warranty_months: int = 12
+    is_active: bool = True
+
+
+class ListingUpdateIn(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"quantity": 3}, {"price": "399.00", "quantity": 10}]})
+
+    price: Decimal | None = None
+    quantity: int | None = None
+    warranty_months: int | None = None
+    is_active: bool | None = None
+
+
+class ListingChangeOut(Schema):
+    listing: ListingOut
+    changed_fields: list[str] = Field(examples=[["quantity"]])
+
+
+class BulkItemIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: str = Field(max_length=64, examples=["GREEN-IP13-128-BLK-A"])
+    quantity: int | None = Field(None, examples=[5])
+    price: Decimal | None = Field(None, examples=["419.00"])
+
+
+class BulkIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [
+        {"sku": "GREEN-IP13-128-BLK-A", "quantity": 5},
+        {"sku": "GREEN-IP13-128-BLK-B", "price": "389.00", "quantity": 0}]}]})
+
+    items: list[BulkItemIn] = Field(min_length=1, max_length=BULK_MAX_ITEMS)
+
+
+class BulkItemOut(Schema):
+    index: int = Field(description="Position of the item in the request.", examples=[0])
+    sku: str
+    status: Literal["updated", "unchanged", "failed"]
+    listing_id: int | None = None
+    errors: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class BulkOut(Schema):
+    updated: int = Field(examples=[1])
+    unchanged: int = Field(examples=[0])
+    failed: int = Field(examples=[1])
+    items: list[BulkItemOut] = Field(examples=[[
+        {"index": 0, "sku": "GREEN-IP13-128-BLK-A", "status": "updated", "listing_id": 4812, "errors": {}},
+        {"index": 1, "sku": "NOPE", "status": "failed", "listing_id": None,
+         "errors": {"sku": ["You have no listing with the SKU NOPE."]}}]])
+
+
+class PriceToWinOut(Schema):
+    listing_id: int
+    your_price: Decimal = Field(examples=["429.90"])
+    is_winning: bool = Field(description="Your listing holds the buy box of its product and grade.")
+    winner_price: Decimal | None = Field(None, description="The buy box's price; null if no offer is "
+                                         "buyable.", examples=["419.00"])
+    price_to_win: Decimal | None = Field(None, description="The highest price that would win (winner "
+                                         "minus one cent); null when winning or not reachable.",
+                                         examples=["418.99"])
+
+
+# --- Listings --------------------------------------------------------------------------------------
+router = Router(tags=["listings"])
+
+
+def _listings(seller):
+    return Listing.objects.filter(seller=seller).select_related("product")
+
+
+@router.get("/listings", response={200: ListingPage, **ERRORS}, summary="List your listings")
+def listings_list(request, filters: Query[ListingFilters]):
+    queryset = _listings(request.seller).order_by("-updated_at", "-id")
+    if filters.sku is not None:
+        queryset = queryset.filter(sku=filters.sku)
+    if filters.grade is not None:
+        queryset = queryset.filter(grade=filters.grade)
+    if filters.in_stock is True:
+        queryset = queryset.filter(quantity__gt=F("allocated"))
+    elif filters.in_stock is False:
+        queryset = queryset.filter(quantity__lte=F("allocated"))
+    if filters.updated_since is not None:
+        queryset = queryset.filter(updated_at__gte=filters.updated_since)
+    page = list(queryset[filters.offset:filters.offset + filters.limit])
+    count = len(page) + filters.offset if 0 < len(page) < filters.limit else queryset.count()
+    return {"count": count, "limit": filters.limit, "offset": filters.offset,
+            "items": [ListingOut.from_listing(listing) for listing in page]}
+
+
+@router.get("/listings/{int:listing_id}", response={200: ListingOut, **ERRORS}, summary="Get a listing")
+def listings_get(request, listing_id: int):
+    return ListingOut.from_listing(seller_listing_get(seller=request.seller, pk=listing_id))
+
+
+@router.post("/listings", response={201: ListingOut, **ERRORS}, summary="Create a listing")
+def listings_create(request, payload: ListingCreateIn):
+    product = Product.objects.filter(reference=payload.product_reference).first()
+    if product is None:
+        raise DjangoValidationError({"product_reference": _(
+            "No product in the catalog has the reference %(ref)s.") % {"ref": payload.product_reference}})
+    listing = listing_create(
+        seller=request.seller, product=product, grade=payload.grade, sku=payload.sku,
+        price=payload.price, quantity=payload.quantity, warranty_months=payload.warranty_months,
+        is_active=payload.is_active,
+    )
+    listing.product = product
+    return 201, ListingOut.from_listing(listing)
+
+
+@router.patch("/listings/{int:listing_id}", response={200: ListingChangeOut, **ERRORS},
+              summary="Change price, quantity, warranty or active flag")
+def listings_update(request, listing_id: int, payload: ListingUpdateIn):
+    listing = seller_listing_get(seller=request.seller, pk=listing_id)
+    change = listing_update(listing=listing, **payload.model_dump(exclude_unset=True))
+    return {"listing": ListingOut.from_listing(change.listing), "changed_fields": list(change.changed_fields)}
+
+
+@router.delete("/listings/{int:listing_id}", response={200: ListingOut, **ERRORS},
+               summary="Archive a listing (it leaves the marketplace for good)")
+def listings_archive(request, listing_id: int):
+    listing = seller_listing_get(seller=request.seller, pk=listing_id)
+    return ListingOut.from_listing(listing_archive(listing=listing))
+
+
+@router.get("/listings/{int:listing_id}/price-to-win", response={200: PriceToWinOut, **ERRORS},
+            summary="Where the listing stands against the buy box")
+def listings_price_to_win(request, listing_id: int):
+    listing = seller_listing_get(seller=request.seller, pk=listing_id)
+    position = buy_box_positions([listing])[listing.pk]
+    return {"listing_id": listing.pk, "your_price": listing.price, "is_winning": position.is_winning,
+            "winner_price": position.winner_price, "price_to_win": position.price_to_win}
+
+
+@router.post("/listings/bulk", response={200: BulkOut, **ERRORS},
+             summary="Update stock and prices of up to 10,000 listings by SKU")
+def listings_bulk(request, payload: BulkIn):
+    """Each item names one of your SKUs and the new `quantity` and/or `price`. Items are checked
+    with the same rules as single updates; the good ones apply (one transaction per batch of
+    2,000) and every item gets its own result. A quantity below the units already allocated to
+    orders fails that item only."""
+    results: dict[int, BulkItemOut] = {}
+    rows: list[RowInput] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(payload.items):
+        errors: dict[str, list[str]] = {}
+        row = RowInput(key=index, sku=item.sku.strip())
+        for name, check in (("price", validate_price), ("quantity", validate_quantity)):
+            value = getattr(item, name)
+            if value is not None:
+                try:
+                    setattr(row, name, check(value))
+                except DjangoValidationError as exc:
+                    errors.update(_validation_errors(exc))
+        if item.quantity is None and item.price is None:
+            errors["__all__"] = [_("Give a quantity, a price or both.")]
+        if row.sku in seen:
+            errors.setdefault("sku", []).append(_("This SKU is already item %(index)s of this request.")
+                                                % {"index": seen[row.sku]})
+        seen.setdefault(row.sku, index)
+        if errors:
+            results[index] = BulkItemOut(index=index, sku=row.sku, status="failed", errors=errors)
+        else:
+            rows.append(row)
+    for start in range(0, len(rows), BULK_BATCH_SIZE):
+        with transaction.atomic():
+            applied = listings_apply_bulk(seller=request.seller, rows=rows[start:start + BULK_BATCH_SIZE],
+                                          allow_create=False)
+        for result in applied:
+            results[result.key] = BulkItemOut(index=result.key, sku=result.sku, status=result.status,
+                                              listing_id=result.listing_id, errors=result.errors)
+    items = [results[index] for index in range(len(payload.items))]
+    return {"updated": sum(item.status == "updated" for item in items),
+            "unchanged": sum(item.status == "unchanged" for item in items),
+            "failed": sum(item.status == "failed" for item in items), "items": items}
+
+
+api.add_router("/", router)

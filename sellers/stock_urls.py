@@ -1,4 +1,16 @@
 """Back-office URLs for stock sync: CSV imports and exports, API keys."""
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import stock_views
+
+urlpatterns = [
+    path("stock/", stock_views.stock_imports, name="stock_imports"),
+    path("stock/imports/<int:pk>/", stock_views.stock_import_detail, name="stock_import"),
+    path("stock/imports/<int:pk>/progress/", stock_views.stock_import_progress,
+         name="stock_import_progress"),
+    path("stock/imports/<int:pk>/errors.csv", stock_views.stock_import_errors, name="stock_import_errors"),
+    path("stock/export.csv", stock_views.stock_export, name="stock_export"),
+    path("stock/template.csv", stock_views.stock_template, name="stock_template"),
+    path("api-keys/", stock_views.api_keys, name="api_keys"),
+    path("api-keys/<int:pk>/revoke/", stock_views.api_key_revoke_view, name="api_key_revoke"),
+]

@@ -1,0 +1,61 @@
+"""CSV files for sellers: their listings in the import format, import error reports, the template.
+
+Every cell that a spreadsheet would run as a formula (starting with = + - @ tab or CR) is
+prefixed with an apostrophe; the import removes that prefix again, so files round-trip.
+"""
+import csv
+import io
+from collections.abc import Iterable, Iterator
+
+from django.utils.translation import gettext as _
+
+from .imports import COLUMNS, FORMULA_PREFIXES
+from .models import Listing, Seller, StockImport
+
+TEMPLATE_EXAMPLE = ("GREEN-IP13-128-BLK-A", "0194252707272", "excellent", "429.90", "7", "12", "yes")
+
+
+def neutralise(value) -> str:
+    text = "" if value is None else str(value)
+    if text and text[0] in FORMULA_PREFIXES:
+        return "'" + text
+    return text
+
+
+def _csv_lines(rows: Iterable[Iterable]) -> Iterator[str]:
+    """Yields the CSV text line by line, so a large export streams instead of filling memory."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    yield "\ufeff"  # a BOM, so spreadsheet programs read the file as UTF-8
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def listings_export_lines(*, seller: Seller) -> Iterator[str]:
+    """All of the seller's listings (archived ones too), in the import's columns and order."""
+    rows = (
+        Listing.objects.filter(seller=seller).order_by("sku")
+        .values_list("sku", "product__reference", "grade", "price", "quantity", "warranty_months",
+                     "is_active")
+        .iterator(chunk_size=5000)
+    )
+    return _csv_lines(_export_rows(rows))
+
+
+def _export_rows(rows) -> Iterator[tuple]:
+    yield COLUMNS
+    for sku, reference, grade, price, quantity, warranty, active in rows:
+        yield sku, reference, grade, price, quantity, warranty, "yes" if active else "no"
+
+
+def template_lines() -> Iterator[str]:
+    return _csv_lines([COLUMNS, TEMPLATE_EXAMPLE])
+
+
+def import_errors_lines(*, stock_import: StockImport) -> Iterator[str]:
+    header = (_("line"), _("sku"), _("column"), _("reason"))
+    return _csv_lines([header, *((error["line"], error.get("sku", ""), error["column"], error["reason"])
+                                 for error in stock_import.errors)])

@@ -1,0 +1,142 @@
+"""Back-office pages for stock sync: CSV imports with progress and report, exports, API keys."""
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .access import seller_required
+from .api_auth import api_key_create, api_key_revoke
+from .exports import import_errors_lines, listings_export_lines, template_lines
+from .imports import COLUMNS, MAX_FILE_BYTES, decode_upload, stock_import_create
+from .models import ApiKey, StockImport
+
+REPORT_ROWS_ON_PAGE = 200
+
+
+class StockImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("CSV file"),
+        help_text=gettext_lazy("UTF-8 (with or without BOM), comma or semicolon separated, at most "
+                               "%(max)s MB.") % {"max": MAX_FILE_BYTES // (1024 * 1024)},
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Key name"), max_length=100,
+                           help_text=gettext_lazy("The system that will use it, e.g. “Warehouse ERP”."))
+
+
+def _csv_response(lines, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@seller_required
+@require_http_methods(["GET", "POST"])
+def stock_imports(request):
+    form = StockImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            stock_import = stock_import_create(seller=request.seller, uploaded_by=request.user,
+                                               name=upload.name, data=decode_upload(upload))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("sellers:stock_import", pk=stock_import.pk)
+    imports = StockImport.objects.filter(seller=request.seller).only(
+        "pk", "original_name", "status", "created_at", "total_rows", "processed_rows", "created_count",
+        "updated_count", "unchanged_count", "failed_count")[:10]
+    return render(request, "sellers/stock/imports.html", {
+        "section": "stock", "form": form, "imports": imports, "columns": COLUMNS,
+    }, status=400 if form.errors else 200)
+
+
+def _seller_import(request, pk) -> StockImport:
+    return get_object_or_404(StockImport, pk=pk, seller=request.seller)
+
+
+def _progress_context(stock_import: StockImport) -> dict:
+    finished = stock_import.status in (StockImport.Status.DONE, StockImport.Status.FAILED)
+    total = stock_import.total_rows or 0
+    percent = 100 if finished else (stock_import.processed_rows * 100 // total if total else 0)
+    return {"stock_import": stock_import, "finished": finished, "percent": percent,
+            "report": stock_import.errors[:REPORT_ROWS_ON_PAGE] if finished else [],
+            "report_truncated": finished and len(stock_import.errors) > REPORT_ROWS_ON_PAGE}
+
+
+@seller_required
+@require_GET
+def stock_import_detail(request, pk):
+    stock_import = _seller_import(request, pk)
+    return render(request, "sellers/stock/import_detail.html",
+                  {"section": "stock", **_progress_context(stock_import)})
+
+
+@never_cache
+@seller_required
+@require_GET
+def stock_import_progress(request, pk):
+    """The progress block alone, polled by htmx until the import is done."""
+    stock_import = _seller_import(request, pk)
+    return render(request, "sellers/stock/_progress.html", _progress_context(stock_import))
+
+
+@seller_required
+@require_GET
+def stock_import_errors(request, pk):
+    stock_import = _seller_import(request, pk)
+    return _csv_response(import_errors_lines(stock_import=stock_import),
+                         f"import-{stock_import.pk}-errors.csv")
+
+
+@seller_required
+@require_GET
+def stock_export(request):
+    return _csv_response(listings_export_lines(seller=request.seller), "listings.csv")
+
+
+@seller_required
+@require_GET
+def stock_template(request):
+    return _csv_response(template_lines(), "listings-template.csv")
+
+
+@never_cache
+@seller_required
+@require_http_methods(["GET", "POST"])
+def api_keys(request):
+    form = ApiKeyForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _key, new_key = api_key_create(seller=request.seller, name=form.cleaned_data["name"],
+                                           created_by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = ApiKeyForm()
+    keys = ApiKey.objects.filter(seller=request.seller).only(
+        "pk", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    # The new key is rendered in this response only; it is not stored anywhere it could be re-read.
+    return render(request, "sellers/stock/api_keys.html", {
+        "section": "api", "form": form, "keys": keys, "new_key": new_key,
+    }, status=400 if form.errors else 200)
+
+
+@seller_required
+@require_POST
+def api_key_revoke_view(request, pk):
+    api_key = get_object_or_404(ApiKey, pk=pk, seller=request.seller)
+    api_key_revoke(api_key=api_key)
+    messages.success(request, _("The key “%(name)s” is revoked; calls with it are refused.")
+                     % {"name": api_key.name})
+    return redirect("sellers:api_keys")
