@@ -24,3 +24,99 @@ class AddressForm(forms.ModelForm):
         if len(country) != 2 or not country.isalpha():
             raise forms.ValidationError(_("Use the two-letter country code, e.g. FR."))
         return country
+
+
+class CartAddForm(forms.Form):
+    """Only the listing and a quantity: the price is always the listing's (a posted one is ignored)."""
+
+    listing = forms.IntegerField(widget=forms.HiddenInput)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, initial=1)
+
+
+class CartLineForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0)
+
+
+ADDRESS_FIELDS = ["full_name", "line1", "line2", "postal_code", "city", "country", "phone"]
+
+
+class CheckoutDeliveryForm(forms.Form):
+    """Where and how to deliver: a saved address or a new one, an e-mail for guests, the shipping."""
+
+    NEW = "new"
+
+    email = forms.EmailField(label=_("E-mail for your receipt"),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    saved_address = forms.ChoiceField(label=_("Deliver to"), widget=forms.RadioSelect, required=False)
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    line1 = forms.CharField(label=_("Address line 1"), max_length=200, required=False,
+                            widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
+    line2 = forms.CharField(label=_("Address line 2 (optional)"), max_length=200, required=False,
+                            widget=forms.TextInput(attrs={"autocomplete": "address-line2"}))
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False,
+                                  widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
+    city = forms.CharField(label=_("City"), max_length=100, required=False,
+                           widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
+    country = forms.CharField(label=_("Country (two letters, e.g. FR)"), max_length=2, required=False,
+                              widget=forms.TextInput(attrs={"autocomplete": "country"}))
+    phone = forms.CharField(label=_("Phone (optional, for the carrier)"), max_length=30, required=False,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}))
+    save_address = forms.BooleanField(label=_("Save this address to my account"), required=False)
+    shipping_method = forms.ChoiceField(label=_("Delivery"), widget=forms.RadioSelect)
+
+    def __init__(self, *args, user=None, addresses=(), shipping_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.addresses = {str(a.pk): a for a in addresses}
+        self.fields["shipping_method"].choices = shipping_choices
+        if user is not None and user.is_authenticated:
+            del self.fields["email"]
+        else:
+            del self.fields["save_address"]
+        if self.addresses:
+            self.fields["saved_address"].choices = [
+                (pk, str(a)) for pk, a in self.addresses.items()] + [(self.NEW, _("A new address"))]
+        else:
+            del self.fields["saved_address"]
+
+    def clean_country(self) -> str:
+        country = self.cleaned_data.get("country", "").strip().upper()
+        if country and (len(country) != 2 or not country.isalpha()):
+            raise forms.ValidationError(_("Use the two-letter country code, e.g. FR."))
+        return country
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("saved_address") or self.NEW
+        if self.addresses and not data.get("saved_address"):
+            self.add_error("saved_address", _("Choose an address, or a new one."))
+            return data
+        if choice == self.NEW:
+            for name in ["full_name", "line1", "postal_code", "city", "country"]:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, _("This field is required."))
+        return data
+
+    def address_data(self) -> dict:
+        """The chosen address as plain data (kept in the session until the order is placed)."""
+        choice = self.cleaned_data.get("saved_address") or self.NEW
+        if choice != self.NEW:
+            address = self.addresses[choice]
+            return {name: getattr(address, name) for name in ADDRESS_FIELDS}
+        return {name: self.cleaned_data.get(name, "") for name in ADDRESS_FIELDS}
+
+
+class TestCardForm(forms.Form):
+    __test__ = False
+    card_number = forms.CharField(label=_("Card number"), max_length=23,
+                                  widget=forms.TextInput(attrs={"inputmode": "numeric",
+                                                                "autocomplete": "cc-number"}))
+
+    def clean_card_number(self) -> str:
+        from .payments.test_provider import DECLINE_CARD, SUCCESS_CARD
+
+        number = "".join(self.cleaned_data["card_number"].split())
+        if number not in (SUCCESS_CARD, DECLINE_CARD):
+            raise forms.ValidationError(_("Use one of the two test cards shown below."))
+        return number

@@ -89,12 +89,21 @@ class Order(models.Model):
         EXPIRED = "expired", _("Expired")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class ShippingMethod(models.TextChoices):
+        STANDARD = "standard", _("Standard tracked delivery")
+        EXPRESS = "express", _("Express delivery")
+
     number = models.CharField(_("order number"), max_length=20, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                              blank=True, related_name="orders")
     email = models.EmailField(_("e-mail"))
+    # The cart it was placed from: its lines are removed once the order is paid.
+    cart = models.ForeignKey(Cart, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="orders")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.AWAITING_PAYMENT, db_index=True)
+    shipping_method = models.CharField(_("shipping"), max_length=10, choices=ShippingMethod.choices,
+                                       default=ShippingMethod.STANDARD)
     # The shipping address, copied at checkout so later edits do not rewrite history.
     ship_full_name = models.CharField(_("full name"), max_length=150)
     ship_line1 = models.CharField(_("address line 1"), max_length=200)
@@ -241,6 +250,8 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     failure_reason = models.CharField(max_length=255, blank=True)
+    # Where the shopper pays (Stripe Checkout or the test provider's page), to come back to it.
+    redirect_url = models.URLField(max_length=1000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

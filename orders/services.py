@@ -1,9 +1,41 @@
-"""Writes about carts, orders and the shopper's saved data."""
-from django.db import transaction
+"""Writes about carts, orders, stock allocation, payments and the shopper's saved data."""
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
-from .models import Address
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sellers.models import Listing, Seller
+
+from .models import (
+    Address,
+    Cart,
+    CartLine,
+    Order,
+    OrderLine,
+    Payment,
+    ProviderEvent,
+    SellerOrder,
+    SellerOrderTransition,
+)
+from .payments import get_provider
+from .payments.base import PaymentState, RefundResult
+from .selectors import shipping_fee_for
+
+logger = logging.getLogger(__name__)
+CENT = Decimal("0.01")
+MAX_LINE_QUANTITY = 10  # per listing and cart: a marketplace of single devices, not a wholesaler
+NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
+# --- Addresses --------------------------------------------------------------------------------
 @transaction.atomic
 def address_save(*, address: Address) -> Address:
     """Saves an address; making it the default takes the flag from the user's other addresses."""
@@ -28,3 +60,407 @@ def address_delete(*, address: Address) -> None:
         if newest:
             newest.is_default = True
             newest.save(update_fields=["is_default"])
+
+
+# --- Cart -------------------------------------------------------------------------------------
+def cart_get_or_create(*, user=None, cart_id: int | None = None, session_key: str | None = None) -> Cart:
+    """The user's cart, or the anonymous cart `cart_id` (from the session), created when missing."""
+    if user is not None:
+        cart, _created = Cart.objects.get_or_create(user=user)
+        return cart
+    if cart_id:
+        cart = Cart.objects.filter(pk=cart_id, user__isnull=True).first()
+        if cart is not None:
+            return cart
+    cart, _created = Cart.objects.get_or_create(session_key=session_key, user=None)
+    return cart
+
+
+def _quantity_error(*, listing: Listing, wanted: int) -> ValidationError | None:
+    if wanted < 1:
+        return ValidationError({"quantity": _("Choose a quantity of at least 1.")})
+    if wanted > MAX_LINE_QUANTITY:
+        return ValidationError({"quantity": _("You can buy at most %(max)d units of one offer.")
+                                % {"max": MAX_LINE_QUANTITY}})
+    if wanted > listing.available:
+        return ValidationError({"quantity": _("Only %(available)d left of %(product)s from %(seller)s.")
+                                % {"available": max(listing.available, 0), "product": listing.product,
+                                   "seller": listing.seller.name}})
+    return None
+
+
+@transaction.atomic
+def cart_add(*, cart: Cart, listing_id: int, quantity: int = 1) -> CartLine:
+    """Adds units of a buyable listing, never beyond what is available; the price is the listing's."""
+    listing = (Listing.objects.buyable().select_related("seller", "product__model")
+               .filter(pk=listing_id).first())
+    if listing is None:
+        raise ValidationError(_("This offer is no longer available."))
+    line = CartLine.objects.select_for_update().filter(cart=cart, listing=listing).first()
+    wanted = quantity + (line.quantity if line else 0)
+    if quantity < 1:
+        wanted = quantity
+    error = _quantity_error(listing=listing, wanted=wanted)
+    if error:
+        raise error
+    if line is None:
+        line = CartLine(cart=cart, listing=listing)
+    line.quantity = wanted
+    line.price_when_added = listing.price
+    line.save()
+    return line
+
+
+@transaction.atomic
+def cart_update(*, line: CartLine, quantity: int) -> CartLine | None:
+    """Sets a line's quantity (0 removes it), bounded by the stock available now."""
+    if quantity == 0:
+        line.delete()
+        return None
+    listing = Listing.objects.select_related("seller", "product__model").get(pk=line.listing_id)
+    error = _quantity_error(listing=listing, wanted=quantity)
+    if error:
+        raise error
+    line.quantity = quantity
+    line.price_when_added = listing.price  # the shopper has now seen the current price
+    line.save(update_fields=["quantity", "price_when_added"])
+    return line
+
+
+def cart_remove(*, line: CartLine) -> None:
+    line.delete()
+
+
+@transaction.atomic
+def cart_merge(*, source: Cart, target: Cart) -> None:
+    """Moves an anonymous cart's lines into the user's cart at login; the anonymous cart goes.
+
+    Quantities add up, capped by what is available; a line that cannot be bought any more is
+    kept so the cart can say so.
+    """
+    if source.pk == target.pk:
+        return
+    existing = {line.listing_id: line for line in target.lines.select_for_update()}
+    for line in source.lines.select_related("listing"):
+        listing = line.listing
+        into = existing.get(line.listing_id)
+        wanted = line.quantity + (into.quantity if into else 0)
+        cap = min(MAX_LINE_QUANTITY, listing.available)
+        quantity = min(wanted, cap) if cap >= 1 else wanted
+        if into is None:
+            CartLine.objects.create(cart=target, listing=listing, quantity=quantity,
+                                    price_when_added=line.price_when_added)
+        else:
+            into.quantity = quantity
+            into.save(update_fields=["quantity"])
+    source.delete()
+
+
+# --- Orders and allocation --------------------------------------------------------------------
+class CheckoutError(Exception):
+    """Checkout cannot go on; the message says why, for the shopper."""
+
+    def __init__(self, message: str, *, line_id: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line_id = line_id
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    full_name: str
+    line1: str
+    postal_code: str
+    city: str
+    country: str
+    line2: str = ""
+    phone: str = ""
+
+
+def _order_number() -> str:
+    return "R" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(9))
+
+
+def _line_refused(line: CartLine, listing: Listing, available: int) -> CheckoutError:
+    if available <= 0:
+        message = _("%(product)s (%(grade)s) from %(seller)s is no longer available. "
+                    "Remove it from your cart to continue.")
+    else:
+        message = _("Only %(available)d left of %(product)s (%(grade)s) from %(seller)s; "
+                    "you asked for %(quantity)d. Change the quantity to continue.")
+    return CheckoutError(message % {"product": listing.product, "grade": listing.get_grade_display(),
+                                    "seller": listing.seller.name, "available": max(available, 0),
+                                    "quantity": line.quantity}, line_id=line.pk)
+
+
+def order_place(*, cart: Cart, email: str, address, user=None,
+                shipping_method: str = Order.ShippingMethod.STANDARD) -> Order:
+    """Places an order for the whole cart, allocating every line's stock at once.
+
+    Each line is a guarded single UPDATE, taken in listing primary-key order so concurrent
+    checkouts over the same listings queue instead of deadlocking. If any line cannot be
+    allocated the transaction rolls back — nothing stays allocated — and CheckoutError names
+    the line. Prices and totals come from the listings, never from the request.
+    """
+    if shipping_method not in Order.ShippingMethod.values:
+        raise CheckoutError(_("Choose a shipping method."))
+    with transaction.atomic():
+        # One unpaid order per cart: an earlier one gives its stock back before this one takes it.
+        for previous in Order.objects.filter(cart=cart, status=Order.Status.AWAITING_PAYMENT):
+            _release(order=previous, status=Order.Status.CANCELLED,
+                     reason="replaced by a newer order from the same cart")
+        lines = list(cart.lines.select_related("listing__seller", "listing__product__model")
+                     .order_by("listing_id"))
+        if not lines:
+            raise CheckoutError(_("Your cart is empty."))
+        for line in lines:
+            listing = line.listing
+            if listing.seller.status != Seller.Status.APPROVED:
+                raise _line_refused(line, listing, 0)
+            allocated = Listing.objects.filter(
+                pk=listing.pk, is_active=True, archived_at__isnull=True,
+                quantity__gte=F("allocated") + line.quantity,
+            ).update(allocated=F("allocated") + line.quantity)
+            if not allocated:
+                now = Listing.objects.filter(pk=listing.pk).values("quantity", "allocated",
+                                                                    "is_active", "archived_at").get()
+                buyable = now["is_active"] and now["archived_at"] is None
+                raise _line_refused(line, listing, now["quantity"] - now["allocated"] if buyable else 0)
+        # Re-read under the row locks the updates hold: the snapshot is what was allocated.
+        listings = Listing.objects.select_related("seller", "product__model").in_bulk(
+            [line.listing_id for line in lines])
+
+        by_seller: dict[int, list[tuple[CartLine, Listing]]] = {}
+        for line in lines:
+            listing = listings[line.listing_id]
+            by_seller.setdefault(listing.seller_id, []).append((line, listing))
+
+        order = Order(
+            number=_order_number(), user=user, email=email, cart=cart, shipping_method=shipping_method,
+            ship_full_name=address.full_name, ship_line1=address.line1, ship_line2=address.line2 or "",
+            ship_postal_code=address.postal_code, ship_city=address.city, ship_country=address.country,
+            ship_phone=address.phone or "", currency=settings.MARKETPLACE_CURRENCY,
+            subtotal=Decimal("0"), shipping_total=Decimal("0"), total=Decimal("0"),
+            expires_at=timezone.now() + timedelta(minutes=settings.ORDER_PAYMENT_TIMEOUT_MINUTES),
+        )
+        seller_orders = []
+        for group in by_seller.values():
+            seller = group[0][1].seller
+            subtotal = sum((listing.price * line.quantity for line, listing in group), Decimal("0"))
+            fee = shipping_fee_for(seller=seller, shipping_method=shipping_method)
+            seller_orders.append(SellerOrder(
+                seller=seller, subtotal=subtotal, shipping_fee=fee, total=subtotal + fee,
+                commission_rate=seller.commission_rate,
+                # The platform's commission is on the goods, not on the seller's shipping.
+                commission_amount=(subtotal * seller.commission_rate).quantize(CENT, ROUND_HALF_UP),
+            ))
+        order.subtotal = sum((so.subtotal for so in seller_orders), Decimal("0"))
+        order.shipping_total = sum((so.shipping_fee for so in seller_orders), Decimal("0"))
+        order.total = order.subtotal + order.shipping_total
+        order.save()
+        for seller_order in seller_orders:
+            seller_order.order = order
+        SellerOrder.objects.bulk_create(seller_orders)
+        order_lines = []
+        for seller_order, group in zip(seller_orders, by_seller.values(), strict=True):
+            for line, listing in group:
+                order_lines.append(OrderLine(
+                    seller_order=seller_order, listing=listing, product_name=str(listing.product),
+                    grade=listing.grade, sku=listing.sku, unit_price=listing.price,
+                    quantity=line.quantity, warranty_months=listing.warranty_months,
+                ))
+        OrderLine.objects.bulk_create(order_lines)
+    return order
+
+
+def _transition(*, seller_order: SellerOrder, to_state: str, reason: str, actor=None) -> None:
+    SellerOrderTransition.objects.create(seller_order=seller_order, from_state=seller_order.state,
+                                         to_state=to_state, reason=reason, actor=actor)
+
+
+def order_mark_paid(*, order: Order, payment: Payment) -> bool:
+    """Confirms an order on a verified provider event: its seller orders go to `paid`, the stock
+    stays allocated, the cart lines go and the e-mails leave after commit. Idempotent."""
+    from . import tasks
+
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        already_succeeded = payment.status == Payment.Status.SUCCEEDED
+        payment.status = Payment.Status.SUCCEEDED
+        payment.failure_reason = ""
+        if order.status != Order.Status.AWAITING_PAYMENT:
+            if order.status != Order.Status.PAID or not already_succeeded:
+                payment.save(update_fields=["status", "failure_reason", "updated_at"])
+            if not already_succeeded and (order.status != Order.Status.PAID
+                                          or order.payments.filter(status=Payment.Status.SUCCEEDED)
+                                          .exclude(pk=payment.pk).exists()):
+                # Money for an order released meanwhile, or a second payment: give it back.
+                transaction.on_commit(lambda: tasks.refund_unneeded_payment.delay(payment.pk))
+            return False
+        payment.save(update_fields=["status", "failure_reason", "updated_at"])
+        now = timezone.now()
+        order.status = Order.Status.PAID
+        order.paid_at = now
+        order.save(update_fields=["status", "paid_at", "updated_at"])
+        seller_orders = list(order.seller_orders.filter(state=SellerOrder.State.AWAITING_PAYMENT))
+        for seller_order in seller_orders:
+            _transition(seller_order=seller_order, to_state=SellerOrder.State.PAID,
+                        reason=f"payment {payment.provider} {payment.provider_reference}")
+        order.seller_orders.filter(pk__in=[so.pk for so in seller_orders]).update(
+            state=SellerOrder.State.PAID, paid_at=now, updated_at=now)
+        if order.cart_id:
+            listing_ids = OrderLine.objects.filter(seller_order__order=order).values("listing_id")
+            CartLine.objects.filter(cart_id=order.cart_id, listing_id__in=listing_ids).delete()
+        order_id = order.pk
+        seller_order_ids = [so.pk for so in seller_orders]
+
+        def send_emails():
+            tasks.send_order_confirmation.delay(order_id)
+            for seller_order_id in seller_order_ids:
+                tasks.send_seller_order_notice.delay(seller_order_id)
+
+        transaction.on_commit(send_emails)
+    return True
+
+
+def _release(*, order: Order, status: str, reason: str) -> bool:
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != Order.Status.AWAITING_PAYMENT:
+        return False
+    lines = (OrderLine.objects.filter(seller_order__order=order).order_by("listing_id")
+             .values_list("listing_id", "quantity"))
+    for listing_id, quantity in lines:
+        Listing.objects.filter(pk=listing_id, allocated__gte=quantity).update(
+            allocated=F("allocated") - quantity)
+    now = timezone.now()
+    seller_orders = list(order.seller_orders.filter(state=SellerOrder.State.AWAITING_PAYMENT))
+    for seller_order in seller_orders:
+        _transition(seller_order=seller_order, to_state=SellerOrder.State.CANCELLED, reason=reason)
+    order.seller_orders.filter(pk__in=[so.pk for so in seller_orders]).update(
+        state=SellerOrder.State.CANCELLED, cancelled_at=now, updated_at=now)
+    order.status = status
+    order.save(update_fields=["status", "updated_at"])
+    open_payments = list(order.payments.filter(status__in=[Payment.Status.PENDING, Payment.Status.FAILED]))
+    order.payments.filter(pk__in=[p.pk for p in open_payments]).update(status=Payment.Status.CANCELLED)
+
+    def stop_checkouts():
+        for payment in open_payments:
+            try:
+                get_provider(payment.provider).checkout_cancel(payment=payment)
+            except Exception:  # a provider outage must not undo the release
+                logger.exception("could not cancel payment %s at the provider", payment.pk)
+
+    transaction.on_commit(stop_checkouts)
+    return True
+
+
+def order_release(*, order: Order, reason: str, status: str = Order.Status.EXPIRED) -> bool:
+    """Gives an unpaid order's stock back and cancels its seller orders. Idempotent: a paid or
+    already released order is left alone (returns False)."""
+    with transaction.atomic():
+        return _release(order=order, status=status, reason=reason)
+
+
+def orders_release_expired(*, now=None) -> int:
+    """Releases every unpaid order past its payment deadline; returns how many were released."""
+    now = now or timezone.now()
+    released = 0
+    for order in Order.objects.filter(status=Order.Status.AWAITING_PAYMENT, expires_at__lt=now
+                                      ).only("pk").order_by("pk"):
+        released += order_release(order=order, reason="payment not received in time")
+    return released
+
+
+# --- Payments ---------------------------------------------------------------------------------
+class PaymentError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def payment_start(*, order: Order, success_url: str, cancel_url: str) -> Payment:
+    """The payment to send the shopper to: the pending one with the current provider, or a new one.
+
+    The provider is called outside any transaction: no lock is held across the network.
+    """
+    provider = get_provider()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != Order.Status.AWAITING_PAYMENT:
+            raise PaymentError(_("This order can no longer be paid."))
+        pending = order.payments.filter(status=Payment.Status.PENDING, provider=provider.name
+                                        ).exclude(redirect_url="").first()
+        if pending is not None:
+            return pending
+        payment = Payment.objects.create(order=order, provider=provider.name, amount=order.total,
+                                         currency=order.currency)
+    try:
+        checkout = provider.checkout_create(payment=payment, success_url=success_url,
+                                            cancel_url=cancel_url)
+    except Exception as exc:
+        logger.exception("payment provider refused to create payment %s", payment.pk)
+        payment.status = Payment.Status.FAILED
+        payment.failure_reason = str(exc)[:255]
+        payment.save(update_fields=["status", "failure_reason", "updated_at"])
+        raise PaymentError(_("The payment service is not answering. Please try again in a moment.")
+                           ) from exc
+    payment.provider_reference = checkout.reference
+    payment.redirect_url = checkout.redirect_url
+    payment.save(update_fields=["provider_reference", "redirect_url", "updated_at"])
+    return payment
+
+
+def payment_event_process(*, provider_name: str, payload: bytes, signature: str) -> str:
+    """Handles one provider event — a Stripe webhook or the test provider's — exactly once.
+
+    Raises InvalidEvent when the signature does not verify. The payment's state is read from the
+    provider (outside any transaction), then the event id is stored and the state applied in one
+    transaction: a duplicate delivery finds the id already stored and does nothing. Only this
+    path ever marks an order paid.
+    """
+    provider = get_provider(provider_name)
+    event = provider.event_verify(payload=payload, signature=signature)
+    if event is None:
+        return "ignored"
+    payment = (Payment.objects.select_related("order").filter(pk=event.payment_id, provider=provider_name)
+               .exclude(provider_reference="").first())
+    if payment is None:
+        return "unknown payment"
+    if ProviderEvent.objects.filter(provider=provider_name, event_id=event.event_id).exists():
+        return "duplicate"
+    status = provider.payment_status(payment=payment, event=event)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ProviderEvent.objects.create(provider=provider_name, event_id=event.event_id,
+                                             event_type=event.event_type, payload=event.payload)
+        except IntegrityError:
+            return "duplicate"
+        if status.state == PaymentState.SUCCEEDED:
+            order_mark_paid(order=payment.order, payment=payment)
+            return "paid"
+        if status.state == PaymentState.FAILED:
+            Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+                status=Payment.Status.FAILED, failure_reason=status.failure_reason[:255],
+                updated_at=timezone.now())
+            return "failed"
+        if status.state == PaymentState.EXPIRED:
+            Payment.objects.filter(pk=payment.pk, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]
+                                   ).update(status=Payment.Status.CANCELLED, updated_at=timezone.now())
+            if not payment.order.payments.filter(status=Payment.Status.PENDING).exists():
+                order_release(order=payment.order, reason="payment session expired")
+            return "expired"
+    return "pending"
+
+
+def payment_refund(*, payment: Payment, amount: Decimal, idempotency_key: str) -> RefundResult:
+    """Refunds part or all of a succeeded payment through its provider (never twice per key)."""
+    if payment.status != Payment.Status.SUCCEEDED:
+        raise PaymentError(_("Only a succeeded payment can be refunded."))
+    if amount <= 0 or amount > payment.amount:
+        raise PaymentError(_("A refund must be more than zero and at most the amount paid."))
+    return get_provider(payment.provider).refund(payment=payment, amount=amount,
+                                                 idempotency_key=idempotency_key)
+
+

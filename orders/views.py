@@ -1,23 +1,262 @@
-"""Shopper pages: the cart and the account area."""
+"""Shopper pages: the cart, checkout, payment, order confirmation and the account area."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import services
-from .forms import AddressForm, ProfileForm
-from .models import Address
+from marketplace.templatetags.money import format_money
+
+from . import selectors, services
+from .forms import AddressForm, CartAddForm, CartLineForm, CheckoutDeliveryForm, ProfileForm, TestCardForm
+from .models import Address, CartLine, Order, Payment
+from .payments import get_provider
+from .payments.base import InvalidEvent
+
+
+# --- Cart ---------------------------------------------------------------------------------------
+def _cart(request, *, create: bool = False):
+    """The visitor's cart; an anonymous cart's id lives in the session so it survives login."""
+    cart = selectors.cart_for_request(request=request)
+    if cart is None and create:
+        if request.user.is_authenticated:
+            cart = services.cart_get_or_create(user=request.user)
+        else:
+            if not request.session.session_key:
+                request.session.save()
+            cart = services.cart_get_or_create(session_key=request.session.session_key)
+            request.session["cart_id"] = cart.pk
+    return cart
+
+
+def _cart_line(request, pk: int) -> CartLine:
+    """A line of the visitor's own cart, or 404."""
+    cart = _cart(request)
+    if cart is None:
+        raise Http404
+    return get_object_or_404(CartLine, pk=pk, cart=cart)
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
 
 
 def cart(request):
-    return render(request, "orders/cart.html")
+    summary = selectors.cart_summary(cart=_cart(request))
+    return render(request, "orders/cart.html", {"summary": summary, "line_form": CartLineForm()})
 
 
 @require_POST
 def cart_add(request):
-    messages.info(request, _("The cart opens soon."))
+    form = CartAddForm(request.POST)
+    ok, message = False, ""
+    if not form.is_valid():
+        message = _("Choose a quantity of at least 1.")
+    else:
+        try:
+            line = services.cart_add(cart=_cart(request, create=True),
+                                     listing_id=form.cleaned_data["listing"],
+                                     quantity=form.cleaned_data["quantity"])
+        except ValidationError as error:
+            message = _error_text(error)
+        else:
+            ok = True
+            message = _("Added to your cart: %(product)s.") % {"product": line.listing.product}
+    if request.htmx:
+        return render(request, "orders/_add_to_cart_result.html",
+                      {"ok": ok, "message": message,
+                       "cart_item_count": selectors.cart_item_count(request=request)})
+    (messages.success if ok else messages.error)(request, message)
     return redirect("orders:cart")
+
+
+@require_POST
+def cart_line_update(request, pk):
+    line = _cart_line(request, pk)
+    form = CartLineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a quantity of 0 or more."))
+        return redirect("orders:cart")
+    try:
+        kept = services.cart_update(line=line, quantity=form.cleaned_data["quantity"])
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Quantity updated.") if kept else _("Removed from your cart."))
+    return redirect("orders:cart")
+
+
+@require_POST
+def cart_line_remove(request, pk):
+    services.cart_remove(line=_cart_line(request, pk))
+    messages.success(request, _("Removed from your cart."))
+    return redirect("orders:cart")
+
+
+# --- Checkout -----------------------------------------------------------------------------------
+CHECKOUT_SESSION_KEY = "checkout"
+
+
+def _shipping_choices(cart) -> list[tuple[str, str]]:
+    standard = selectors.cart_summary(cart=cart, shipping_method=Order.ShippingMethod.STANDARD)
+    express = selectors.cart_summary(cart=cart, shipping_method=Order.ShippingMethod.EXPRESS)
+    return [
+        (Order.ShippingMethod.STANDARD, _("Standard tracked delivery, 2–4 working days (%(fee)s)")
+         % {"fee": format_money(standard.shipping_total) if standard.shipping_total else _("free")}),
+        (Order.ShippingMethod.EXPRESS, _("Express delivery, next working day (%(fee)s)")
+         % {"fee": format_money(express.shipping_total)}),
+    ]
+
+
+def _checkout_cart_or_redirect(request):
+    cart = _cart(request)
+    summary = selectors.cart_summary(cart=cart)
+    if summary.is_empty:
+        messages.info(request, _("Your cart is empty."))
+        return None, redirect("orders:cart")
+    if not summary.can_checkout:
+        messages.error(request, _("Some lines of your cart cannot be bought as they are: see below."))
+        return None, redirect("orders:cart")
+    return cart, None
+
+
+def checkout(request):
+    """Step 1: delivery address, e-mail for guests and the shipping choice."""
+    cart, response = _checkout_cart_or_redirect(request)
+    if response:
+        return response
+    user = request.user
+    addresses = list(Address.objects.filter(user=user)) if user.is_authenticated else []
+    saved = request.session.get(CHECKOUT_SESSION_KEY, {})
+    initial = {"shipping_method": saved.get("shipping_method", Order.ShippingMethod.STANDARD),
+               "email": saved.get("email", ""), **saved.get("address", {})}
+    if addresses:
+        initial["saved_address"] = str(addresses[0].pk)
+    form = CheckoutDeliveryForm(request.POST or None, user=user, addresses=addresses,
+                                shipping_choices=_shipping_choices(cart), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        address = form.address_data()
+        new_address = form.cleaned_data.get("saved_address") in (None, "", CheckoutDeliveryForm.NEW)
+        if form.cleaned_data.get("save_address") and new_address:
+            services.address_save(address=Address(user=user, **address))
+        request.session[CHECKOUT_SESSION_KEY] = {
+            "email": user.email if user.is_authenticated else form.cleaned_data["email"],
+            "address": address, "shipping_method": form.cleaned_data["shipping_method"],
+        }
+        return redirect("orders:checkout_review")
+    return render(request, "orders/checkout_delivery.html",
+                  {"form": form, "summary": selectors.cart_summary(cart=cart), "step": 1})
+
+
+def checkout_review(request):
+    """Step 2: everything at a glance; placing the order allocates the stock and goes to payment."""
+    cart, response = _checkout_cart_or_redirect(request)
+    if response:
+        return response
+    details = request.session.get(CHECKOUT_SESSION_KEY)
+    if not details:
+        return redirect("orders:checkout")
+    summary = selectors.cart_summary(cart=cart, shipping_method=details["shipping_method"])
+    if request.method == "POST":
+        # Only the cart and the delivery details count: any price or total posted is ignored.
+        try:
+            order = services.order_place(cart=cart, email=details["email"],
+                                         address=services.ShippingAddress(**details["address"]),
+                                         user=request.user if request.user.is_authenticated else None,
+                                         shipping_method=details["shipping_method"])
+        except services.CheckoutError as error:
+            messages.error(request, error.message)
+            return redirect("orders:cart")
+        if not request.user.is_authenticated:
+            request.session["guest_orders"] = [*request.session.get("guest_orders", [])[-9:], order.number]
+        return _pay(request, order)
+    return render(request, "orders/checkout_review.html",
+                  {"summary": summary, "details": details, "step": 2,
+                   "shipping_label": Order.ShippingMethod(details["shipping_method"]).label})
+
+
+def _pay(request, order: Order):
+    order_url = request.build_absolute_uri(reverse("orders:order_detail", args=[order.number]))
+    try:
+        payment = services.payment_start(order=order, success_url=order_url, cancel_url=order_url)
+    except services.PaymentError as error:
+        messages.error(request, error.message)
+        return redirect("orders:order_detail", number=order.number)
+    return redirect(payment.redirect_url)
+
+
+# --- Orders -------------------------------------------------------------------------------------
+def order_detail(request, number):
+    """The confirmation page: paid only once the provider's event said so, never on return."""
+    order = selectors.order_for_visitor(request=request, number=number)
+    payments = list(order.payments.all())
+    latest = payments[0] if payments else None
+    template = "orders/_order_status.html" if request.htmx else "orders/order_detail.html"
+    return render(request, template, {
+        "order": order, "payment": latest, "step": 4 if order.status == Order.Status.PAID else 3,
+        "waiting": order.status == Order.Status.AWAITING_PAYMENT and latest is not None
+        and latest.status == Payment.Status.PENDING,
+    })
+
+
+@require_POST
+def order_pay(request, number):
+    order = selectors.order_for_visitor(request=request, number=number)
+    return _pay(request, order)
+
+
+@require_POST
+def order_cancel(request, number):
+    order = selectors.order_for_visitor(request=request, number=number)
+    if services.order_release(order=order, reason="cancelled by the shopper",
+                              status=Order.Status.CANCELLED):
+        messages.success(request, _("Order %(number)s is cancelled; your cart is as you left it.")
+                         % {"number": order.number})
+    return redirect("orders:cart")
+
+
+@login_required
+def order_list(request):
+    orders = selectors.orders_for_user(user=request.user)[:50]
+    return render(request, "orders/account/order_list.html", {"orders": orders, "section": "orders"})
+
+
+# --- Payments -----------------------------------------------------------------------------------
+@csrf_exempt
+@require_POST
+def payment_webhook(request, provider):
+    """Stripe (and the test provider) post events here; the signature is checked on the raw body."""
+    if provider not in ("stripe", "test"):
+        return HttpResponse(status=404)
+    try:
+        outcome = services.payment_event_process(
+            provider_name=provider, payload=request.body,
+            signature=request.headers.get("Stripe-Signature", ""))
+    except InvalidEvent:
+        return HttpResponseBadRequest("invalid signature")
+    return HttpResponse(outcome)
+
+
+def test_provider_pay(request, reference):
+    """The built-in test provider's payment page (only when it is the provider in use)."""
+    payment = get_object_or_404(Payment.objects.select_related("order"), provider="test",
+                                provider_reference=reference)
+    order = selectors.order_for_visitor(request=request, number=payment.order.number)
+    if payment.status != Payment.Status.PENDING or order.status != Order.Status.AWAITING_PAYMENT:
+        return redirect("orders:order_detail", number=order.number)
+    form = TestCardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        provider = get_provider("test")
+        payload, signature = provider.charge(payment=payment, card_number=form.cleaned_data["card_number"])
+        # The same code path as a Stripe webhook: verify the signature, store the event, apply it.
+        services.payment_event_process(provider_name="test", payload=payload, signature=signature)
+        return redirect("orders:order_detail", number=order.number)
+    return render(request, "orders/test_provider_pay.html", {"form": form, "payment": payment,
+                                                             "order": order, "step": 3})
 
 
 @login_required
