@@ -1,6 +1,8 @@
 """The shared catalog that staff own: categories, brands, device models and their variants."""
+import uuid
 from decimal import Decimal
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -80,6 +82,12 @@ class ProductModel(models.Model):
     is_published = models.BooleanField(_("published"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Search: kept up to date by catalog.services.product_models_refresh_search after every edit.
+    # search_title ("Apple iPhone 13") feeds typo-tolerant trigram matching and suggestions;
+    # search_vector (PostgreSQL full text, GIN-indexed) covers brand, name, category, variants, specs.
+    search_title = models.CharField(max_length=300, blank=True, editable=False)
+    search_document = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["brand__name", "name"]
@@ -134,3 +142,52 @@ class Product(models.Model):
         if self.connectivity:
             parts.append(self.connectivity)
         return ", ".join(parts)
+
+
+def product_image_path(instance: "ProductImage", filename: str) -> str:
+    """Stored under a generated name; uploads are re-encoded to WebP before saving."""
+    return f"catalog/{instance.model_id or 'new'}/{uuid.uuid4().hex}.webp"
+
+
+class ProductImage(models.Model):
+    """A picture of a device model; the first by position is the one cards show."""
+
+    model = models.ForeignKey(ProductModel, on_delete=models.CASCADE, related_name="images",
+                              verbose_name=_("device model"))
+    image = models.ImageField(_("image"), upload_to=product_image_path, width_field="width",
+                              height_field="height")
+    width = models.PositiveIntegerField(null=True, editable=False)
+    height = models.PositiveIntegerField(null=True, editable=False)
+    alt_text = models.CharField(_("alternative text"), max_length=200, blank=True,
+                                help_text=_("What the picture shows, for people who cannot see it."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # {"160": "catalog/…/x-160.webp", …}, filled by the catalog.tasks.make_thumbnails worker.
+    thumbnails = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("product image")
+        verbose_name_plural = _("product images")
+
+    def __str__(self) -> str:
+        return self.alt_text or self.image.name
+
+    def thumbnail_url(self, width: int) -> str:
+        """The WebP thumbnail of that width, or the original until the worker has made it."""
+        from django.core.files.storage import default_storage
+
+        name = self.thumbnails.get(str(width))
+        return default_storage.url(name) if name else self.image.url
+
+    @property
+    def small_url(self) -> str:
+        return self.thumbnail_url(160)
+
+    @property
+    def card_url(self) -> str:
+        return self.thumbnail_url(320)
+
+    @property
+    def large_url(self) -> str:
+        return self.thumbnail_url(640)

@@ -1,6 +1,8 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import views
+from .sitemaps import SITEMAPS
 
 app_name = "catalog"
 urlpatterns = [
@@ -9,4 +11,5 @@ urlpatterns = [
     path("search/suggest/", views.suggest, name="suggest"),
     path("c/<slug:slug>/", views.category, name="category"),
     path("p/<slug:slug>/", views.model_detail, name="model"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

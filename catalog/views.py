@@ -1,32 +1,129 @@
-"""Shopper browsing pages: home, category, search, device model."""
+"""Shopper browsing pages: home, category, search (and suggestions), device model; thin views."""
+import json
+
+from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
 
-from .models import Category, ProductModel
+from . import selectors
+from .forms import SORT_CHOICES, CategoryFilterForm
+from .models import Category, Grade
+
+PAGE_SIZE = 24
 
 
-def home(request):
-    categories = Category.objects.filter(parent__isnull=True)
-    return render(request, "catalog/home.html", {"categories": categories})
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    tree = selectors.CategoryTree.load()
+    categories = [(category, tree.children(category)) for category in tree.children(None)]
+    return render(request, "catalog/home.html", {
+        "categories": categories,
+        "popular": selectors.popular_models(),
+        "deals": selectors.best_deals(),
+    })
 
 
-def category(request, slug):
+@require_GET
+def category(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
-    models = ProductModel.objects.filter(category=category, is_published=True).select_related("brand")
-    return render(request, "catalog/category.html", {"category": category, "models": models})
+    tree = selectors.CategoryTree.load()
+    category_ids = tree.descendant_ids(category)
+    facets = selectors.category_facets(category_ids=category_ids)
+    form = CategoryFilterForm(request.GET, facets=facets)
+    filters = form.filters()
+    models = selectors.category_models(category_ids=category_ids, filters=filters)
+    page = Paginator(models, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "category": category,
+        "ancestors": tree.ancestors(category),
+        "subcategories": tree.children(category),
+        "form": form,
+        "filters": filters,
+        "sort_choices": SORT_CHOICES,
+        "page_obj": page,
+        "models": selectors.decorate_cards(page.object_list),
+        "querystring": query.urlencode(),
+    }
+    template = "catalog/_category_results.html" if request.htmx else "catalog/category.html"
+    return render(request, template, context)
 
 
-def search(request):
-    query = request.GET.get("q", "").strip()
-    results = ProductModel.objects.filter(name__icontains=query).select_related("brand")[:50] if query else []
-    return render(request, "catalog/search.html", {"query": query, "results": results})
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    page = Paginator(selectors.search_models(query=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "catalog/search.html", {
+        "query": query,
+        "page_obj": page,
+        "models": selectors.decorate_cards(page.object_list),
+        "querystring": f"q={query}" if query else "",
+    })
 
 
-def suggest(request):
-    query = request.GET.get("q", "").strip()
-    results = ProductModel.objects.filter(name__icontains=query)[:8] if len(query) >= 2 else []
-    return render(request, "catalog/_suggestions.html", {"results": results})
+@require_GET
+def suggest(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    return render(request, "catalog/_suggestions.html", {
+        "query": query, "results": selectors.search_suggestions(query=query),
+    })
 
 
-def model_detail(request, slug):
-    model = get_object_or_404(ProductModel.objects.select_related("brand", "category"), slug=slug)
-    return render(request, "catalog/model_detail.html", {"model": model})
+def _model_url(model, product, grade: str) -> str:
+    return f"{reverse('catalog:model', kwargs={'slug': model.slug})}?variant={product.slug}&grade={grade}"
+
+
+@require_GET
+def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    data = selectors.model_page(slug=slug, variant_slug=request.GET.get("variant"),
+                                grade=request.GET.get("grade"))
+    for dimension in data.dimensions:
+        for choice in dimension.choices:
+            choice.url = _model_url(data.model, choice.product, data.grade)
+    for grade in data.grades:
+        grade.url = _model_url(data.model, data.variant, grade.grade)
+    canonical = request.build_absolute_uri(data.model.get_absolute_url())
+    return render(request, "catalog/model_detail.html", {
+        "page": data,
+        "model": data.model,
+        "grade_label": Grade(data.grade).label,
+        "canonical_url": canonical,
+        "json_ld": _json_ld(request, data, canonical),
+    })
+
+
+def _json_ld(request: HttpRequest, data: selectors.ModelPage, canonical: str) -> str:
+    """schema.org Product with an AggregateOffer over every variant and grade in stock."""
+    from django.conf import settings
+
+    model = data.model
+    product = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": f"{model.brand.name} {model.name}",
+        "brand": {"@type": "Brand", "name": model.brand.name},
+        "description": model.description,
+        "url": canonical,
+        "sku": data.variant.reference,
+        "itemCondition": "https://schema.org/RefurbishedCondition",
+    }
+    if data.images:
+        product["image"] = [request.build_absolute_uri(image.large_url) for image in data.images]
+    if data.low_price is not None:
+        product["offers"] = {
+            "@type": "AggregateOffer",
+            "priceCurrency": settings.MARKETPLACE_CURRENCY,
+            "lowPrice": data.low_price,
+            "highPrice": data.high_price,
+            "offerCount": data.offer_count,
+            "availability": "https://schema.org/InStock",
+        }
+    text = json.dumps(product, cls=DjangoJSONEncoder)
+    # Never let the data close the <script> element.
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return mark_safe(text)  # noqa: S308 - escaped above

@@ -3,6 +3,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
@@ -20,23 +21,26 @@ def offers_ranked() -> "Listing.objects":
 
 
 def buy_boxes(*, product_ids: Iterable[int], grade: str | None = None) -> dict[tuple[int, str], Listing]:
-    """The winning listing of each (product, grade) among the given products, in one query."""
+    """The winning listing of each (product, grade) among the given products, in one query.
+
+    PostgreSQL picks the first row of each product × grade with DISTINCT ON (served by
+    listing_buybox_idx); other databases number the rows with a window function.
+    """
     product_ids = list(product_ids)
     if not product_ids:
         return {}
-    ranked = (
-        Listing.objects.buyable()
-        .filter(product_id__in=product_ids)
-        .annotate(
+    offers = Listing.objects.buyable().filter(product_id__in=product_ids).select_related("seller")
+    if grade is not None:
+        offers = offers.filter(grade=grade)
+    if connections[offers.db].vendor == "postgresql":
+        winners = offers.order_by("product_id", "grade", *BUY_BOX_ORDER).distinct("product_id", "grade")
+    else:
+        winners = offers.annotate(
             buy_box_rank=Window(
                 RowNumber(), partition_by=[F("product_id"), F("grade")], order_by=BUY_BOX_ORDER
             )
-        )
-        .select_related("seller")
-    )
-    if grade is not None:
-        ranked = ranked.filter(grade=grade)
-    return {(listing.product_id, listing.grade): listing for listing in ranked.filter(buy_box_rank=1)}
+        ).filter(buy_box_rank=1)
+    return {(listing.product_id, listing.grade): listing for listing in winners}
 
 
 @dataclass(frozen=True)

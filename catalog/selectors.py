@@ -1,0 +1,410 @@
+"""Reads for the shopper's pages: device cards with from-prices, category filters, search, product page.
+
+Every function returns data already joined and prefetched, so that each page issues a fixed
+number of queries however many models, variants and offers there are.
+"""
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from sellers.models import Listing
+from sellers.selectors import buy_boxes, offers_ranked
+
+from .models import Brand, Category, Grade, Product, ProductImage, ProductModel
+
+SORTS = {
+    # key: (label is in the view/form, ordering)
+    "popular": [F("offer_count").desc(nulls_last=True), F("from_price").asc(nulls_last=True)],
+    "price": [F("from_price").asc(nulls_last=True)],
+    "price_desc": [F("from_price").desc(nulls_last=True)],
+    "saving": [F("saving").desc(nulls_last=True)],
+    "newest": [F("release_year").desc(nulls_last=True), F("created_at").desc()],
+}
+DEFAULT_SORT = "popular"
+
+
+# --- Categories --------------------------------------------------------------------------
+@dataclass
+class CategoryTree:
+    """All categories from one query, with the walks the pages need."""
+
+    by_id: dict[int, Category]
+
+    @classmethod
+    def load(cls) -> "CategoryTree":
+        return cls({c.pk: c for c in Category.objects.all()})
+
+    def children(self, category: Category | None) -> list[Category]:
+        parent_id = category.pk if category else None
+        return [c for c in self.by_id.values() if c.parent_id == parent_id]
+
+    def descendant_ids(self, category: Category) -> list[int]:
+        ids, frontier = [category.pk], [category.pk]
+        while frontier:
+            frontier = [c.pk for c in self.by_id.values() if c.parent_id in frontier and c.pk not in ids]
+            ids.extend(frontier)
+        return ids
+
+    def ancestors(self, category: Category) -> list[Category]:
+        """From the root down to the category's parent."""
+        chain, seen = [], {category.pk}
+        parent = self.by_id.get(category.parent_id)
+        while parent is not None and parent.pk not in seen:
+            chain.insert(0, parent)
+            seen.add(parent.pk)
+            parent = self.by_id.get(parent.parent_id)
+        return chain
+
+
+# --- Device cards ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OfferFilter:
+    """Which offers count towards a card's from-price (the category page's filters)."""
+
+    grades: tuple[str, ...] = ()
+    storages: tuple[int, ...] = ()
+    colours: tuple[str, ...] = ()
+
+    def products(self) -> QuerySet:
+        products = Product.objects.filter(model=OuterRef("pk"), is_active=True)
+        if self.storages:
+            products = products.filter(storage_gb__in=self.storages)
+        if self.colours:
+            products = products.filter(colour__in=self.colours)
+        return products
+
+    def offers(self) -> QuerySet:
+        offers = Listing.objects.buyable().filter(product__model=OuterRef("pk"), product__is_active=True)
+        if self.grades:
+            offers = offers.filter(grade__in=self.grades)
+        if self.storages:
+            offers = offers.filter(product__storage_gb__in=self.storages)
+        if self.colours:
+            offers = offers.filter(product__colour__in=self.colours)
+        return offers
+
+
+def model_cards(queryset: QuerySet | None = None, *, offer_filter: OfferFilter | None = None) -> QuerySet:
+    """Published models annotated for cards: from_price, saving (against new), offer_count.
+
+    Images come with one prefetch (`card_images`). Call `decorate_cards` on the evaluated page.
+    """
+    offer_filter = offer_filter or OfferFilter()
+    queryset = ProductModel.objects.all() if queryset is None else queryset
+    offers = offer_filter.offers()
+    from_price = Subquery(offers.order_by("price").values("price")[:1],
+                          output_field=DecimalField(max_digits=10, decimal_places=2))
+    offer_count = Subquery(
+        offers.order_by().values("product__model").annotate(n=Count("pk")).values("n")[:1]
+    )
+    return (
+        queryset.filter(is_published=True)
+        .filter(Exists(offer_filter.products()))
+        .select_related("brand")
+        .annotate(from_price=from_price, offer_count=Coalesce(offer_count, Value(0)))
+        .annotate(saving=ExpressionWrapper(F("reference_price_new") - F("from_price"),
+                                           output_field=DecimalField(max_digits=10, decimal_places=2)))
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk"),
+                                   to_attr="card_images"))
+    )
+
+
+def decorate_cards(models) -> list[ProductModel]:
+    """Adds `image` and `saving_percent` to evaluated card models (no queries)."""
+    models = list(models)
+    for model in models:
+        images = getattr(model, "card_images", None) or []
+        model.image = images[0] if images else None
+        saving = getattr(model, "saving", None)
+        if saving is not None and saving > 0 and model.reference_price_new:
+            model.saving_percent = int(saving * 100 / model.reference_price_new)
+        else:
+            model.saving_percent = 0
+    return models
+
+
+def popular_models(*, limit: int = 8) -> list[ProductModel]:
+    """Models with the most buyable offers."""
+    return decorate_cards(model_cards().filter(offer_count__gt=0).order_by(*SORTS["popular"], "name")[:limit])
+
+
+def best_deals(*, limit: int = 8) -> list[ProductModel]:
+    """Models whose from-price saves the most against the new price (in percent)."""
+    cards = model_cards().filter(from_price__isnull=False, saving__gt=0).annotate(
+        saving_ratio=ExpressionWrapper(F("saving") / F("reference_price_new"),
+                                       output_field=DecimalField(max_digits=12, decimal_places=6))
+    )
+    return decorate_cards(cards.order_by("-saving_ratio", "name")[:limit])
+
+
+# --- Category page -----------------------------------------------------------------------
+@dataclass
+class CategoryFilters:
+    brands: tuple[str, ...] = ()
+    grades: tuple[str, ...] = ()
+    storages: tuple[int, ...] = ()
+    colours: tuple[str, ...] = ()
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    in_stock: bool = False
+    sort: str = DEFAULT_SORT
+
+    @property
+    def offer_filter(self) -> OfferFilter:
+        return OfferFilter(grades=self.grades, storages=self.storages, colours=self.colours)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.brands or self.grades or self.storages or self.colours or self.in_stock
+                    or self.price_min is not None or self.price_max is not None)
+
+
+@dataclass
+class Facets:
+    brands: list[tuple[str, str]] = field(default_factory=list)  # (slug, name)
+    storages: list[int] = field(default_factory=list)
+    colours: list[str] = field(default_factory=list)
+
+
+def category_facets(*, category_ids: list[int]) -> Facets:
+    """The filter choices that make sense in these categories (two queries)."""
+    models = ProductModel.objects.filter(category_id__in=category_ids, is_published=True)
+    brands = list(Brand.objects.filter(models__in=models).distinct().order_by("name")
+                  .values_list("slug", "name"))
+    pairs = (Product.objects.filter(model__in=models, is_active=True)
+             .values_list("storage_gb", "colour").distinct())
+    storages, colours = set(), set()
+    for storage, colour in pairs:
+        if storage:
+            storages.add(storage)
+        if colour:
+            colours.add(colour)
+    return Facets(brands=brands, storages=sorted(storages), colours=sorted(colours))
+
+
+def category_models(*, category_ids: list[int], filters: CategoryFilters) -> QuerySet:
+    """The category's (and subcategories') models, filtered and sorted, ready for cards."""
+    models = model_cards(ProductModel.objects.filter(category_id__in=category_ids),
+                         offer_filter=filters.offer_filter)
+    if filters.brands:
+        models = models.filter(brand__slug__in=filters.brands)
+    if filters.in_stock:
+        models = models.filter(from_price__isnull=False)
+    if filters.price_min is not None:
+        models = models.filter(from_price__gte=filters.price_min)
+    if filters.price_max is not None:
+        models = models.filter(from_price__lte=filters.price_max)
+    ordering = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    return models.order_by(*ordering, "name", "pk")
+
+
+# --- Search ------------------------------------------------------------------------------
+TOKEN = re.compile(r"\w+", re.UNICODE)
+TRIGRAM_THRESHOLD = 0.3
+
+
+def search_tokens(query: str) -> list[str]:
+    return TOKEN.findall(query.lower())[:10]
+
+
+def search_models(*, query: str) -> QuerySet:
+    """Models matching the query, best first.
+
+    PostgreSQL: the stored full-text vector (prefix match on the last word, so "galax" finds
+    Galaxy) OR trigram word similarity of the title (so "iphnoe 13" finds iPhone 13); ranked by
+    text rank plus both trigram similarities. Elsewhere (SQLite for `make run`): every word in
+    the search document.
+    """
+    tokens = search_tokens(query)
+    if not tokens:
+        return model_cards().none()
+    cards = model_cards()
+    if connection.vendor != "postgresql":
+        condition = Q()
+        for token in tokens:
+            condition &= Q(search_document__icontains=token)
+        return cards.filter(condition).order_by("brand__name", "name")
+
+    from django.contrib.postgres.search import (
+        SearchQuery,
+        SearchRank,
+        TrigramSimilarity,
+        TrigramWordSimilarity,
+    )
+
+    raw = " & ".join(tokens[:-1] + [f"{tokens[-1]}:*"])
+    tsquery = SearchQuery(raw, search_type="raw", config="simple")
+    text = " ".join(tokens)
+    return (
+        cards.annotate(
+            text_rank=SearchRank(F("search_vector"), tsquery),
+            word_similarity=TrigramWordSimilarity(Value(text), "search_title"),
+            similarity=TrigramSimilarity("search_title", Value(text)),
+        )
+        .filter(Q(search_vector=tsquery) | Q(word_similarity__gte=TRIGRAM_THRESHOLD))
+        .annotate(relevance=F("text_rank") + F("word_similarity") + F("similarity"))
+        .order_by("-relevance", "name", "pk")
+    )
+
+
+def search_suggestions(*, query: str, limit: int = 8) -> list[ProductModel]:
+    """The few best matches for search-as-you-type (one query, no images)."""
+    if len(query.strip()) < 2:
+        return []
+    return list(search_models(query=query).prefetch_related(None)[:limit])
+
+
+# --- Product page ------------------------------------------------------------------------
+@dataclass
+class GradeChoice:
+    grade: str
+    label: str
+    offer: Listing | None  # the buy box of the selected variant in this grade
+
+    @property
+    def price(self) -> Decimal | None:
+        return self.offer.price if self.offer else None
+
+
+@dataclass
+class VariantChoice:
+    label: str
+    product: Product
+    selected: bool
+    from_price: Decimal | None
+
+
+@dataclass
+class VariantDimension:
+    name: str  # translated in the template by key
+    key: str
+    choices: list[VariantChoice]
+
+
+@dataclass
+class ModelPage:
+    model: ProductModel
+    ancestors: list[Category]
+    images: list[ProductImage]
+    products: list[Product]
+    variant: Product
+    grade: str
+    grades: list[GradeChoice]
+    dimensions: list[VariantDimension]
+    buy_box: Listing | None
+    other_offers: list[Listing]
+    low_price: Decimal | None  # across all variants and grades
+    high_price: Decimal | None
+    offer_count: int
+
+    @property
+    def saving(self) -> Decimal | None:
+        if self.buy_box is None:
+            return None
+        return self.model.reference_price_new - self.buy_box.price
+
+    @property
+    def saving_percent(self) -> int:
+        saving = self.saving
+        if not saving or saving <= 0:
+            return 0
+        return int(saving * 100 / self.model.reference_price_new)
+
+
+DIMENSIONS = [("storage", "storage_gb"), ("colour", "colour"), ("connectivity", "connectivity")]
+
+
+def _variant_dimensions(products: list[Product], selected: Product,
+                        from_prices: dict[int, Decimal]) -> list[VariantDimension]:
+    """For each attribute that varies, one choice per value, pointing at the closest variant."""
+    dimensions = []
+    for key, attr in DIMENSIONS:
+        values = []
+        for product in products:
+            value = getattr(product, attr)
+            if value not in values and value not in (None, ""):
+                values.append(value)
+        if len(values) < 2:
+            continue
+        choices = []
+        for value in values:
+            candidates = [p for p in products if getattr(p, attr) == value]
+            # Keep the other attributes the shopper already picked, when such a variant exists.
+            best = max(candidates, key=lambda p: (
+                sum(getattr(p, a) == getattr(selected, a) for _, a in DIMENSIONS if a != attr),
+                p.pk in from_prices, -p.pk))
+            label = best.variant_label.split(", ")[0] if key == "storage" else str(value)
+            prices = [from_prices[p.pk] for p in candidates if p.pk in from_prices]
+            choices.append(VariantChoice(label=label, product=best, selected=value == getattr(selected, attr),
+                                         from_price=min(prices) if prices else None))
+        dimensions.append(VariantDimension(name=key, key=key, choices=choices))
+    return dimensions
+
+
+def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None = None) -> ModelPage:
+    """Everything the product page shows, in a fixed number of queries. 404 for unknown slugs."""
+    model = (ProductModel.objects.select_related("brand", "category")
+             .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk"),
+                                        to_attr="ordered_images"))
+             .filter(slug=slug, is_published=True).first())
+    if model is None:
+        raise Http404("No such device model.")
+    products = list(model.products.filter(is_active=True).order_by("storage_gb", "colour", "pk"))
+    if not products:
+        raise Http404("This device model has no variants yet.")
+    winners = buy_boxes(product_ids=[p.pk for p in products])
+    from_prices: dict[int, Decimal] = {}
+    for (product_id, _grade), offer in winners.items():
+        if product_id not in from_prices or offer.price < from_prices[product_id]:
+            from_prices[product_id] = offer.price
+
+    by_slug = {p.slug: p for p in products}
+    cheapest = min(winners.values(), key=lambda o: (o.price, Grade.rank(o.grade)), default=None)
+    if variant_slug in by_slug:
+        variant = by_slug[variant_slug]
+    elif cheapest is not None:
+        variant = next(p for p in products if p.pk == cheapest.product_id)
+    else:
+        variant = products[0]
+    if grade not in Grade.values:
+        in_stock = [winners[(variant.pk, g.value)] for g in Grade if (variant.pk, g.value) in winners]
+        grade = (min(in_stock, key=lambda o: (o.price, Grade.rank(o.grade))).grade
+                 if in_stock else Grade.EXCELLENT.value)
+
+    grades = [GradeChoice(grade=g.value, label=g.label, offer=winners.get((variant.pk, g.value)))
+              for g in Grade]
+    offers = list(offers_ranked().filter(product=variant, grade=grade))
+    prices = [o.price for o in winners.values()]
+    tree = CategoryTree.load()
+    return ModelPage(
+        model=model,
+        ancestors=tree.ancestors(model.category) + [tree.by_id.get(model.category_id, model.category)],
+        images=model.ordered_images,
+        products=products,
+        variant=variant,
+        grade=grade,
+        grades=grades,
+        dimensions=_variant_dimensions(products, variant, from_prices),
+        buy_box=offers[0] if offers else None,
+        other_offers=offers[1:],
+        low_price=min(prices) if prices else None,
+        high_price=max(prices) if prices else None,
+        offer_count=len(winners),
+    )

@@ -1,0 +1,107 @@
+"""Writes to the catalog: keeping the search fields current, adding images, making thumbnails."""
+from collections.abc import Iterable
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import Value
+
+from .images import THUMBNAIL_WIDTHS, make_thumbnail, validate_and_reencode
+from .models import Category, ProductImage, ProductModel
+
+SEARCH_CONFIG = "simple"  # product names are not English prose; no stemming surprises
+
+
+def _category_path(category: Category, by_id: dict[int, Category]) -> list[str]:
+    names = []
+    seen = set()
+    while category is not None and category.pk not in seen:
+        seen.add(category.pk)
+        names.append(category.name)
+        category = by_id.get(category.parent_id)
+    return names
+
+
+def _spec_words(specs) -> list[str]:
+    if isinstance(specs, dict):
+        return [str(v) for v in specs.values() if v not in (None, "")]
+    if isinstance(specs, list):
+        return [str(v) for v in specs]
+    return []
+
+
+def product_models_refresh_search(*, model_ids: Iterable[int] | None = None) -> int:
+    """Recomputes the search fields of the given models (all when None); returns how many.
+
+    Called after every catalog edit (admin saves of models, products, brands, categories, and
+    the demo seed). The vector weights brand and name (A) over category and variants (B) over
+    specs and description (C), so ranking favours the device a shopper named.
+    """
+    models = ProductModel.objects.select_related("brand", "category").prefetch_related("products")
+    if model_ids is not None:
+        models = models.filter(pk__in=list(model_ids))
+    categories = {c.pk: c for c in Category.objects.all()}
+    count = 0
+    for model in models:
+        title = f"{model.brand.name} {model.name}"
+        category_words = " ".join(_category_path(model.category, categories))
+        variant_words = " ".join(
+            " ".join(filter(None, [p.variant_label, p.reference])) for p in model.products.all()
+        )
+        spec_words = " ".join(_spec_words(model.specs))
+        document = " ".join(filter(None, [title, category_words, variant_words, spec_words,
+                                          model.description]))
+        fields = {"search_title": title[:300], "search_document": document}
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchVector
+
+            fields["search_vector"] = (
+                SearchVector(Value(title), weight="A", config=SEARCH_CONFIG)
+                + SearchVector(Value(f"{category_words} {variant_words}"), weight="B",
+                               config=SEARCH_CONFIG)
+                + SearchVector(Value(f"{spec_words} {model.description}"), weight="C",
+                               config=SEARCH_CONFIG)
+            )
+        ProductModel.objects.filter(pk=model.pk).update(**fields)
+        count += 1
+    return count
+
+
+def product_image_add(*, model: ProductModel, upload, alt_text: str = "",
+                      position: int | None = None) -> ProductImage:
+    """Validates (by decoding) and re-encodes the upload, stores it, then queues thumbnails."""
+    content = validate_and_reencode(upload)
+    if position is None:
+        position = model.images.count()
+    with transaction.atomic():
+        image = ProductImage(model=model, alt_text=alt_text, position=position)
+        image.image.save(content.name, content, save=False)
+        image.save()
+        product_image_queue_thumbnails(image=image)
+    return image
+
+
+def product_image_queue_thumbnails(*, image: ProductImage) -> None:
+    from .tasks import make_thumbnails
+
+    image_id = image.pk
+    transaction.on_commit(lambda: make_thumbnails.delay(image_id))
+
+
+def product_image_make_thumbnails(*, image_id: int) -> ProductImage | None:
+    """Writes one WebP per page width; safe to run twice (same names, overwritten)."""
+    image = ProductImage.objects.filter(pk=image_id).first()
+    if image is None or not image.image:
+        return None
+    with image.image.open("rb") as source:
+        data = source.read()
+    base = image.image.name.rsplit(".", 1)[0]
+    thumbnails = {}
+    for width in THUMBNAIL_WIDTHS:
+        name = f"{base}-{width}.webp"
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        thumbnails[str(width)] = default_storage.save(name, ContentFile(make_thumbnail(data, width)))
+    ProductImage.objects.filter(pk=image.pk).update(thumbnails=thumbnails)
+    image.thumbnails = thumbnails
+    return image
