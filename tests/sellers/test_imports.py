@@ -1,0 +1,380 @@
+"""CSV stock imports: checking files, per-row validation, set-based apply, idempotency, pages."""
+import os
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.urls import reverse
+
+from catalog.models import Grade
+from sellers.imports import BATCH_SIZE, stock_file_check, stock_import_apply, stock_import_create
+from sellers.models import Listing, StockImport
+from sellers.selectors import buy_boxes
+from tests.factories import ListingFactory, ProductFactory, SellerFactory, SellerMemberFactory
+from tests.sellers.factories_stock import csv_bytes, listing_row
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(seller, data, name="stock.csv"):
+    """Creates an import and applies it as the worker would (its on-commit enqueue never fires here)."""
+    stock_import = stock_import_create(seller=seller, uploaded_by=None, name=name, data=data)
+    stock_import_apply(stock_import_id=stock_import.pk)
+    stock_import.refresh_from_db()
+    return stock_import
+
+
+@pytest.fixture
+def seller():
+    return SellerFactory()
+
+
+@pytest.fixture
+def products():
+    return ProductFactory.create_batch(3)
+
+
+# --- Clean files ---------------------------------------------------------------------------------
+def test_clean_file_creates_and_updates_listings(seller, products):
+    existing = ListingFactory(seller=seller, product=products[0], grade=Grade.GOOD, sku="A-1",
+                              price=Decimal("500.00"), quantity=1)
+    data = csv_bytes([
+        listing_row(products[0], "A-1", price="450.00", quantity=3),
+        listing_row(products[1], "B-1", grade="excellent", price="600.50", quantity=2, warranty=24),
+        listing_row(products[2], "C-1", grade="fair", price="199.99", quantity=0, active="no"),
+    ])
+    stock_import = run_import(seller, data)
+    assert stock_import.status == StockImport.Status.DONE
+    assert (stock_import.created_count, stock_import.updated_count, stock_import.unchanged_count,
+            stock_import.failed_count) == (2, 1, 0, 0)
+    assert stock_import.processed_rows == stock_import.total_rows == 3
+    existing.refresh_from_db()
+    assert (existing.price, existing.quantity) == (Decimal("450.00"), 3)
+    created = Listing.objects.get(seller=seller, sku="B-1")
+    assert (created.grade, created.price, created.quantity, created.warranty_months) == (
+        "excellent", Decimal("600.50"), 2, 24)
+    assert Listing.objects.get(seller=seller, sku="C-1").is_active is False
+
+
+def test_semicolon_file_with_bom_and_decimal_commas_is_accepted(seller, products):
+    data = csv_bytes([listing_row(products[0], "S-1", price="249,90")], delimiter=";", bom=True)
+    stock_import = run_import(seller, data)
+    assert stock_import.created_count == 1
+    assert Listing.objects.get(sku="S-1").price == Decimal("249.90")
+
+
+def test_optional_columns_may_be_left_out_and_keep_current_values(seller, products):
+    listing = ListingFactory(seller=seller, product=products[0], sku="K", warranty_months=24, is_active=False)
+    columns = ("SKU", "Product reference", "grade", "price", "quantity")
+    data = csv_bytes([("K", products[0].reference, "good", "400.00", "9")], columns=columns)
+    stock_import = run_import(seller, data)
+    assert stock_import.updated_count == 1
+    listing.refresh_from_db()
+    assert (listing.quantity, listing.warranty_months, listing.is_active) == (9, 24, False)
+
+
+def test_reuploading_the_same_file_changes_nothing(seller, products):
+    data = csv_bytes([listing_row(product, f"R-{i}") for i, product in enumerate(products)])
+    first = run_import(seller, data)
+    assert first.created_count == 3
+    before = dict(Listing.objects.values_list("sku", "updated_at"))
+    second = run_import(seller, data)
+    assert (second.created_count, second.updated_count, second.unchanged_count) == (0, 0, 3)
+    assert dict(Listing.objects.values_list("sku", "updated_at")) == before
+
+
+def test_running_the_task_twice_applies_the_import_once(seller, products):
+    stock_import = stock_import_create(seller=seller, uploaded_by=None, name="x.csv",
+                                       data=csv_bytes([listing_row(products[0], "T-1")]))
+    stock_import_apply(stock_import_id=stock_import.pk)
+    stock_import_apply(stock_import_id=stock_import.pk)
+    stock_import.refresh_from_db()
+    assert (stock_import.created_count, stock_import.processed_rows) == (1, 1)
+    assert Listing.objects.filter(sku="T-1").count() == 1
+
+
+def test_an_interrupted_import_resumes_after_its_last_committed_batch(seller, products, monkeypatch):
+    """A worker killed mid-import: the committed batches stay, the rest applies on the re-run."""
+    import sellers.imports as imports
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    rows = [listing_row(products[i % 3], f"I-{i}", grade=["good", "fair", "premium", "excellent",
+                                                            "good"][i]) for i in range(5)]
+    stock_import = stock_import_create(seller=seller, uploaded_by=None, name="x.csv", data=csv_bytes(rows))
+    real_apply = imports.listings_apply_bulk
+    calls = {"n": 0}
+
+    def dying_apply(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            real_apply(**kwargs)  # writes happen, then the worker dies before the commit
+            raise SystemExit("worker lost")
+        return real_apply(**kwargs)
+
+    monkeypatch.setattr(imports, "listings_apply_bulk", dying_apply)
+    with pytest.raises(SystemExit):
+        stock_import_apply(stock_import_id=stock_import.pk)
+    stock_import.refresh_from_db()
+    assert stock_import.processed_rows == 2
+    assert Listing.objects.filter(seller=seller).count() == 2  # the half batch was rolled back
+
+    monkeypatch.setattr(imports, "listings_apply_bulk", real_apply)
+    stock_import_apply(stock_import_id=stock_import.pk)
+    stock_import.refresh_from_db()
+    assert stock_import.status == StockImport.Status.DONE
+    assert (stock_import.processed_rows, stock_import.created_count, stock_import.failed_count) == (5, 5, 0)
+    assert Listing.objects.filter(seller=seller).count() == 5
+
+
+# --- Mixed files: bad rows are reported, good rows apply ----------------------------------------
+def test_mixed_file_reports_each_bad_row_with_line_column_and_reason(seller, products):
+    sold = ListingFactory(seller=seller, product=products[0], grade=Grade.GOOD, sku="SOLD",
+                          quantity=5, allocated=4)
+    data = csv_bytes([
+        listing_row(products[1], "OK-1"),                                   # line 2
+        ("BAD-PRODUCT", "NO-SUCH-EAN", "good", "10.00", "1", "12", "yes"),   # line 3
+        listing_row(products[1], "BAD-GRADE", grade="mint"),                # line 4
+        listing_row(products[1], "NEG", price="-5"),                        # line 5
+        listing_row(products[1], "NAN", quantity="lots"),                   # line 6
+        listing_row(products[2], "DUP"),                                    # line 7
+        listing_row(products[2], "DUP", grade="fair"),                      # line 8
+        listing_row(products[0], "SOLD", quantity=2),                       # line 9: below allocated
+        listing_row(products[1], "SHORT-WARRANTY", warranty=6),             # line 10
+        ("TOO", "FEW"),                                                     # line 11
+        listing_row(products[2], "SOLD", grade="premium"),                  # line 12 dup again
+    ])
+    stock_import = run_import(seller, data)
+    assert stock_import.status == StockImport.Status.DONE
+    assert stock_import.created_count == 1
+    assert stock_import.failed_count == 10
+    reported = {(error["line"], error["column"]) for error in stock_import.errors}
+    assert {(3, "product_reference"), (4, "grade"), (5, "price"), (6, "quantity"), (7, "sku"),
+            (8, "sku"), (9, "sku"), (10, "warranty_months"), (11, "row"), (12, "sku")} <= reported
+    reasons = {error["line"]: error["reason"] for error in stock_import.errors}
+    assert "NO-SUCH-EAN" in reasons[3]
+    assert "more than zero" in reasons[5]
+    assert Listing.objects.filter(seller=seller, sku="OK-1").exists()
+    sold.refresh_from_db()
+    assert sold.quantity == 5
+
+
+def test_quantity_below_allocated_fails_that_row_only(seller, products):
+    sold = ListingFactory(seller=seller, product=products[0], sku="SOLD", quantity=5, allocated=4)
+    other = ListingFactory(seller=seller, product=products[1], sku="FREE", quantity=5)
+    data = csv_bytes([listing_row(products[0], "SOLD", quantity=3),
+                      listing_row(products[1], "FREE", quantity=1)])
+    stock_import = run_import(seller, data)
+    assert (stock_import.updated_count, stock_import.failed_count) == (1, 1)
+    assert stock_import.errors[0]["column"] == "quantity"
+    assert "4 units" in stock_import.errors[0]["reason"]
+    sold.refresh_from_db()
+    other.refresh_from_db()
+    assert (sold.quantity, other.quantity) == (5, 1)
+
+
+def test_product_and_grade_of_an_existing_sku_cannot_change(seller, products):
+    ListingFactory(seller=seller, product=products[0], grade=Grade.GOOD, sku="FIXED")
+    stock_import = run_import(seller, csv_bytes([listing_row(products[0], "FIXED", grade="premium")]))
+    assert stock_import.failed_count == 1
+    assert Listing.objects.get(sku="FIXED").grade == Grade.GOOD
+
+
+def test_inactive_product_cannot_get_a_new_listing(seller, products):
+    products[0].is_active = False
+    products[0].save()
+    stock_import = run_import(seller, csv_bytes([listing_row(products[0], "OFF")]))
+    assert stock_import.failed_count == 1
+    assert stock_import.errors[0]["column"] == "product_reference"
+
+
+def test_another_sellers_identical_sku_is_untouched(seller, products):
+    theirs = ListingFactory(product=products[0], sku="SAME", quantity=7)
+    stock_import = run_import(seller, csv_bytes([listing_row(products[0], "SAME", quantity=1)]))
+    assert stock_import.created_count == 1
+    theirs.refresh_from_db()
+    assert theirs.quantity == 7
+
+
+def test_formula_cells_are_stored_as_text_and_never_as_prices(seller, products):
+    data = csv_bytes([
+        ("=HYPERLINK(\"http://evil\")", products[0].reference, "good", "100.00", "1", "12", "yes"),
+        ("F-2", products[1].reference, "good", "=1+1", "1", "12", "yes"),
+        ("F-3", products[2].reference, "good", "100.00", "@SUM(A1)", "12", "yes"),
+    ])
+    stock_import = run_import(seller, data)
+    assert stock_import.created_count == 1
+    assert Listing.objects.get(seller=seller).sku == '=HYPERLINK("http://evil")'
+    assert {error["column"] for error in stock_import.errors} == {"price", "quantity"}
+
+
+# --- Hostile files are refused at once --------------------------------------------------------------
+@pytest.mark.parametrize(("data", "message"), [
+    ("sku,product_reference,grade,price,quantity\nÉTÉ-1,EAN1,good,10,1\n".encode("latin-1"), "not UTF-8"),
+    (b"PK\x03\x04" + os.urandom(2000), "spreadsheet"),
+    (b"\x00\x01\x02binary" * 100, "binary"),
+    (b"", "empty"),
+    (b"sku,grade,price\nA,good,1\n", "missing: product_reference, quantity"),
+    (b"A-1,EAN1,good,10,1\n", "Wrong header"),
+    (b"sku,product_reference,grade,price,quantity,colour\nA,E,good,1,1,red\n", "unknown: colour"),
+    (b"sku,product_reference,grade,price,quantity\n", "no rows"),
+    (b"\n\n", "empty"),
+])
+def test_hostile_files_are_refused_with_a_clear_message(seller, data, message):
+    with pytest.raises(ValidationError) as excinfo:
+        stock_import_create(seller=seller, uploaded_by=None, name="x.csv", data=data)
+    assert message in excinfo.value.message_dict["file"][0]
+    assert not StockImport.objects.exists()
+
+
+def test_ten_megabytes_of_junk_is_refused_quickly(seller):
+    junk = os.urandom(10 * 1024 * 1024)
+    started = time.monotonic()
+    with pytest.raises(ValidationError):
+        stock_import_create(seller=seller, uploaded_by=None, name="junk.csv", data=junk)
+    assert time.monotonic() - started < 5
+    assert not StockImport.objects.exists()
+
+
+def test_a_file_over_the_size_limit_is_refused(seller):
+    data = csv_bytes([]) + b"x" * (20 * 1024 * 1024)
+    with pytest.raises(ValidationError) as excinfo:
+        stock_file_check(data)
+    assert "larger than 20 MB" in excinfo.value.message_dict["file"][0]
+
+
+# --- Scale ---------------------------------------------------------------------------------------
+def test_a_100000_row_file_applies_in_bulk_with_few_queries(seller, django_assert_max_num_queries):
+    products = ProductFactory.create_batch(25)
+    grades = list(Grade.values)
+    rows = [listing_row(products[i % 25], f"BIG-{i:06d}", grade=grades[(i // 25) % 4],
+                        price=f"{100 + i % 900}.{i % 100:02d}", quantity=i % 50) for i in range(100_000)]
+    data = csv_bytes(rows)
+    started = time.monotonic()
+    stock_import = stock_import_create(seller=seller, uploaded_by=None, name="big.csv", data=data)
+    batches = 100_000 // BATCH_SIZE
+    with django_assert_max_num_queries(10 + batches * 8):
+        stock_import_apply(stock_import_id=stock_import.pk)
+    elapsed = time.monotonic() - started
+    stock_import.refresh_from_db()
+    assert (stock_import.created_count, stock_import.failed_count) == (100_000, 0)
+    assert Listing.objects.filter(seller=seller).count() == 100_000
+    assert elapsed < 60, elapsed
+
+    again = stock_import_create(seller=seller, uploaded_by=None, name="big.csv", data=data)
+    stock_import_apply(stock_import_id=again.pk)
+    again.refresh_from_db()
+    assert (again.unchanged_count, again.updated_count, again.created_count) == (100_000, 0, 0)
+
+
+# --- Visible to shoppers on the next request --------------------------------------------------------
+def test_a_csv_price_change_wins_the_buy_box_on_the_next_request(seller, products):
+    rival = ListingFactory(product=products[0], grade=Grade.GOOD, price=Decimal("300.00"))
+    mine = ListingFactory(seller=seller, product=products[0], grade=Grade.GOOD, sku="MINE",
+                          price=Decimal("350.00"))
+    assert buy_boxes(product_ids=[products[0].pk])[(products[0].pk, "good")] == rival
+    run_import(seller, csv_bytes([listing_row(products[0], "MINE", price="299.00")]))
+    assert buy_boxes(product_ids=[products[0].pk])[(products[0].pk, "good")] == mine
+    run_import(seller, csv_bytes([listing_row(products[0], "MINE", price="299.00", quantity=0)]))
+    assert buy_boxes(product_ids=[products[0].pk])[(products[0].pk, "good")] == rival
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+@pytest.fixture
+def seller_client(client):
+    member = SellerMemberFactory()
+    client.force_login(member.user)
+    client.seller = member.seller
+    return client
+
+
+def test_upload_page_applies_a_file_and_shows_the_report(seller_client, products,
+                                                         django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = csv_bytes([listing_row(products[0], "P-1"), listing_row(products[1], "P-2", price="abc")])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = seller_client.post(reverse("sellers:stock_imports"),
+                                      {"file": SimpleUploadedFile("mine.csv", data, "text/csv")})
+    stock_import = StockImport.objects.get(seller=seller_client.seller)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("sellers:stock_import", args=[stock_import.pk])
+    page = seller_client.get(response["Location"])
+    content = page.content.decode()
+    assert stock_import.status == StockImport.Status.DONE  # eager Celery applied it on commit
+    assert "2 of 2 rows processed" in content
+    assert "Enter a price such as 249.90." in content
+    assert 'hx-trigger="every 1s"' not in content  # finished: polling stops
+    report = seller_client.get(reverse("sellers:stock_import_errors", args=[stock_import.pk]))
+    text = b"".join(report.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[1] == "3,P-2,price,Enter a price such as 249.90."
+
+
+def test_upload_page_refuses_a_bad_file_with_its_reason(seller_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = seller_client.post(reverse("sellers:stock_imports"),
+                                  {"file": SimpleUploadedFile("x.csv", b"hello,world\n1,2\n", "text/csv")})
+    assert response.status_code == 400
+    assert "Wrong header" in response.content.decode()
+    assert not StockImport.objects.exists()
+
+
+def test_progress_polls_while_queued(seller_client):
+    stock_import = StockImport.objects.create(seller=seller_client.seller, original_name="q.csv",
+                                              sha256="x", total_rows=10, processed_rows=4,
+                                              status=StockImport.Status.RUNNING)
+    response = seller_client.get(reverse("sellers:stock_import_progress", args=[stock_import.pk]))
+    content = response.content.decode()
+    assert 'hx-trigger="every 1s"' in content
+    assert 'aria-valuenow="40"' in content
+
+
+def test_another_sellers_import_is_a_404(seller_client):
+    theirs = StockImport.objects.create(seller=SellerFactory(), original_name="t.csv", sha256="x")
+    for name in ("sellers:stock_import", "sellers:stock_import_progress", "sellers:stock_import_errors"):
+        assert seller_client.get(reverse(name, args=[theirs.pk])).status_code == 404
+
+
+def test_export_round_trips_and_neutralises_formulas(seller_client, products):
+    seller = seller_client.seller
+    ListingFactory(seller=seller, product=products[0], sku="=cmd|' /C calc'!A0", price=Decimal("10.00"))
+    ListingFactory(seller=seller, product=products[1], sku="+PLAIN", grade=Grade.FAIR)
+    ListingFactory(product=products[2], sku="NOT-MINE")
+    response = seller_client.get(reverse("sellers:stock_export"))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0] == "sku,product_reference,grade,price,quantity,warranty_months,active"
+    assert any(line.startswith("'=cmd|' /C calc'!A0,") for line in lines)
+    assert any(line.startswith("'+PLAIN,") for line in lines)
+    assert "NOT-MINE" not in text
+    stock_import = run_import(seller, text.encode("utf-8"))
+    assert (stock_import.unchanged_count, stock_import.failed_count) == (2, 0)
+
+
+def test_template_download_is_a_valid_import_file(seller_client):
+    response = seller_client.get(reverse("sellers:stock_template"))
+    data = b"".join(response.streaming_content)
+    checked = stock_file_check(data)
+    assert checked.row_count == 1
+
+
+def test_recent_imports_list_has_a_fixed_query_count(seller_client, django_assert_max_num_queries):
+    for count in (1, 30):
+        StockImport.objects.bulk_create([StockImport(seller=seller_client.seller, original_name=f"{i}.csv",
+                                                     sha256="x") for i in range(count)])
+        with django_assert_max_num_queries(8):
+            assert seller_client.get(reverse("sellers:stock_imports")).status_code == 200
+
+
+def test_sql_uses_no_per_row_queries_for_a_batch(seller, products):
+    from django.test.utils import CaptureQueriesContext
+
+    data = csv_bytes([listing_row(products[i % 3], f"Q-{i}", grade=["good", "fair", "premium",
+                                                                     "excellent"][i % 4], quantity=i)
+                      for i in range(200)])
+    stock_import = stock_import_create(seller=seller, uploaded_by=None, name="q.csv", data=data)
+    with CaptureQueriesContext(connection) as queries:
+        stock_import_apply(stock_import_id=stock_import.pk)
+    assert len(queries) < 20
