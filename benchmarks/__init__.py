@@ -1,0 +1,1 @@
+"""Scale benchmarks: a large generated catalog and the measurements taken against it."""

@@ -1,0 +1,770 @@
+"""One command for the scale benchmarks: migrate, generate the data if missing, measure, report.
+
+    python benchmarks/run.py [--scale 1] [--iterations 60] [--duration 15] [--regenerate]
+
+Writes benchmarks/results/RESULTS.md (and results.json) and refreshes the table in
+benchmarks/README.md. Every number is taken against a baseline measured in the same run: the
+bare view of benchmarks/urls.py, which renders base.html with no queries of its own.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+README = Path(__file__).resolve().parent / "README.md"
+README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
+BARE_URL = "/__bench__/bare/"
+EXTERNAL_SCRIPTS = [
+    ("import", "import_bench.py", "CSV import (100,000 rows) and bulk API (10,000 items) vs COPY"),
+    ("orders", "order_placement.py", "Order placement under concurrency (no oversell)"),
+]
+TARGETS = {
+    "product_queries": 12, "product_median_ms": 30.0, "category_queries": 12,
+    "category_median_ms": 30.0, "search_median_ms": 20.0, "throughput_ratio": 0.5,
+    "import_rows_per_s": 50_000,
+}
+
+
+# --- In-process page timing ----------------------------------------------------------------
+
+@dataclass
+class Measurement:
+    """One page measured in-process: server time in ms and SQL queries per request."""
+
+    name: str
+    url: str
+    status: int | None = None
+    median_ms: float | None = None
+    p95_ms: float | None = None
+    cpu_ms: float | None = None
+    first_ms: float | None = None
+    queries: int | None = None
+    iterations: int = 0
+    bytes: int | None = None
+    error: str = ""
+    baseline: str = ""
+    # The bare view timed in the same loop, alternating with this page, so both see the same load.
+    paired_baseline_ms: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and not self.error
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return ordered[int(rank) - 1]
+
+
+def _timed_get(client, url: str) -> tuple[float, float]:
+    """(wall ms, CPU ms of this thread) of one request; the CPU part excludes PostgreSQL's work."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    client.get(url)
+    return (time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000
+
+
+def measure(client, name: str, url: str, *, iterations: int = 60, warmup: int = 5,
+            baseline: str = "", baseline_url: str | None = None) -> Measurement:
+    """Times `iterations` GETs of url after `warmup` ones; counts the queries of one request.
+
+    With baseline_url, each timed request of the page alternates with one of the baseline, so a
+    burst of load on a shared machine weighs on both. A missing page, an error or a redirect is
+    reported in the result, never raised.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    result = Measurement(name=name, url=url, baseline=baseline)
+    try:
+        started = time.perf_counter()
+        response = client.get(url)
+        result.first_ms = (time.perf_counter() - started) * 1000
+        result.status = response.status_code
+        if response.status_code != 200:
+            where = response.get("Location", "")
+            result.error = f"HTTP {response.status_code}" + (f" → {where}" if where else "")
+            return result
+        result.bytes = len(response.content)
+        for _ in range(warmup):
+            client.get(url)
+        counts = []
+        for _ in range(3):
+            with CaptureQueriesContext(connection) as ctx:
+                client.get(url)
+            counts.append(len(ctx.captured_queries))
+        result.queries = max(counts)
+        times, cpu, base_times = [], [], []
+        for i in range(iterations):
+            if baseline_url and i % 2:
+                base_times.append(_timed_get(client, baseline_url)[0])
+            wall, used = _timed_get(client, url)
+            times.append(wall)
+            cpu.append(used)
+            if baseline_url and not i % 2:
+                base_times.append(_timed_get(client, baseline_url)[0])
+        result.iterations = iterations
+        result.median_ms = statistics.median(times)
+        result.p95_ms = percentile(times, 95)
+        result.cpu_ms = statistics.median(cpu)
+        if base_times:
+            result.paired_baseline_ms = statistics.median(base_times)
+    except Exception as exc:  # a page under construction must not stop the run
+        message = str(exc).splitlines()[0][:200] if str(exc) else ""
+        result.error = f"{type(exc).__name__}: {message}"
+        traceback.print_exc()
+    return result
+
+
+@dataclass
+class PageCase:
+    key: str
+    name: str
+    url: str | None
+    login_email: str | None = None
+    query_target: int | None = None
+    median_target_ms: float | None = None
+    note: str = ""
+
+
+def _reverse(name: str, **kwargs) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+def page_cases() -> list[PageCase]:
+    """The pages to measure, picked from the generated data (busiest product, biggest seller)."""
+    from django.db.models import Count, Q
+
+    from benchmarks.generate import BENCH_SELLER_EMAIL
+    from catalog.models import Brand, Category, Product
+    from sellers.models import Listing
+
+    cases = []
+    busiest = (Listing.objects.buyable().values("product_id", "grade").annotate(n=Count("id"))
+               .order_by("-n", "product_id").first())
+    if busiest:
+        product = Product.objects.select_related("model").get(pk=busiest["product_id"])
+        base = _reverse("catalog:model", slug=product.model.slug)
+        url = base and f"{base}?{urlencode({'variant': product.slug, 'grade': busiest['grade']})}"
+        cases.append(PageCase("product", "Product page (busiest variant × grade)", url,
+                              query_target=TARGETS["product_queries"],
+                              median_target_ms=TARGETS["product_median_ms"],
+                              note=f"{busiest['n']} buyable offers for this variant and grade"))
+        # A typical product: the median number of offers.
+        typical = (Product.objects.annotate(n=Count("listings", filter=Q(listings__is_active=True)))
+                   .filter(n__gt=0).order_by("n", "pk"))
+        middle = typical[typical.count() // 2] if typical.exists() else None
+        if middle:
+            base = _reverse("catalog:model", slug=middle.model.slug)
+            cases.append(PageCase("product_typical", "Product page (typical variant)",
+                                  base and f"{base}?{urlencode({'variant': middle.slug})}",
+                                  query_target=TARGETS["product_queries"],
+                                  median_target_ms=TARGETS["product_median_ms"],
+                                  note=f"{middle.n} active offers for this variant"))
+    top = Category.objects.filter(parent__isnull=True).annotate(n=Count("children__models")) \
+        .order_by("-n", "pk").first()
+    if top:
+        base = _reverse("catalog:category", slug=top.slug)
+        brands = list(Brand.objects.filter(models__category__parent=top).annotate(n=Count("models"))
+                      .order_by("-n", "slug").values_list("slug", flat=True)[:2])
+        params = [("brand", b) for b in brands] + [("grade", "excellent"), ("grade", "good"),
+                                                   ("price_min", "150"), ("price_max", "700")]
+        cases.append(PageCase("category", f"Category page with filters ({top.name})",
+                              base and f"{base}?{urlencode(params)}",
+                              query_target=TARGETS["category_queries"],
+                              median_target_ms=TARGETS["category_median_ms"],
+                              note="2 brands, 2 grades, a price range, default sort"))
+        cases.append(PageCase("category_plain", f"Category page, no filters ({top.name})", base,
+                              query_target=TARGETS["category_queries"],
+                              median_target_ms=TARGETS["category_median_ms"]))
+    search = _reverse("catalog:search")
+    cases.append(PageCase("search", "Search “iphone 13”", search and f"{search}?q=iphone+13",
+                          median_target_ms=TARGETS["search_median_ms"]))
+    cases.append(PageCase("search_typo", "Search with a typo “galxy s21”",
+                          search and f"{search}?q=galxy+s21",
+                          median_target_ms=TARGETS["search_median_ms"]))
+    listing_list = _reverse("sellers:listing_list")
+    count = Listing.objects.filter(seller__members__user__email=BENCH_SELLER_EMAIL).count()
+    cases.append(PageCase("seller_listings", "Seller listing list (biggest seller)", listing_list,
+                          login_email=BENCH_SELLER_EMAIL, note=f"{count} listings; no target in the issue"))
+    return cases
+
+
+def measure_pages(*, iterations: int, warmup: int, log=print) -> tuple[list[Measurement], dict]:
+    """Every page of page_cases(), each beside the bare view measured the same way, same user."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    results, baselines = [], {}
+    with override_settings(ROOT_URLCONF="benchmarks.urls"):
+        clients = {None: Client()}
+        for case in page_cases():
+            if case.login_email not in clients:
+                client = Client()
+                user = get_user_model().objects.filter(email=case.login_email).first()
+                if user:
+                    client.force_login(user)
+                clients[case.login_email] = client
+            client = clients[case.login_email]
+            who = case.login_email or "anonymous"
+            if who not in baselines:
+                baselines[who] = measure(client, f"Bare view ({who})", BARE_URL, iterations=iterations,
+                                         warmup=warmup)
+                log(f"  baseline {who}: {_fmt_ms(baselines[who].median_ms)} ms, "
+                    f"{baselines[who].queries} queries")
+            if case.url is None:
+                m = Measurement(name=case.name, url="—", error="URL not found (page not built yet?)",
+                                baseline=who)
+            else:
+                m = measure(client, case.name, case.url, iterations=iterations, warmup=warmup, baseline=who,
+                            baseline_url=BARE_URL)
+            m_dict = {"case": case, "m": m}
+            results.append(m_dict)
+            log(f"  {case.name}: {m.status} {_fmt_ms(m.median_ms)} ms median, {_fmt_ms(m.p95_ms)} ms p95, "
+                f"{m.queries} queries {m.error}")
+    return results, baselines
+
+
+# --- Throughput under gunicorn ---------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ensure_wrk() -> str | None:
+    path = shutil.which("wrk")
+    if path:
+        return path
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("  installing wrk with apt-get…")
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], capture_output=True, timeout=300,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    return shutil.which("wrk")
+
+
+def parse_wrk(output: str) -> dict:
+    """Requests/s, latency percentiles and errors from `wrk --latency` output."""
+    def ms(text: str) -> float:
+        value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+    result: dict = {"requests_per_s": None, "non_2xx": 0, "socket_errors": ""}
+    if m := re.search(r"Requests/sec:\s+([\d.]+)", output):
+        result["requests_per_s"] = float(m.group(1))
+    if m := re.search(r"(\d+) requests in", output):
+        result["requests"] = int(m.group(1))
+    for pct in ("50", "99"):
+        if m := re.search(rf"^\s+{pct}%\s+([\d.]+\w+)", output, re.M):
+            result[f"p{pct}_ms"] = ms(m.group(1))
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
+        result["non_2xx"] = int(m.group(1))
+    if m := re.search(r"Socket errors: (.*)", output):
+        result["socket_errors"] = m.group(1).strip()
+    return result
+
+
+def measure_throughput(*, product_url: str | None, duration: int, connections: int, workers: int,
+                       rounds: int = 3, log=print) -> dict:
+    """Requests/s of the bare view and the product page under one gunicorn, both in this run."""
+    result: dict = {"workers": workers, "connections": connections, "duration_s": duration, "rounds": rounds,
+                    "rows": []}
+    wrk = _ensure_wrk()
+    if not wrk:
+        result["error"] = "wrk is not installed (apt-get install wrk)"
+        return result
+    if not product_url:
+        result["error"] = "no product page to measure"
+        return result
+    port = _free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.settings", "PYTHONPATH": str(ROOT)}
+    gunicorn = [str(Path(sys.executable).with_name("gunicorn")), "marketplace.wsgi:application",
+                "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
+                "--log-level", "warning", "--chdir", str(ROOT)]
+    log_file = (RESULTS_DIR / "gunicorn.log").open("w")
+    server = subprocess.Popen(gunicorn, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        if not _wait_for(f"{base}{BARE_URL}", timeout=30):
+            result["error"] = "gunicorn did not answer within 30 s (see results/gunicorn.log)"
+            return result
+        endpoints = [("Bare view (baseline)", BARE_URL), ("Product page", product_url)]
+        for _name, path in endpoints:
+            # Warm every worker first (imports, templates, connections), then measure.
+            subprocess.run([wrk, "-t1", f"-c{connections}", "-d2s", f"{base}{path}"], capture_output=True,
+                           timeout=60)
+        # Alternate the two in rounds, so a burst of other load on the machine weighs on both.
+        totals = {path: {"requests": 0, "seconds": 0.0, "non_2xx": 0, "p50": [], "p99": [], "errors": []}
+                  for _n, path in endpoints}
+        for _round in range(rounds):
+            for _name, path in endpoints:
+                seconds = max(1, duration // rounds)
+                out = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+                                      f"{base}{path}"], capture_output=True, text=True,
+                                     timeout=seconds + 60).stdout
+                parsed, total = parse_wrk(out), totals[path]
+                total["requests"] += parsed.get("requests") or 0
+                total["seconds"] += seconds
+                total["non_2xx"] += parsed["non_2xx"]
+                total["p50"].append(parsed.get("p50_ms"))
+                total["p99"].append(parsed.get("p99_ms"))
+                if parsed["socket_errors"]:
+                    total["errors"].append(parsed["socket_errors"])
+        for name, path in endpoints:
+            total = totals[path]
+            p50 = [x for x in total["p50"] if x is not None]
+            p99 = [x for x in total["p99"] if x is not None]
+            row = {"name": name, "url": path, "requests": total["requests"],
+                   "requests_per_s": round(total["requests"] / total["seconds"], 1) if total["seconds"] else None,
+                   "p50_ms": statistics.median(p50) if p50 else None, "p99_ms": max(p99) if p99 else None,
+                   "non_2xx": total["non_2xx"], "socket_errors": "; ".join(total["errors"])}
+            result["rows"].append(row)
+            log(f"  {name}: {row['requests_per_s']} req/s, p50 {row['p50_ms']} ms, non-2xx {row['non_2xx']}")
+        bare, product = (r["requests_per_s"] for r in result["rows"])
+        if bare and product:
+            result["ratio"] = product / bare
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log_file.close()
+    return result
+
+
+def _wait_for(url: str, *, timeout: float) -> bool:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (127.0.0.1 only)
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+# --- The other engineers' standalone scripts -------------------------------------------------
+
+def run_external(key: str, script: str, title: str, *, timeout: int, log=print) -> dict:
+    """Runs benchmarks/<script> if present; its JSON summary (or its output) goes in the report.
+
+    A script may write a JSON object to the path in $BENCH_RESULT_JSON, or print one as its last
+    line of output; otherwise the tail of its output is quoted.
+    """
+    path = Path(__file__).resolve().parent / script
+    result = {"key": key, "script": script, "title": title, "present": path.exists()}
+    if not path.exists():
+        result["error"] = "script not present"
+        return result
+    json_path = RESULTS_DIR / f"{key}.json"
+    json_path.unlink(missing_ok=True)
+    env = {**os.environ, "BENCH_RESULT_JSON": str(json_path), "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, str(path)], env=env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        result["error"] = f"timed out after {timeout} s"
+        return result
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    result["exit_code"] = proc.returncode
+    output = proc.stdout + ("\n" + proc.stderr if proc.stderr.strip() else "")
+    (RESULTS_DIR / f"{key}.log").write_text(output)
+    result["tail"] = "\n".join(output.strip().splitlines()[-25:])
+    summary = None
+    if json_path.exists():
+        try:
+            summary = json.loads(json_path.read_text())
+        except ValueError:
+            summary = None
+    if summary is None:
+        for line in reversed(proc.stdout.strip().splitlines()):
+            line = line.strip()
+            if line.startswith("{") and line.endswith("}"):
+                try:
+                    summary = json.loads(line)
+                    break
+                except ValueError:
+                    continue
+    result["summary"] = summary
+    log(f"  {script}: exit {proc.returncode} in {result['seconds']} s; summary: {bool(summary)}")
+    return result
+
+
+def _find_number(summary, *names: str) -> float | None:
+    """The first numeric value under any of the key names, anywhere in a nested summary."""
+    if isinstance(summary, dict):
+        for name in names:
+            if isinstance(summary.get(name), int | float) and not isinstance(summary.get(name), bool):
+                return summary[name]
+        for value in summary.values():
+            found = _find_number(value, *names)
+            if found is not None:
+                return found
+    elif isinstance(summary, list):
+        for value in summary:
+            found = _find_number(value, *names)
+            if found is not None:
+                return found
+    return None
+
+
+def _find_value(summary, *names: str):
+    if isinstance(summary, dict):
+        for name in names:
+            if name in summary:
+                return summary[name]
+        for value in summary.values():
+            found = _find_value(value, *names)
+            if found is not None:
+                return found
+    elif isinstance(summary, list):
+        for value in summary:
+            found = _find_value(value, *names)
+            if found is not None:
+                return found
+    return None
+
+
+# --- Report ----------------------------------------------------------------------------------
+
+def _fmt_ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def machine() -> dict:
+    from django.db import connection
+
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        memory = f"{mem_kb / 1024 / 1024:.0f} GB"
+    except (OSError, AttributeError):
+        memory = "?"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    import django
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = "?"
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": memory, "os": platform.platform(terse=True),
+            "python": platform.python_version(), "django": django.get_version(), "postgresql": pg,
+            "commit": commit, "load_before": load and [round(x, 2) for x in load]}
+
+
+def verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("**pass**" if ok else "**MISSED**")
+
+
+def page_row(case: PageCase, m: Measurement, base: Measurement) -> tuple[str, list[str]]:
+    """One results-table row; returns (verdict, cells)."""
+    checks, target = [], []
+    if case.query_target is not None:
+        target.append(f"≤ {case.query_target} queries")
+        if m.queries is not None:
+            checks.append(m.queries <= case.query_target)
+    if case.median_target_ms is not None:
+        target.append(f"< {case.median_target_ms:g} ms median")
+        if m.median_ms is not None:
+            checks.append(m.median_ms < case.median_target_ms)
+    if not m.ok:
+        ok = False if target else None
+        status = m.error or f"HTTP {m.status}"
+    else:
+        ok = all(checks) if checks else None
+        status = "200"
+    over = "—"
+    bare = m.paired_baseline_ms or base.median_ms
+    if m.median_ms is not None and bare:
+        over = f"{_fmt_ms(bare)} → +{m.median_ms - bare:.1f} ms (×{m.median_ms / bare:.1f})"
+    cells = [case.name, f"`{m.url}`", status, _fmt_ms(m.median_ms), _fmt_ms(m.p95_ms), _fmt_ms(m.cpu_ms),
+             "—" if m.queries is None else str(m.queries), over, ", ".join(target) or "—", verdict(ok)]
+    return verdict(ok), cells
+
+
+def render_report(report: dict) -> str:
+    mach, data = report["machine"], report["dataset"]
+    lines = [
+        "# Scale benchmark results",
+        "",
+        f"- **Date**: {report['date']} (run took {report['seconds']:.0f} s)",
+        f"- **Machine**: {mach['cpu']}, {mach['cores']} cores, {mach['memory']} RAM, {mach['os']}; "
+        f"load average before the run {mach['load_before']}",
+        f"- **Software**: Python {mach['python']}, Django {mach['django']}, PostgreSQL {mach['postgresql']}, "
+        f"commit `{mach['commit']}` (plus uncommitted work of the moment)",
+        f"- **Data** (scale {data.get('scale')}, seed {data.get('seed')}, generated in "
+        f"{data.get('seconds', 0):.0f} s): " + ", ".join(f"{v:,} {k.replace('_', ' ')}"
+                                                         for k, v in data.get("counts", {}).items()),
+        f"- **Method**: in-process `django.test.Client` with `benchmarks.settings` (DEBUG off, persistent "
+        f"connections, Redis cache); per page {report['iterations']} timed requests after "
+        f"{report['warmup']} warm-up ones, each alternating with a request of the bare view "
+        f"`{BARE_URL}` (base.html, no queries of its own) as the same user, so both see the same load; "
+        f"the query count is the largest of 3 captured requests. *CPU ms* is the Python process's own "
+        f"CPU time (the rest of the wall time is PostgreSQL, Redis and waiting for the CPU).",
+        f"- **Load**: this machine's 2 cores are shared with other work; load average during the run "
+        f"{report.get('load_after')}. Absolute numbers move with that load, the ratios to the bare "
+        f"view much less.",
+        "",
+        "## Server time and SQL queries",
+        "",
+        "| page | URL | status | median ms | p95 ms | CPU ms | queries | bare view ms (same loop) → over it "
+        "| target | result |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for who, base in report["baselines"].items():
+        lines.append(f"| Bare view, {who} (baseline) | `{base['url']}` | {base['status']} | "
+                     f"{_fmt_ms(base['median_ms'])} | {_fmt_ms(base['p95_ms'])} | {_fmt_ms(base['cpu_ms'])} | "
+                     f"{base['queries']} | — | — | — |")
+    for row in report["page_rows"]:
+        lines.append("| " + " | ".join(row) + " |")
+    notes = [f"- {p['name']}: {p['note']}" for p in report["pages"] if p.get("note")]
+    if notes:
+        lines += ["", *notes]
+
+    tp = report.get("throughput") or {}
+    lines += ["", "## Throughput under gunicorn", ""]
+    if tp.get("rows"):
+        lines += [f"gunicorn with {tp['workers']} sync workers and `benchmarks.settings`; `wrk -t2 "
+                  f"-c{tp['connections']}` from the same machine (load tool and server share the cores), "
+                  f"{tp['duration_s']} s per endpoint in {tp['rounds']} alternating rounds (bare, product, "
+                  "bare, …) after a 2 s warm-up of each, against the same server.", "",
+                  "| endpoint | URL | requests/s | latency p50 ms | p99 ms | non-2xx |", "|---|---|---|---|---|---|"]
+        for row in tp["rows"]:
+            lines.append(f"| {row['name']} | `{row['url']}` | {row.get('requests_per_s') or '—'} | "
+                         f"{_fmt_ms(row.get('p50_ms'))} | {_fmt_ms(row.get('p99_ms'))} | {row['non_2xx']} |")
+        ratio = tp.get("ratio")
+        lines += ["", f"Product page / bare view: **{ratio:.2f}** (target ≥ {TARGETS['throughput_ratio']}) → "
+                  f"{verdict(ratio >= TARGETS['throughput_ratio'])}" if ratio else
+                  "Ratio not computed (a run returned no requests/s)."]
+    else:
+        lines.append(f"Not measured: {tp.get('error', 'skipped')}.")
+
+    for ext in report.get("external", []):
+        lines += ["", f"## {ext['title']}", "", f"From `benchmarks/{ext['script']}`."]
+        if not ext.get("present"):
+            lines.append("Not run: the script is not present.")
+            continue
+        if ext.get("error"):
+            lines.append(f"Not completed: {ext['error']}.")
+            continue
+        lines.append(f"Exit code {ext['exit_code']}, {ext['seconds']} s.")
+        if ext.get("summary"):
+            lines += ["", "```json", json.dumps(ext["summary"], indent=2, default=str)[:6000], "```"]
+        elif ext.get("tail"):
+            lines += ["", "Last lines of its output:", "", "```", ext["tail"], "```"]
+
+    lines += ["", "## Targets (issue 9)", "", "| target | measured | result |", "|---|---|---|"]
+    for target, measured, ok in report["targets"]:
+        lines.append(f"| {target} | {measured} | {verdict(ok)} |")
+    lines += ["", "A missed target is written as missed with the number measured; see "
+              "`benchmarks/README.md` for what each measure means.", ""]
+    return "\n".join(lines)
+
+
+def target_rows(report: dict, pages: dict[str, tuple[PageCase, Measurement]]) -> list[tuple[str, str, bool | None]]:
+    rows = []
+
+    def page(key, label, queries: bool, limit_ms: float):
+        if key not in pages:
+            rows.append((label, "page not measured", False))
+            return
+        _case, m = pages[key]
+        if not m.ok:
+            rows.append((label, m.error or f"HTTP {m.status}", False))
+            return
+        if queries:
+            rows.append((f"{label}: ≤ {TARGETS['product_queries']} queries", str(m.queries),
+                         m.queries <= TARGETS["product_queries"]))
+        rows.append((f"{label}: median < {limit_ms:g} ms", f"{m.median_ms:.1f} ms",
+                     m.median_ms < limit_ms))
+
+    page("product", "Product page (busiest)", True, TARGETS["product_median_ms"])
+    page("product_typical", "Product page (typical)", True, TARGETS["product_median_ms"])
+    page("category", "Category page with filters", True, TARGETS["category_median_ms"])
+    page("search", "Search", False, TARGETS["search_median_ms"])
+    page("search_typo", "Search with a typo", False, TARGETS["search_median_ms"])
+    ratio = (report.get("throughput") or {}).get("ratio")
+    rows.append(("Product page throughput ≥ 0.5 × bare view", f"{ratio:.2f}×" if ratio else "not measured",
+                 ratio >= TARGETS["throughput_ratio"] if ratio else None))
+    for ext in report.get("external", []):
+        summary = ext.get("summary")
+        if ext["key"] == "import":
+            rate = _find_number(summary, "import_rows_per_s", "csv_rows_per_s", "rows_per_s", "rows_per_second")
+            rows.append(("CSV import ≥ 50,000 rows/s", f"{rate:,.0f} rows/s" if rate else
+                         ext.get("error") or "no rows/s in the script's summary",
+                         rate >= TARGETS["import_rows_per_s"] if rate else None))
+        if ext["key"] == "orders":
+            oversold = _find_value(summary, "oversold", "oversell", "oversold_units", "oversells")
+            passed = _find_value(summary, "invariants_ok", "ok", "passed")
+            if oversold is not None:
+                ok = not oversold if isinstance(oversold, bool) else oversold == 0
+                rows.append(("No oversell ever", f"oversold: {oversold}", ok))
+            elif isinstance(passed, bool):
+                rows.append(("No oversell ever", f"invariants ok: {passed}", passed))
+            else:
+                rows.append(("No oversell ever", ext.get("error") or
+                             f"exit code {ext.get('exit_code')} (no summary found)",
+                             ext.get("exit_code") == 0 if ext.get("present") and "exit_code" in ext else None))
+    return rows
+
+
+def update_readme(markdown: str) -> None:
+    if not README.exists():
+        return
+    text = README.read_text()
+    if README_START not in text or README_END not in text:
+        return
+    start, end = text.index(README_START) + len(README_START), text.index(README_END)
+    body = markdown.split("\n", 1)[1].strip()  # without the title
+    body = body.replace("\n## ", "\n#### ")
+    README.write_text(text[:start] + "\n" + body + "\n" + text[end:])
+
+
+# --- Main ------------------------------------------------------------------------------------
+
+def prepare_data(*, scale: float, seed: int, regenerate: bool, log=print) -> dict:
+    """Migrates; generates the data unless this database already holds this scale and seed."""
+    from django.core.management import call_command
+
+    from benchmarks.generate import dataset_info, generate, refresh_search_index
+    from catalog.models import Product
+    from sellers.models import Listing
+
+    log("Migrating…")
+    call_command("migrate", interactive=False, verbosity=0)
+    info = dataset_info()
+    intact = bool(info) and info["counts"].get("listings") == Listing.objects.count() \
+        and info["counts"].get("products") == Product.objects.count()
+    if regenerate or not info or info["scale"] != scale or info["seed"] != seed or not intact:
+        log(f"Generating the data at scale {scale} (seed {seed})…")
+        generate(scale=scale, seed=seed, log=log)
+        info = dataset_info()
+    else:
+        log(f"Reusing the data generated {info['generated_at']:%Y-%m-%d %H:%M} (scale {scale}).")
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            log(f"  search: {refresh_search_index(cursor)}")
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = the issue's full scale (default)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--regenerate", action="store_true", help="generate even if the data is there")
+    parser.add_argument("--iterations", type=int, default=60, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=15, help="seconds of load per endpoint")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1)
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-external", action="store_true", help="skip import/order scripts")
+    parser.add_argument("--external-timeout", type=int, default=1200)
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "RESULTS.md")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print("The benchmarks need PostgreSQL: set DATABASE_URL (see benchmarks/README.md).", file=sys.stderr)
+        return 2
+    RESULTS_DIR.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    mach = machine()
+    info = prepare_data(scale=args.scale, seed=args.seed, regenerate=args.regenerate)
+
+    print("Measuring pages in-process…")
+    measured, baselines = measure_pages(iterations=args.iterations, warmup=args.warmup)
+    pages = {item["case"].key: (item["case"], item["m"]) for item in measured}
+
+    throughput = {"error": "skipped (--skip-throughput)"}
+    if not args.skip_throughput:
+        print("Measuring throughput under gunicorn…")
+        product = pages.get("product")
+        connection.close()  # gunicorn workers open their own
+        throughput = measure_throughput(
+            product_url=product[1].url if product and product[1].ok else None, duration=args.duration,
+            connections=args.connections, workers=args.workers)
+
+    external = []
+    if not args.skip_external:
+        for key, script, title in EXTERNAL_SCRIPTS:
+            print(f"Running {script}…")
+            external.append(run_external(key, script, title, timeout=args.external_timeout))
+
+    report = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "seconds": time.perf_counter() - started,
+        "machine": mach,
+        "dataset": {**info, "generated_at": str(info["generated_at"])} if info else {},
+        "iterations": args.iterations, "warmup": args.warmup,
+        "baselines": {who: asdict(b) for who, b in baselines.items()},
+        "pages": [{**asdict(m), "key": c.key, "note": c.note, "query_target": c.query_target,
+                   "median_target_ms": c.median_target_ms} for c, m in pages.values()],
+        "page_rows": [page_row(c, m, baselines[m.baseline])[1] for c, m in pages.values()],
+        "throughput": throughput,
+        "external": external,
+        "load_after": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+    }
+    report["targets"] = target_rows(report, pages)
+    markdown = render_report(report)
+    args.output.write_text(markdown)
+    (RESULTS_DIR / "results.json").write_text(json.dumps(report, indent=2, default=str))
+    if args.output == RESULTS_DIR / "RESULTS.md":
+        update_readme(markdown)
+    print(f"\nWrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
+    for target, measured_value, ok in report["targets"]:
+        print(f"  {verdict(ok).strip('*'):7} {target}: {measured_value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
