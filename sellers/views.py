@@ -53,7 +53,7 @@ def apply(request):
     seller = seller_for_user(request.user)
     if seller is not None:
         return redirect("sellers:dashboard" if seller.is_approved else "sellers:status")
-    form = SellerApplicationForm(request.POST or None,
+    form = SellerApplicationForm(request.POST if request.method == "POST" else None,
                                  initial={"contact_email": request.user.email,
                                           "contact_name": request.user.get_full_name()})
     if request.method == "POST" and form.is_valid():
@@ -135,7 +135,7 @@ def product_search(request):
 
 @seller_required
 def listing_create(request):
-    form = ListingCreateForm(request.POST or None)
+    form = ListingCreateForm(request.POST if request.method == "POST" else None)
     q = request.GET.get("q", "")
     selected = None
     if request.method == "POST":
@@ -158,7 +158,7 @@ def listing_create(request):
 @seller_required
 def listing_update(request, pk):
     listing = seller_listing_get(seller=request.seller, pk=pk)
-    form = ListingEditForm(request.POST or None, initial={
+    form = ListingEditForm(request.POST if request.method == "POST" else None, initial={
         "price": listing.price, "quantity": listing.quantity,
         "warranty_months": listing.warranty_months, "is_active": listing.is_active})
     if request.method == "POST" and form.is_valid():
@@ -273,7 +273,7 @@ def listing_match_price(request, pk):
 def team(request):
     is_owner = SellerMember.objects.filter(seller=request.seller, user=request.user,
                                            role=SellerMember.Role.OWNER).exists()
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not is_owner:
             return HttpResponse(_("Only the owner can invite colleagues."), status=403)
@@ -296,7 +296,7 @@ def team(request):
 
 @seller_required
 def settings_view(request):
-    form = SellerSettingsForm(request.POST or None,
+    form = SellerSettingsForm(request.POST if request.method == "POST" else None,
                               initial={"low_stock_alerts": request.seller.low_stock_alerts})
     if request.method == "POST":
         if not form.is_valid():

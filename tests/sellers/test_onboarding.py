@@ -87,7 +87,8 @@ def test_staff_rejection_emails_the_reason_and_the_status_page_says_what_to_do(
     assert "was not accepted" in page and "The VAT number does not match" in page
 
 
-def test_rejecting_an_approved_seller_is_refused_and_sends_nothing(client, django_capture_on_commit_callbacks):
+def test_rejecting_an_approved_seller_is_refused_and_sends_nothing(
+        client, django_capture_on_commit_callbacks):
     seller = SellerFactory()
     with django_capture_on_commit_callbacks(execute=True):
         response = _admin_action(client, "reject", seller)
