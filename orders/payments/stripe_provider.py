@@ -74,26 +74,26 @@ class StripeProvider(PaymentProvider):
             event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
         except (ValueError, stripe.SignatureVerificationError) as exc:
             raise InvalidEvent(str(exc)) from exc
-        if event.type not in HANDLED_EVENTS:
+        data = event.to_dict()
+        if data["type"] not in HANDLED_EVENTS:
             return None
-        obj = event.data.object
-        payment_id = (obj.get("metadata") or {}).get("payment_id")
+        payment_id = (data["data"]["object"].get("metadata") or {}).get("payment_id")
         if not payment_id:
             return None
-        return ProviderEventData(event_id=event.id, event_type=event.type,
-                                 payment_id=int(payment_id), payload=event.to_dict())
+        return ProviderEventData(event_id=data["id"], event_type=data["type"],
+                                 payment_id=int(payment_id), payload=data)
 
     def payment_status(self, *, payment, event: ProviderEventData) -> PaymentStatus:
         session = stripe.checkout.Session.retrieve(
             payment.provider_reference, api_key=self._api_key, expand=["payment_intent"]
-        )
-        if session.payment_status in ("paid", "no_payment_required"):
+        ).to_dict()
+        if session.get("payment_status") in ("paid", "no_payment_required"):
             return PaymentStatus(PaymentState.SUCCEEDED)
-        if session.status == "expired":
+        if session.get("status") == "expired":
             return PaymentStatus(PaymentState.EXPIRED)
         intent = session.get("payment_intent")
-        if isinstance(intent, stripe.PaymentIntent):
-            if intent.status == "succeeded":
+        if isinstance(intent, dict):
+            if intent.get("status") == "succeeded":
                 return PaymentStatus(PaymentState.SUCCEEDED)
             error = intent.get("last_payment_error")
             if error:
@@ -111,9 +111,9 @@ class StripeProvider(PaymentProvider):
 
     def refund(self, *, payment, amount: Decimal, idempotency_key: str) -> RefundResult:
         session = stripe.checkout.Session.retrieve(payment.provider_reference, api_key=self._api_key)
-        intent_id = session.payment_intent
-        if isinstance(intent_id, stripe.PaymentIntent):
-            intent_id = intent_id.id
+        intent_id = session.to_dict().get("payment_intent")
+        if isinstance(intent_id, dict):
+            intent_id = intent_id["id"]
         refund = stripe.Refund.create(
             api_key=self._api_key, idempotency_key=idempotency_key,
             payment_intent=intent_id, amount=to_minor_units(amount),

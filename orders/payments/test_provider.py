@@ -65,11 +65,12 @@ class TestProvider(PaymentProvider):
             event = stripe.Webhook.construct_event(payload, signature, settings.TEST_PROVIDER_SECRET)
         except (ValueError, stripe.SignatureVerificationError) as exc:
             raise InvalidEvent(str(exc)) from exc
-        payment_id = (event.data.object.get("metadata") or {}).get("payment_id")
+        data = event.to_dict()
+        payment_id = (data["data"]["object"].get("metadata") or {}).get("payment_id")
         if not payment_id:
             return None
-        return ProviderEventData(event_id=event.id, event_type=event.type,
-                                 payment_id=int(payment_id), payload=event.to_dict())
+        return ProviderEventData(event_id=data["id"], event_type=data["type"],
+                                 payment_id=int(payment_id), payload=data)
 
     def payment_status(self, *, payment, event: ProviderEventData) -> PaymentStatus:
         # The signed event is the test provider's only record: its object holds the state.
