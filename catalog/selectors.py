@@ -140,12 +140,13 @@ def decorate_cards(models) -> list[ProductModel]:
     return models
 
 
-def popular_models(*, limit: int = 8) -> list[ProductModel]:
+def popular_models(*, limit: int = 10, exclude: list[int] = ()) -> list[ProductModel]:
     """Models with the most buyable offers."""
-    return decorate_cards(model_cards().filter(offer_count__gt=0).order_by(*SORTS["popular"], "name")[:limit])
+    cards = model_cards().filter(offer_count__gt=0).exclude(pk__in=list(exclude))
+    return decorate_cards(cards.order_by(*SORTS["popular"], "name")[:limit])
 
 
-def best_deals(*, limit: int = 8) -> list[ProductModel]:
+def best_deals(*, limit: int = 10) -> list[ProductModel]:
     """Models whose from-price saves the most against the new price (in percent)."""
     cards = model_cards().filter(from_price__isnull=False, saving__gt=0).annotate(
         saving_ratio=ExpressionWrapper(F("saving") / F("reference_price_new"),
@@ -384,9 +385,12 @@ def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None 
     else:
         variant = products[0]
     if grade not in Grade.values:
+        # Excellent when in stock (the usual choice), else the cheapest grade in stock.
         in_stock = [winners[(variant.pk, g.value)] for g in Grade if (variant.pk, g.value) in winners]
-        grade = (min(in_stock, key=lambda o: (o.price, Grade.rank(o.grade))).grade
-                 if in_stock else Grade.EXCELLENT.value)
+        if (variant.pk, Grade.EXCELLENT.value) in winners or not in_stock:
+            grade = Grade.EXCELLENT.value
+        else:
+            grade = min(in_stock, key=lambda o: (o.price, Grade.rank(o.grade))).grade
 
     grades = [GradeChoice(grade=g.value, label=g.label, offer=winners.get((variant.pk, g.value)))
               for g in Grade]

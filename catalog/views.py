@@ -20,10 +20,11 @@ PAGE_SIZE = 24
 def home(request: HttpRequest) -> HttpResponse:
     tree = selectors.CategoryTree.load()
     categories = [(category, tree.children(category)) for category in tree.children(None)]
+    deals = selectors.best_deals()
     return render(request, "catalog/home.html", {
         "categories": categories,
-        "popular": selectors.popular_models(),
-        "deals": selectors.best_deals(),
+        "deals": deals,
+        "popular": selectors.popular_models(exclude=[model.pk for model in deals]),
     })
 
 

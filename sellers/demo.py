@@ -19,8 +19,8 @@ SELLERS = [
     ("shady-deals", "Shady Deals Ltd", Seller.Status.SUSPENDED, "2.10", 98, "SHD", 0.70),
     ("fresh-start-repairs", "Fresh Start Repairs", Seller.Status.PENDING, "0.00", 0, "FSR", 0.80),
 ]
-GRADE_FACTOR = {Grade.PREMIUM: Decimal("0.82"), Grade.EXCELLENT: Decimal("0.70"),
-                Grade.GOOD: Decimal("0.61"), Grade.FAIR: Decimal("0.52")}
+GRADE_FACTOR = {Grade.PREMIUM: Decimal("0.88"), Grade.EXCELLENT: Decimal("0.79"),
+                Grade.GOOD: Decimal("0.71"), Grade.FAIR: Decimal("0.63")}
 GPL_TARGET = 50
 
 
