@@ -666,6 +666,7 @@ def generate(*, scale: float = 1.0, seed: int = 2026, log=print) -> dict:
     catalog = Catalog()
     models = _tables_to_empty()
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         _empty(cursor, models)
         _gen_categories(cursor, catalog)
         _gen_catalog(cursor, rng, counts, catalog)
@@ -678,6 +679,8 @@ def generate(*, scale: float = 1.0, seed: int = 2026, log=print) -> dict:
             f"({time.perf_counter() - started:.1f} s)")
         order_counts = _gen_orders(cursor, rng, counts["orders"], shopper_users, sellers, listings, catalog)
         log(f"  orders: {order_counts} ({time.perf_counter() - started:.1f} s)")
+        # Check every foreign key now, and leave no deferred trigger pending in the transaction.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         _reset_sequences(cursor, models)
         search = refresh_search_index(cursor)
         log(f"  search: {search}")
