@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.responses import Status
 from pydantic import ConfigDict
 
 from catalog.models import Grade, Product
@@ -276,7 +277,7 @@ def listings_create(request, payload: ListingCreateIn):
         is_active=payload.is_active,
     )
     listing.product = product
-    return 201, ListingOut.from_listing(listing)
+    return Status(201, ListingOut.from_listing(listing))
 
 
 @router.patch("/listings/{int:listing_id}", response={200: ListingChangeOut, **ERRORS},
