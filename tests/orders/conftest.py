@@ -1,6 +1,6 @@
 """Fixtures for the orders tests: carts, placed orders, and Stripe stubbed at its HTTP client."""
-import json
 import itertools
+import json
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlparse
 

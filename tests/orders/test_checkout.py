@@ -88,7 +88,8 @@ def test_returning_from_the_payment_page_does_not_mark_paid(client, listing):
     add(client, listing)
     place_and_open_payment(client)
     order = Order.objects.get()
-    page = client.get(reverse("orders:order_detail", args=[order.number]) + "?paid=1&redirect_status=succeeded")
+    url = reverse("orders:order_detail", args=[order.number])
+    page = client.get(url + "?paid=1&redirect_status=succeeded")
     assert page.status_code == 200
     order.refresh_from_db()
     assert order.status == Order.Status.AWAITING_PAYMENT
