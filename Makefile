@@ -58,9 +58,12 @@ beat: install
 lint: install
 	$(BIN)/ruff check .
 
+# Its own database (emptied and refilled by the generator), never the tests' or the site's:
+# set BENCH_DATABASE_URL / BENCH_REDIS_URL to move it; DATABASE_URL is deliberately not used.
+BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/6
 benchmark: install services-check
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	$(PY) benchmarks/run.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) benchmarks/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var/static

@@ -340,7 +340,7 @@ def _gen_catalog(cursor, rng: random.Random, counts: dict[str, int], catalog: Ca
     model_rows, product_rows = [], []
     pid = 0
     slugs: set[str] = set()
-    for mi, (li, gi, gen, suffix, name) in enumerate(chosen):
+    for mi, (li, gi, _gen, suffix, name) in enumerate(chosen):
         brand, leaf, series, _gens, _sfx, base_price, storages, conns = LINES[li]
         release_year = 2014 + min(gi, 11)
         new_price = int(base_price * (1 + 0.06 * gi) * (1.25 if "Pro" in suffix or "Ultra" in suffix
@@ -426,7 +426,8 @@ def _gen_sellers(cursor, rng: random.Random, n: int, owner_ids: list[int]) -> Se
         status = ("approved" if i == 0 or roll < 0.88 else "suspended" if roll < 0.93
                   else "pending" if roll < 0.98 else "rejected")
         name = "Bench Refurb Lab" if i == 0 else (
-            f"{rng.choice(SELLER_WORDS)} {rng.choice(SELLER_WORDS)} {rng.choice(['SAS', 'SARL', 'GmbH', 'Ltd'])} {i}")
+            f"{rng.choice(SELLER_WORDS)} {rng.choice(SELLER_WORDS)} "
+            f"{rng.choice(['SAS', 'SARL', 'GmbH', 'Ltd'])} {i}")
         slug = BENCH_SELLER_SLUG if i == 0 else slugify(name)
         rating = 0 if status == "pending" else min(500, max(250, int(rng.gauss(430, 35))))
         rate = rng.choice([800, 1000, 1000, 1000, 1200, 1500])
@@ -500,7 +501,8 @@ def _gen_listings(cursor, rng: random.Random, n: int, catalog: Catalog, sellers:
         updated = min(updated, NOW)
         sku = f"S{seller + 1}-{catalog.product_label[product][:12].upper().replace(' ', '')}-{lid}"
         rows.append((lid, seller + 1, product + 1, grade, sku, cents(price), quantity, allocated,
-                     rng.choice([12, 12, 12, 18, 24]), active, updated if archived else None, created, updated))
+                     rng.choice([12, 12, 12, 18, 24]), active, updated if archived else None, created,
+                     updated))
         info.seller.append(seller)
         info.product.append(product)
         info.grade.append(grade)
@@ -554,7 +556,8 @@ def _gen_orders(cursor, rng: random.Random, n: int, shopper_ids: list[int], sell
                 qty = 1 if rng.random() < 0.9 else 2
                 so_sub += listings.price[lli] * qty
                 line_rows.append((line_id, so_id, lli + 1, catalog.product_label[listings.product[lli]],
-                                  listings.grade[lli], listings.sku[lli], cents(listings.price[lli]), qty, 12))
+                                  listings.grade[lli], listings.sku[lli], cents(listings.price[lli]), qty,
+                                  12))
             fee = sellers.shipping[seller]
             if status == "paid":
                 r = rng.random()
@@ -567,7 +570,8 @@ def _gen_orders(cursor, rng: random.Random, n: int, shopper_ids: list[int], sell
             paid_at = created + timedelta(minutes=3) if status == "paid" else None
             accepted_at = created + timedelta(hours=5) if state in ("accepted", "shipped", "delivered",
                                                                      "refunded") else None
-            shipped_at = created + timedelta(days=1) if state in ("shipped", "delivered", "refunded") else None
+            shipped = state in ("shipped", "delivered", "refunded")
+            shipped_at = created + timedelta(days=1) if shipped else None
             delivered_at = created + timedelta(days=3) if state in ("delivered", "refunded") else None
             cancelled_at = created + timedelta(days=2) if state == "cancelled" else None
             refunded = so_sub + fee if state == "refunded" else 0
@@ -620,7 +624,8 @@ def refresh_search_index(cursor=None) -> str:
         return "the catalog has no search refresh service; nothing to refresh"
     started = time.perf_counter()
     count = product_models_refresh_search()
-    return f"catalog.services.product_models_refresh_search: {count} models in {time.perf_counter() - started:.1f} s"
+    seconds = time.perf_counter() - started
+    return f"catalog.services.product_models_refresh_search: {count} models in {seconds:.1f} s"
 
 
 def _reset_sequences(cursor, models) -> None:

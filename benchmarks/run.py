@@ -342,7 +342,8 @@ def measure_throughput(*, product_url: str | None, duration: int, connections: i
             p50 = [x for x in total["p50"] if x is not None]
             p99 = [x for x in total["p99"] if x is not None]
             row = {"name": name, "url": path, "requests": total["requests"],
-                   "requests_per_s": round(total["requests"] / total["seconds"], 1) if total["seconds"] else None,
+                   "requests_per_s": round(total["requests"] / total["seconds"], 1)
+                   if total["seconds"] else None,
                    "p50_ms": statistics.median(p50) if p50 else None, "p99_ms": max(p99) if p99 else None,
                    "non_2xx": total["non_2xx"], "socket_errors": "; ".join(total["errors"])}
             result["rows"].append(row)
@@ -556,7 +557,8 @@ def render_report(report: dict) -> str:
     ]
     for who, base in report["baselines"].items():
         lines.append(f"| Bare view, {who} (baseline) | `{base['url']}` | {base['status']} | "
-                     f"{_fmt_ms(base['median_ms'])} | {_fmt_ms(base['p95_ms'])} | {_fmt_ms(base['cpu_ms'])} | "
+                     f"{_fmt_ms(base['median_ms'])} | {_fmt_ms(base['p95_ms'])} | "
+                     f"{_fmt_ms(base['cpu_ms'])} | "
                      f"{base['queries']} | — | — | — |")
     for row in report["page_rows"]:
         lines.append("| " + " | ".join(row) + " |")
@@ -571,7 +573,8 @@ def render_report(report: dict) -> str:
                   f"-c{tp['connections']}` from the same machine (load tool and server share the cores), "
                   f"{tp['duration_s']} s per endpoint in {tp['rounds']} alternating rounds (bare, product, "
                   "bare, …) after a 2 s warm-up of each, against the same server.", "",
-                  "| endpoint | URL | requests/s | latency p50 ms | p99 ms | non-2xx |", "|---|---|---|---|---|---|"]
+                  "| endpoint | URL | requests/s | latency p50 ms | p99 ms | non-2xx |",
+                  "|---|---|---|---|---|---|"]
         for row in tp["rows"]:
             lines.append(f"| {row['name']} | `{row['url']}` | {row.get('requests_per_s') or '—'} | "
                          f"{_fmt_ms(row.get('p50_ms'))} | {_fmt_ms(row.get('p99_ms'))} | {row['non_2xx']} |")
@@ -604,7 +607,8 @@ def render_report(report: dict) -> str:
     return "\n".join(lines)
 
 
-def target_rows(report: dict, pages: dict[str, tuple[PageCase, Measurement]]) -> list[tuple[str, str, bool | None]]:
+def target_rows(report: dict,
+                pages: dict[str, tuple[PageCase, Measurement]]) -> list[tuple[str, str, bool | None]]:
     rows = []
 
     def page(key, label, queries: bool, limit_ms: float):
@@ -632,7 +636,8 @@ def target_rows(report: dict, pages: dict[str, tuple[PageCase, Measurement]]) ->
     for ext in report.get("external", []):
         summary = ext.get("summary")
         if ext["key"] == "import":
-            rate = _find_number(summary, "import_rows_per_s", "csv_rows_per_s", "rows_per_s", "rows_per_second")
+            rate = _find_number(summary, "import_rows_per_s", "csv_rows_per_s", "rows_per_s",
+                                "rows_per_second")
             rows.append(("CSV import ≥ 50,000 rows/s", f"{rate:,.0f} rows/s" if rate else
                          ext.get("error") or "no rows/s in the script's summary",
                          rate >= TARGETS["import_rows_per_s"] if rate else None))
@@ -647,7 +652,7 @@ def target_rows(report: dict, pages: dict[str, tuple[PageCase, Measurement]]) ->
             else:
                 rows.append(("No oversell ever", ext.get("error") or
                              f"exit code {ext.get('exit_code')} (no summary found)",
-                             ext.get("exit_code") == 0 if ext.get("present") and "exit_code" in ext else None))
+                             ext.get("exit_code") == 0 if "exit_code" in ext else None))
     return rows
 
 
@@ -665,7 +670,45 @@ def update_readme(markdown: str) -> None:
 
 # --- Main ------------------------------------------------------------------------------------
 
-def prepare_data(*, scale: float, seed: int, regenerate: bool, log=print) -> dict:
+def ensure_database(log=print) -> None:
+    """Creates the benchmark database when the server answers but the database does not exist."""
+    from django.db import OperationalError, connection
+
+    try:
+        connection.ensure_connection()
+        return
+    except OperationalError as exc:
+        if "does not exist" not in str(exc):
+            raise
+    import psycopg2
+    from psycopg2 import sql
+
+    params = connection.get_connection_params()
+    name = params.pop("dbname", None) or params.pop("database")
+    params = {k: v for k, v in params.items() if k in ("user", "password", "host", "port")}
+    log(f"Creating the database {name}…")
+    admin = psycopg2.connect(dbname="postgres", **params)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+
+
+def refuse_foreign_data(*, force: bool) -> None:
+    """The generator empties tables: never in a database holding data it did not write."""
+    from django.contrib.auth import get_user_model
+
+    from benchmarks.generate import dataset_info
+
+    if force or dataset_info():
+        return
+    if get_user_model().objects.exclude(email__endswith="@bench.test").exists():
+        raise SystemExit("This database holds users the benchmark did not generate, and generating "
+                         "empties the marketplace tables. Point DATABASE_URL at a benchmark database "
+                         "(make benchmark uses BENCH_DATABASE_URL) or pass --force.")
+
+
+def prepare_data(*, scale: float, seed: int, regenerate: bool, force: bool = False, log=print) -> dict:
     """Migrates; generates the data unless this database already holds this scale and seed."""
     from django.core.management import call_command
 
@@ -675,6 +718,7 @@ def prepare_data(*, scale: float, seed: int, regenerate: bool, log=print) -> dic
 
     log("Migrating…")
     call_command("migrate", interactive=False, verbosity=0)
+    refuse_foreign_data(force=force)
     info = dataset_info()
     intact = bool(info) and info["counts"].get("listings") == Listing.objects.count() \
         and info["counts"].get("products") == Product.objects.count()
@@ -696,6 +740,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="1 = the issue's full scale (default)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--regenerate", action="store_true", help="generate even if the data is there")
+    parser.add_argument("--force", action="store_true",
+                        help="generate even into a database holding other data (it is emptied)")
     parser.add_argument("--iterations", type=int, default=60, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--duration", type=int, default=15, help="seconds of load per endpoint")
@@ -718,8 +764,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     RESULTS_DIR.mkdir(exist_ok=True)
     started = time.perf_counter()
+    ensure_database()
     mach = machine()
-    info = prepare_data(scale=args.scale, seed=args.seed, regenerate=args.regenerate)
+    info = prepare_data(scale=args.scale, seed=args.seed, regenerate=args.regenerate, force=args.force)
 
     print("Measuring pages in-process…")
     measured, baselines = measure_pages(iterations=args.iterations, warmup=args.warmup)
