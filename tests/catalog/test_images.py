@@ -1,0 +1,110 @@
+"""Product images: uploads are decoded to be trusted, limited, re-encoded; thumbnails come from the worker."""
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from catalog import images
+from catalog.models import ProductImage
+from catalog.services import product_image_add
+from tests.factories import ProductModelFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def picture(width=600, height=400, fmt="PNG", exif=False) -> bytes:
+    image = Image.new("RGB", (width, height), (30, 120, 90))
+    buffer = io.BytesIO()
+    kwargs = {}
+    if exif:
+        data = Image.Exif()
+        data[0x010F] = "SecretCam"  # camera maker
+        kwargs["exif"] = data.tobytes()
+    image.save(buffer, format=fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def upload(data: bytes, name="photo.png", content_type="image/png"):
+    return SimpleUploadedFile(name, data, content_type)
+
+
+def test_renamed_text_file_is_refused_with_a_clear_message():
+    with pytest.raises(ValidationError) as error:
+        images.validate_and_reencode(upload(b"just some text, not a picture\n" * 50, name="phone.jpg"))
+    assert "not an image we can read" in error.value.messages[0]
+
+
+def test_truncated_image_is_refused():
+    with pytest.raises(ValidationError, match="not an image"):
+        images.validate_and_reencode(upload(picture()[:300]))
+
+
+def test_too_many_pixels_is_refused_before_decoding(monkeypatch):
+    monkeypatch.setattr(images, "MAX_PIXELS", 1_000_000)
+    with pytest.raises(ValidationError) as error:
+        images.validate_and_reencode(upload(picture(2000, 1000)))
+    assert error.value.code == "too_many_pixels"
+    assert "2000 × 1000 pixels" in error.value.messages[0]
+
+
+def test_too_large_file_is_refused(monkeypatch):
+    monkeypatch.setattr(images, "MAX_UPLOAD_BYTES", 10_000)
+    with pytest.raises(ValidationError) as error:
+        images.validate_and_reencode(upload(b"\0" * 20_000))
+    assert error.value.code == "too_large" and "at most" in error.value.messages[0]
+
+
+def test_tiny_image_and_gif_are_refused():
+    with pytest.raises(ValidationError, match="at least 200 pixels"):
+        images.validate_and_reencode(upload(picture(100, 100)))
+    with pytest.raises(ValidationError, match="JPEG, PNG or WebP"):
+        images.validate_and_reencode(upload(picture(fmt="GIF"), name="a.gif"))
+
+
+def test_valid_upload_is_re_encoded_as_webp_without_metadata():
+    content = images.validate_and_reencode(upload(picture(fmt="JPEG", exif=True), name="x.jpg"))
+    with Image.open(io.BytesIO(content.read())) as image:
+        assert image.format == "WEBP" and image.size == (600, 400)
+        assert not image.getexif()
+
+
+def test_added_image_gets_webp_thumbnails_in_the_page_sizes(django_capture_on_commit_callbacks):
+    model = ProductModelFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        image = product_image_add(model=model, upload=upload(picture(800, 800)), alt_text="Front")
+    image.refresh_from_db()
+    assert image.image.name.endswith(".webp") and (image.width, image.height) == (800, 800)
+    assert set(image.thumbnails) == {"160", "320", "640"}
+    for width in (160, 320, 640):
+        with default_storage.open(image.thumbnails[str(width)]) as f, Image.open(f) as thumb:
+            assert thumb.format == "WEBP" and thumb.width == width
+    assert image.card_url.endswith("-320.webp")
+
+
+def test_admin_upload_of_a_renamed_text_file_shows_the_error_and_saves_nothing(client):
+    staff = get_user_model().objects.create_superuser("s@example.test", "s@example.test", "pw-12345-x")
+    client.force_login(staff)
+    model = ProductModelFactory()
+    data = {
+        "brand": model.brand_id, "category": model.category_id, "name": model.name, "slug": model.slug,
+        "description": "", "specs": "{}", "release_year": "2022", "reference_price_new": "800.00",
+        "is_published": "on", "products-TOTAL_FORMS": "0", "products-INITIAL_FORMS": "0",
+        "images-TOTAL_FORMS": "1", "images-INITIAL_FORMS": "0", "images-0-position": "0",
+        "images-0-alt_text": "Front", "images-0-model": model.pk,
+        "images-0-image": upload(b"not an image at all" * 40, name="front.png"),
+    }
+    response = client.post(reverse("admin:catalog_productmodel_change", args=[model.pk]), data)
+    assert response.status_code == 200
+    assert "Upload a valid image" in response.content.decode() or "not an image" in response.content.decode()
+    assert not ProductImage.objects.exists()
+
+    data["images-0-image"] = upload(picture(640, 640), name="front.png")
+    response = client.post(reverse("admin:catalog_productmodel_change", args=[model.pk]), data)
+    assert response.status_code == 302
+    image = ProductImage.objects.get()
+    assert image.image.name.endswith(".webp") and image.width == 640
