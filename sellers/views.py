@@ -102,7 +102,7 @@ def dashboard(request):
 
 @seller_required
 def listing_list(request):
-    filter_form = ListingFilterForm(request.GET or None)
+    filter_form = ListingFilterForm(request.GET or None, label_suffix="")
     filters = filter_form.filters()
     listings = backoffice.seller_listings(seller=request.seller, **filters)
     page = Paginator(listings, LISTINGS_PER_PAGE).get_page(request.GET.get("page"))
