@@ -57,7 +57,7 @@ def stock_imports(request):
         "updated_count", "unchanged_count", "failed_count")[:10]
     return render(request, "sellers/stock/imports.html", {
         "section": "stock", "form": form, "imports": imports, "columns": COLUMNS,
-    }, status=400 if form.errors else 200)
+    })
 
 
 def _seller_import(request, pk) -> StockImport:
@@ -129,7 +129,7 @@ def api_keys(request):
     # The new key is rendered in this response only; it is not stored anywhere it could be re-read.
     return render(request, "sellers/stock/api_keys.html", {
         "section": "api", "form": form, "keys": keys, "new_key": new_key,
-    }, status=400 if form.errors else 200)
+    })
 
 
 @seller_required
