@@ -39,7 +39,8 @@ def test_dashboard_is_all_zero_without_orders_and_says_so(client):
 def test_dashboard_sums_real_orders_of_the_last_30_days_only(client):
     member = SellerMemberFactory()
     seller = member.seller
-    _seller_order(seller, state=SellerOrder.State.PAID, total=Decimal("100.00"), paid_days_ago=0, number="A1")
+    _seller_order(seller, state=SellerOrder.State.PAID, total=Decimal("100.00"), paid_days_ago=0,
+                  number="ORD-MINE-A1")
     _seller_order(seller, state=SellerOrder.State.DELIVERED, total=Decimal("250.50"), paid_days_ago=3,
                   number="A2")
     _seller_order(seller, state=SellerOrder.State.CANCELLED, total=Decimal("999.00"), paid_days_ago=1,
@@ -47,15 +48,15 @@ def test_dashboard_sums_real_orders_of_the_last_30_days_only(client):
     _seller_order(seller, state=SellerOrder.State.DELIVERED, total=Decimal("500.00"), paid_days_ago=40,
                   number="A4")
     _seller_order(SellerFactory(), state=SellerOrder.State.PAID, total=Decimal("77.00"), paid_days_ago=0,
-                  number="B1")
+                  number="ORD-OTHER-B1")
     figures = seller_dashboard(seller=seller)
     assert figures.orders_total == 2
     assert figures.revenue_total == Decimal("350.50")
-    assert figures.awaiting_count == 1 and figures.awaiting_orders[0].order.number == "A1"
+    assert figures.awaiting_count == 1 and figures.awaiting_orders[0].order.number == "ORD-MINE-A1"
     assert figures.days[-1].revenue == Decimal("100.00")
     client.force_login(member.user)
     page = client.get(reverse("sellers:dashboard")).content.decode()
-    assert "€350.50" in page and "A1" in page and "B1" not in page
+    assert "€350.50" in page and "ORD-MINE-A1" in page and "ORD-OTHER-B1" not in page
     assert "<svg" in page and 'role="img"' in page and "<table" in page
 
 
