@@ -220,6 +220,7 @@ def parse_stock_rows(checked: CheckedFile) -> tuple[list[RowInput], list[RowResu
         lines_of_sku[values["sku"]].append(line)
 
     good: list[RowInput] = []
+    memo: dict[tuple[str, str], tuple] = {}
     for line, values in raw_rows:
         errors: dict[str, list[str]] = {}
         row = RowInput(key=line, sku=values["sku"])
@@ -234,11 +235,19 @@ def parse_stock_rows(checked: CheckedFile) -> tuple[list[RowInput], list[RowResu
         if values.get("active"):
             checks.append(("active", _parse_active, "is_active"))
         for column, check, attribute in checks:
-            try:
-                setattr(row, attribute, check(values[column]))
-            except ValidationError as exc:
-                for key, messages in _errors_of(exc, column).items():
+            # The validators are pure: each distinct cell value of a column is checked once.
+            memo_key = (column, values[column])
+            if memo_key not in memo:
+                try:
+                    memo[memo_key] = (check(values[column]), None)
+                except ValidationError as exc:
+                    memo[memo_key] = (None, _errors_of(exc, column))
+            value, cell_errors = memo[memo_key]
+            if cell_errors:
+                for key, messages in cell_errors.items():
                     errors.setdefault(key, []).extend(messages)
+            else:
+                setattr(row, attribute, value)
         reference = values["product_reference"]
         if not reference:
             errors["product_reference"] = [_("Enter the product reference (EAN or MPN).")]
