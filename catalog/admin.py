@@ -118,6 +118,10 @@ class ProductModelAdmin(admin.ModelAdmin):
         return _preview(images[0] if images else None, 48)
 
     def save_formset(self, request, form, formset, change):
+        for subform in formset.forms:
+            content = subform.cleaned_data.get("image") if hasattr(subform, "cleaned_data") else None
+            if getattr(content, "image_size", None):
+                subform.instance.width, subform.instance.height = content.image_size
         instances = formset.save()
         for instance in instances:
             if isinstance(instance, ProductImage):

@@ -60,7 +60,9 @@ def validate_and_reencode(upload) -> ContentFile:
             _("The image is %(w)d × %(h)d pixels; both sides must be at least %(min)d pixels.")
             % {"w": image.width, "h": image.height, "min": MIN_SIDE}, code="too_small")
     image.thumbnail((MAX_STORED_SIDE, MAX_STORED_SIDE))
-    return ContentFile(encode_webp(image, quality=88), name="upload.webp")
+    content = ContentFile(encode_webp(image, quality=88), name="upload.webp")
+    content.image_size = image.size
+    return content
 
 
 def _too_many_pixels(width: int, height: int) -> ValidationError:

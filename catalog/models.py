@@ -154,8 +154,8 @@ class ProductImage(models.Model):
 
     model = models.ForeignKey(ProductModel, on_delete=models.CASCADE, related_name="images",
                               verbose_name=_("device model"))
-    image = models.ImageField(_("image"), upload_to=product_image_path, width_field="width",
-                              height_field="height")
+    # No width_field/height_field: those make Django open the file whenever a row is loaded.
+    image = models.ImageField(_("image"), upload_to=product_image_path)
     width = models.PositiveIntegerField(null=True, editable=False)
     height = models.PositiveIntegerField(null=True, editable=False)
     alt_text = models.CharField(_("alternative text"), max_length=200, blank=True,

@@ -74,7 +74,8 @@ def product_image_add(*, model: ProductModel, upload, alt_text: str = "",
     if position is None:
         position = model.images.count()
     with transaction.atomic():
-        image = ProductImage(model=model, alt_text=alt_text, position=position)
+        width, height = content.image_size
+        image = ProductImage(model=model, alt_text=alt_text, position=position, width=width, height=height)
         image.image.save(content.name, content, save=False)
         image.save()
         product_image_queue_thumbnails(image=image)
