@@ -544,6 +544,14 @@ def page_row(case: PageCase, m: Measurement, base: Measurement) -> tuple[str, li
     return verdict(ok), cells
 
 
+def shorten_sql(sql_text: str, limit: int = 700) -> str:
+    """The shape of a query: plain column lists become "…", subqueries and clauses stay."""
+    sql_text = " ".join(sql_text.split())
+    sql_text = re.sub(r'(?:\b\w+\."\w+"|"\w+"\."\w+")(?: AS "\w+")?(?:, (?:\b\w+\."\w+"|"\w+"\."\w+")'
+                      r'(?: AS "\w+")?)+', "…", sql_text)
+    return (sql_text[:limit] + " …") if len(sql_text) > limit else sql_text
+
+
 def render_report(report: dict) -> str:
     mach, data = report["machine"], report["dataset"]
     lines = [
@@ -591,8 +599,7 @@ def render_report(report: dict) -> str:
                   "All queries of one request, and the slowest of them (from `CaptureQueriesContext`).", "",
                   "| page | SQL ms, all queries | slowest query ms | slowest query |", "|---|---|---|---|"]
         for p in slow:
-            sql_text = " ".join(p["slowest_query"].split())
-            sql_text = (sql_text[:400] + " …") if len(sql_text) > 400 else sql_text
+            sql_text = shorten_sql(p["slowest_query"])
             lines.append(f"| {p['name']} | {_fmt_ms(p['sql_ms'])} | {_fmt_ms(p['slowest_query_ms'])} | "
                          f"`{sql_text.replace('|', '/')}` |")
 
@@ -624,8 +631,14 @@ def render_report(report: dict) -> str:
             lines.append(f"Not completed: {ext['error']}.")
             continue
         lines.append(f"Exit code {ext['exit_code']}, {ext['seconds']} s.")
-        if ext.get("summary"):
-            lines += ["", "```json", json.dumps(ext["summary"], indent=2, default=str)[:6000], "```"]
+        summary = ext.get("summary")
+        if isinstance(summary, dict):
+            lines += ["", "| measure | value |", "|---|---|"]
+            for key, value in summary.items():
+                shown = json.dumps(value, default=str) if isinstance(value, dict | list) else value
+                lines.append(f"| {key.replace('_', ' ')} | {str(shown)[:300].replace('|', '/')} |")
+        elif summary:
+            lines += ["", "```json", json.dumps(summary, indent=2, default=str)[:6000], "```"]
         elif ext.get("tail"):
             lines += ["", "Last lines of its output:", "", "```", ext["tail"], "```"]
 
@@ -689,16 +702,28 @@ def target_rows(report: dict,
     return rows
 
 
+def readme_summary(markdown: str) -> str:
+    """The report without its details: date and machine, the page table, throughput, targets."""
+    head, *sections = markdown.split("\n## ")
+    wanted = ("- **Date**", "- **Machine**", "- **Data**")
+    bullets = [line for line in head.splitlines() if line.startswith(wanted)]
+    keep = []
+    for section in sections:
+        title = section.splitlines()[0]
+        if title.startswith(("Server time", "Throughput", "Targets")):
+            keep.append("#### " + section.split("\n### ")[0].strip())
+    return "\n".join(bullets) + "\n\n" + "\n\n".join(keep) + "\n"
+
+
 def update_readme(markdown: str) -> None:
+    """Replaces the results between the markers of benchmarks/README.md."""
     if not README.exists():
         return
     text = README.read_text()
     if README_START not in text or README_END not in text:
         return
     start, end = text.index(README_START) + len(README_START), text.index(README_END)
-    body = markdown.split("\n", 1)[1].strip()  # without the title
-    body = body.replace("\n## ", "\n#### ")
-    README.write_text(text[:start] + "\n" + body + "\n" + text[end:])
+    README.write_text(text[:start] + "\n" + readme_summary(markdown) + text[end:])
 
 
 # --- Main ------------------------------------------------------------------------------------

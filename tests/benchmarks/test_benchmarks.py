@@ -134,3 +134,12 @@ def test_percentile_is_nearest_rank():
     values = list(range(1, 101))
     assert percentile(values, 95) == 95
     assert percentile([3.0], 95) == 3.0
+
+
+def test_report_shows_the_shape_of_a_slow_query_not_its_column_list():
+    from benchmarks.run import shorten_sql
+
+    sql = ('SELECT "m"."id", "m"."name", (SELECT U0."price" FROM "l" U0 WHERE U0."m" = ("m"."id") LIMIT 1) '
+           'AS "from_price" FROM "m" WHERE "m"."id" = 1')
+    assert shorten_sql(sql) == ('SELECT …, (SELECT U0."price" FROM "l" U0 WHERE U0."m" = ("m"."id") LIMIT 1) '
+                                'AS "from_price" FROM "m" WHERE "m"."id" = 1')
