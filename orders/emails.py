@@ -1,11 +1,13 @@
-"""The order e-mails: the shopper's confirmation and each seller's new-order notice."""
+"""The order e-mails: confirmation, seller notices, and every fulfilment and return step."""
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from .models import Order, SellerOrder
+from .models import Notification, Order, ReturnRequest, SellerOrder
 
 
 def order_confirmation_send(*, order: Order) -> int:
@@ -22,7 +24,83 @@ def seller_order_notice_send(*, seller_order: SellerOrder) -> int:
     recipients = {seller.contact_email}
     recipients.update(seller.members.values_list("user__email", flat=True))
     context = {"seller_order": seller_order, "order": seller_order.order, "seller": seller,
-               "lines": seller_order.lines.all(), "dashboard_url": settings.SITE_URL + "/seller/"}
+               "lines": seller_order.lines.all(), "dashboard_url": settings.SITE_URL + "/seller/orders/"}
     body = render_to_string("orders/emails/seller_order_notice.txt", context)
     return send_mail(_("New order %(number)s to accept") % {"number": seller_order.order.number}, body,
                      None, sorted(r for r in recipients if r))
+
+
+# --- Fulfilment and after-sales -------------------------------------------------------------------
+SHOPPER_SUBJECTS = {
+    "accepted": _lazy("Your order %(number)s is confirmed by %(seller)s"),
+    "shipped": _lazy("Your order %(number)s is on its way"),
+    "delivered": _lazy("Your order %(number)s is delivered"),
+    "cancelled": _lazy("Part of your order %(number)s is cancelled"),
+    "refunded": _lazy("Your refund for order %(number)s"),
+}
+RETURN_SUBJECTS = {
+    "requested": _lazy("Return requested on order %(number)s"),
+    "accepted": _lazy("Your return on order %(number)s is accepted"),
+    "disputed": _lazy("Your return on order %(number)s is under review"),
+    "rejected": _lazy("Your return on order %(number)s is rejected"),
+    "received": _lazy("Your returned item for order %(number)s has arrived"),
+    "refunded": _lazy("Your return on order %(number)s is refunded"),
+}
+
+
+def _send_once(key: str, subject: str, body: str, recipients: list[str]) -> int:
+    """Sends the e-mail unless one with this key already left: a task run twice mails once.
+    The key is stored in the same transaction as the sending, so a failed send can be retried."""
+    recipients = sorted({r for r in recipients if r})
+    if not recipients:
+        return 0
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Notification.objects.create(key=key[:120])
+        except IntegrityError:
+            return 0
+        return send_mail(subject, body, None, recipients)
+
+
+def _seller_recipients(seller) -> list[str]:
+    return [seller.contact_email, *seller.members.values_list("user__email", flat=True)]
+
+
+def seller_order_update_send(*, seller_order: SellerOrder, event: str) -> int:
+    """The shopper's e-mail about one step of a seller order (and the seller's, for a cancellation
+    it did not choose). `event` is accepted, shipped, delivered, cancelled or refunded-<refund id>."""
+    from .fulfilment import tracking_url
+
+    order = seller_order.order
+    kind = event.split("-")[0]
+    refund = seller_order.refunds.filter(pk=event.split("-")[1]).first() if kind == "refunded" else None
+    context = {"order": order, "seller_order": seller_order, "seller": seller_order.seller, "event": kind,
+               "lines": seller_order.lines.all(), "refund": refund,
+               "tracking_url": tracking_url(carrier=seller_order.carrier,
+                                            tracking_number=seller_order.tracking_number),
+               "order_url": settings.SITE_URL + reverse("orders:order_detail", args=[order.number])}
+    subject = str(SHOPPER_SUBJECTS[kind]) % {"number": order.number, "seller": seller_order.seller.name}
+    sent = _send_once(f"so:{seller_order.pk}:{event}", subject,
+                      render_to_string("orders/emails/seller_order_update.txt", context), [order.email])
+    if kind == "cancelled" and seller_order.cancel_cause == SellerOrder.CancelCause.NOT_ACCEPTED:
+        body = render_to_string("orders/emails/seller_order_missed.txt", {
+            **context, "dashboard_url": settings.SITE_URL + reverse("sellers:order_list")})
+        subject = _("Order %(number)s was cancelled: not accepted in time") % {"number": order.number}
+        sent += _send_once(f"so:{seller_order.pk}:missed", subject, body,
+                           _seller_recipients(seller_order.seller))
+    return sent
+
+
+def return_update_send(*, ret: ReturnRequest, event: str) -> int:
+    """A return's news: the seller hears of a new request; the shopper of every decision."""
+    seller_order = ret.seller_order
+    order = seller_order.order
+    context = {"ret": ret, "order": order, "seller_order": seller_order, "line": ret.order_line,
+               "event": event,
+               "order_url": settings.SITE_URL + reverse("orders:order_detail", args=[order.number]),
+               "seller_url": settings.SITE_URL + reverse("sellers:order_detail", args=[seller_order.pk])}
+    subject = str(RETURN_SUBJECTS[event]) % {"number": order.number}
+    body = render_to_string("orders/emails/return_update.txt", context)
+    recipients = _seller_recipients(seller_order.seller) if event == "requested" else [order.email]
+    return _send_once(f"return:{ret.pk}:{event}", subject, body, recipients)

@@ -3,7 +3,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from .models import Address
+from .models import Address, Order, ReturnRequest
 
 
 class ProfileForm(forms.ModelForm):
@@ -120,3 +120,78 @@ class TestCardForm(forms.Form):
         if number not in (SUCCESS_CARD, DECLINE_CARD):
             raise forms.ValidationError(_("Use one of the two test cards shown below."))
         return number
+
+
+# --- Fulfilment: seller back office and returns ----------------------------------------------------
+class SellerOrderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _(
+                            "Order number, shopper, e-mail or tracking number")}))
+    shipping_method = forms.ChoiceField(label=_("Shipping"), required=False,
+                                        choices=[("", _("Any"))] + list(Order.ShippingMethod.choices))
+    date_from = forms.DateField(label=_("Ordered from"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("Ordered until"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def filters(self) -> dict:
+        if not self.is_bound or not self.is_valid():
+            return {}
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(label=_("Why do you refuse this order?"), max_length=255,
+                             help_text=_("The shopper reads this; they are refunded in full."),
+                             error_messages={"required": _("Say why you refuse the order.")})
+
+
+class ShipForm(forms.Form):
+    """Carrier, tracking number and one IMEI/serial field per unit of each line."""
+
+    carrier = forms.ChoiceField(label=_("Carrier"), error_messages={"required": _("Choose the carrier.")})
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=40,
+                                      error_messages={"required": _("Enter the tracking number.")})
+
+    def __init__(self, *args, seller_order, **kwargs):
+        from .fulfilment import CARRIERS, serial_field
+
+        super().__init__(*args, **kwargs)
+        self.fields["carrier"].choices = [("", _("Choose…"))] + [(name, name) for name in CARRIERS]
+        self.lines = list(seller_order.lines.all())
+        self.serial_rows = []
+        for line in self.lines:
+            names = []
+            for unit in range(1, line.quantity + 1):
+                name = serial_field(line.pk, unit)
+                label = (_("IMEI or serial — %(product)s, unit %(unit)s") % {"product": line.product_name,
+                                                                          "unit": unit}
+                         if line.quantity > 1 else
+                         _("IMEI or serial — %(product)s") % {"product": line.product_name})
+                self.fields[name] = forms.CharField(
+                    label=label, max_length=40,
+                    error_messages={"required": _("Enter the IMEI or serial number of this unit.")},
+                    widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+                names.append(name)
+            self.serial_rows.append((line, [self[name] for name in names]))
+
+    def serials(self) -> dict[int, list[str]]:
+        from .fulfilment import serial_field
+
+        return {line.pk: [self.cleaned_data.get(serial_field(line.pk, unit), "")
+                          for unit in range(1, line.quantity + 1)] for line in self.lines}
+
+
+class ReturnNoteForm(forms.Form):
+    note = forms.CharField(label=_("Why do you dispute this return?"),
+                           widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                           error_messages={"required": _("Say why you dispute this return.")})
+
+
+class ReturnRequestForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"),
+                               choices=[("", _("Choose…"))] + list(ReturnRequest.Reason.choices),
+                               error_messages={"required": _("Choose a reason.")})
+    comment = forms.CharField(
+        label=_("Tell the seller what is wrong"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Tell the seller what is wrong, in a few words.")})

@@ -88,6 +88,7 @@ class Order(models.Model):
         PAID = "paid", _("Paid")
         EXPIRED = "expired", _("Expired")
         CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
 
     class ShippingMethod(models.TextChoices):
         STANDARD = "standard", _("Standard tracked delivery")
@@ -148,6 +149,13 @@ class SellerOrder(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         REFUNDED = "refunded", _("Refunded")
 
+    class CancelCause(models.TextChoices):
+        NONE = "", _("Not cancelled")
+        UNPAID = "unpaid", _("Not paid")
+        REFUSED = "refused", _("Refused by the seller")
+        NOT_ACCEPTED = "not_accepted", _("Not accepted in time")
+        STAFF = "staff", _("Cancelled by staff")
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="seller_orders")
     seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="seller_orders")
     state = models.CharField(_("state"), max_length=20, choices=State.choices,
@@ -165,6 +173,11 @@ class SellerOrder(models.Model):
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Why it was cancelled: a seller's refusals and missed deadlines count against it.
+    cancel_cause = models.CharField(_("cancelled because"), max_length=20, choices=CancelCause.choices,
+                                    default="", blank=True, db_index=True)
+    # When its amounts went into the seller's payout ledger (delivery + return window passed).
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -284,3 +297,192 @@ class ProviderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_type} {self.event_id}"
+
+
+class UnitSerial(models.Model):
+    """The IMEI or serial number of one unit shipped: recorded once, when the seller ships."""
+
+    seller_order = models.ForeignKey(SellerOrder, on_delete=models.CASCADE, related_name="serials")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="serials")
+    unit = models.PositiveSmallIntegerField()  # 1 … line quantity
+    serial = models.CharField(_("IMEI or serial number"), max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order_line_id", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["order_line", "unit"], name="unitserial_once_per_unit"),
+            models.UniqueConstraint(fields=["seller_order", "serial"], name="unitserial_unique_in_parcel"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class ReturnRequest(models.Model):
+    """A shopper's return of one order line, within the return window after delivery."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ACCEPTED = "accepted", _("Accepted: send the item back")
+        DISPUTED = "disputed", _("Disputed by the seller")
+        RECEIVED = "received", _("Item received")
+        REFUNDED = "refunded", _("Refunded")
+        REJECTED = "rejected", _("Rejected")
+
+    class Reason(models.TextChoices):
+        DEFECTIVE = "defective", _("It does not work properly")
+        NOT_AS_DESCRIBED = "not_as_described", _("Not as described (grade, model, colour)")
+        DAMAGED = "damaged", _("Damaged in transit")
+        CHANGED_MIND = "changed_mind", _("I changed my mind")
+        OTHER = "other", _("Another reason")
+
+    OPEN_STATES = (State.REQUESTED, State.ACCEPTED, State.DISPUTED, State.RECEIVED)
+
+    seller_order = models.ForeignKey(SellerOrder, on_delete=models.CASCADE, related_name="returns")
+    order_line = models.OneToOneField(OrderLine, on_delete=models.CASCADE, related_name="return_request")
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.REQUESTED,
+                             db_index=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    comment = models.TextField(_("comment"))
+    seller_note = models.TextField(_("seller's note"), blank=True)
+    staff_note = models.TextField(_("staff decision"), blank=True)
+    amount = models.DecimalField(_("amount to refund"), **MONEY)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="+")
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("return")
+        verbose_name_plural = _("returns")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="return_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Return {self.pk} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+class ReturnTransition(models.Model):
+    """Every state change of a return: from, to, who, when and why."""
+
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=20, choices=ReturnRequest.State.choices)
+    to_state = models.CharField(max_length=20, choices=ReturnRequest.State.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
+
+
+class Refund(models.Model):
+    """Money given back for a seller order through the payment provider: recorded once per key.
+
+    The intent is stored first (pending), the provider is called outside any lock with the same
+    idempotency key, then the result is recorded: a retry can never refund twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    seller_order = models.ForeignKey(SellerOrder, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    return_request = models.OneToOneField(ReturnRequest, on_delete=models.PROTECT, null=True, blank=True,
+                                          related_name="refund")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reason = models.CharField(_("reason"), max_length=255)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    provider_reference = models.CharField(max_length=255, blank=True)
+    failure_reason = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount} ({self.status})"
+
+
+class Payout(models.Model):
+    """Money paid out to a seller (a bank transfer staff made), recorded against its ledger."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="payouts")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reference = models.CharField(_("transfer reference"), max_length=100)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.seller_id}: {self.amount}"
+
+
+class PayoutEntry(models.Model):
+    """One line of a seller's payout ledger. The balance payable is the sum of the amounts:
+    earnings are positive; refunds, commission and payouts negative."""
+
+    class Kind(models.TextChoices):
+        EARNING = "earning", _("Earned")
+        REFUND = "refund", _("Refunded")
+        COMMISSION = "commission", _("Commission")
+        PAYOUT = "payout", _("Paid out")
+
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="payout_entries")
+    seller_order = models.ForeignKey(SellerOrder, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="payout_entries")
+    payout = models.OneToOneField(Payout, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="entry")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("payout ledger entry")
+        verbose_name_plural = _("payout ledger")
+        constraints = [
+            models.UniqueConstraint(fields=["seller_order", "kind"], condition=Q(seller_order__isnull=False),
+                                    name="payoutentry_once_per_seller_order"),
+            models.CheckConstraint(
+                condition=(Q(kind="earning", amount__gte=0) | (~Q(kind="earning") & Q(amount__lte=0))),
+                name="payoutentry_sign_by_kind"),
+        ]
+        indexes = [models.Index(fields=["seller", "-created_at"], name="payoutentry_seller_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"
+
+
+class Notification(models.Model):
+    """An e-mail already sent about an order event: the same event never mails twice."""
+
+    key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,13 +1,23 @@
-"""Reads about carts and orders: the cart grouped by seller, with totals re-read from the listings."""
+"""Reads about carts and orders: the cart grouped by seller, a shopper's orders, a seller's orders."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from sellers.models import Listing, Seller
 
-from .models import Cart, CartLine, Order, OrderLine, SellerOrder
+from .models import (
+    Cart,
+    CartLine,
+    Order,
+    OrderLine,
+    PayoutEntry,
+    ReturnRequest,
+    SellerOrder,
+    SellerOrderTransition,
+)
 
 EXPRESS_SURCHARGE = Decimal("9.90")  # per seller order: each seller ships its own parcel
 ZERO = Decimal("0.00")
@@ -157,7 +167,8 @@ def order_for_visitor(*, request, number: str) -> Order:
         Order.objects.filter(number=number)
         .prefetch_related(
             Prefetch("seller_orders", queryset=SellerOrder.objects.select_related("seller")
-                     .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("pk")))
+                     .prefetch_related(Prefetch("lines", queryset=OrderLine.objects
+                                                .select_related("return_request").order_by("pk")))
                      .order_by("seller__name")),
             "payments",
         )
@@ -179,6 +190,95 @@ def orders_for_user(*, user):
     return (
         Order.objects.filter(user=user)
         .prefetch_related(Prefetch("seller_orders",
-                                   queryset=SellerOrder.objects.select_related("seller")))
+                                   queryset=SellerOrder.objects.select_related("seller").order_by("seller__name")))
         .order_by("-created_at")
     )
+
+
+# --- Seller back office and the seller API -------------------------------------------------------
+S = SellerOrder.State
+SELLER_ORDER_TABS: dict[str, tuple[str, tuple[str, ...]]] = {  # tab → (label, states)
+    "to_accept": (_("To accept"), (S.PAID,)),
+    "to_ship": (_("To ship"), (S.ACCEPTED,)),
+    "shipped": (_("Shipped"), (S.SHIPPED,)),
+    "delivered": (_("Delivered"), (S.DELIVERED,)),
+    "cancelled": (_("Cancelled"), (S.CANCELLED, S.REFUNDED)),
+    "returns": (_("Returns"), ()),
+}
+
+
+@dataclass
+class Tab:
+    key: str
+    label: str
+    count: int
+
+
+def seller_order_tabs(*, seller: Seller) -> list[Tab]:
+    """Each tab of the seller's orders page with its count, in one query."""
+    open_returns = Q(returns__state__in=ReturnRequest.OPEN_STATES)
+    aggregates = {key: Count("pk", filter=Q(state__in=states), distinct=True)
+                  for key, (_label, states) in SELLER_ORDER_TABS.items() if states}
+    aggregates["returns"] = Count("pk", filter=open_returns, distinct=True)
+    counts = SellerOrder.objects.filter(seller=seller).aggregate(**aggregates)
+    return [Tab(key, str(label), counts[key]) for key, (label, _states) in SELLER_ORDER_TABS.items()]
+
+
+def seller_orders(*, seller: Seller, tab: str = "to_accept", q: str = "", date_from=None, date_to=None,
+                  shipping_method: str = ""):
+    """The seller's orders of one tab, filtered and searched (order number, shopper name or e-mail,
+    tracking number), oldest first where the seller must act, newest first otherwise."""
+    queryset = SellerOrder.objects.filter(seller=seller)
+    if tab == "returns":
+        queryset = queryset.filter(pk__in=ReturnRequest.objects.filter(
+            seller_order__seller=seller, state__in=ReturnRequest.OPEN_STATES).values("seller_order_id"))
+    else:
+        queryset = queryset.filter(state__in=SELLER_ORDER_TABS.get(tab, SELLER_ORDER_TABS["to_accept"])[1])
+    q = (q or "").strip()
+    if q:
+        queryset = queryset.filter(Q(order__number__iexact=q) | Q(order__number__istartswith=q)
+                                   | Q(order__ship_full_name__icontains=q) | Q(order__email__iexact=q)
+                                   | Q(tracking_number__iexact=q))
+    if date_from:
+        queryset = queryset.filter(created_at__date__gte=date_from)
+    if date_to:
+        queryset = queryset.filter(created_at__date__lte=date_to)
+    if shipping_method:
+        queryset = queryset.filter(order__shipping_method=shipping_method)
+    ordering = ["paid_at", "pk"] if tab in ("to_accept", "to_ship") else ["-created_at", "-pk"]
+    return (queryset.select_related("order")
+            .annotate(units=Sum("lines__quantity"))
+            .order_by(*ordering))
+
+
+def seller_order_get(*, seller: Seller, pk) -> SellerOrder:
+    """The seller's own seller order with everything its detail page shows, or 404."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    seller_order = (
+        SellerOrder.objects.filter(seller=seller, pk=pk)
+        .select_related("order", "seller")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("return_request")
+                     .prefetch_related("serials").order_by("pk")),
+            Prefetch("transitions", queryset=SellerOrderTransition.objects.select_related("actor")),
+            "refunds",
+        )
+        .first()
+    )
+    if seller_order is None:
+        raise Http404
+    return seller_order
+
+
+def seller_orders_missed(*, seller: Seller) -> int:
+    """Seller orders cancelled because the seller did not accept them in time (count against it)."""
+    missed = SellerOrder.CancelCause.NOT_ACCEPTED
+    return SellerOrder.objects.filter(seller=seller, cancel_cause=missed).count()
+
+
+def payout_entries(*, seller: Seller):
+    return (PayoutEntry.objects.filter(seller=seller).select_related("seller_order__order", "payout")
+            .order_by("-created_at", "-pk"))

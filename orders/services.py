@@ -274,6 +274,9 @@ def order_place(*, cart: Cart, email: str, address, user=None,
 
 
 def _transition(*, seller_order: SellerOrder, to_state: str, reason: str, actor=None) -> None:
+    from .fulfilment import transition_check  # the one transition table
+
+    transition_check(seller_order.state, to_state)
     SellerOrderTransition.objects.create(seller_order=seller_order, from_state=seller_order.state,
                                          to_state=to_state, reason=reason, actor=actor)
 
@@ -338,7 +341,8 @@ def _release(*, order: Order, status: str, reason: str) -> bool:
     for seller_order in seller_orders:
         _transition(seller_order=seller_order, to_state=SellerOrder.State.CANCELLED, reason=reason)
     order.seller_orders.filter(pk__in=[so.pk for so in seller_orders]).update(
-        state=SellerOrder.State.CANCELLED, cancelled_at=now, updated_at=now)
+        state=SellerOrder.State.CANCELLED, cancelled_at=now, updated_at=now,
+        cancel_cause=SellerOrder.CancelCause.UNPAID)
     order.status = status
     order.save(update_fields=["status", "updated_at"])
     open_payments = list(order.payments.filter(status__in=[Payment.Status.PENDING, Payment.Status.FAILED]))

@@ -1,11 +1,11 @@
-"""Order workers: e-mails after an order is paid, release of unpaid orders, refunds of stray payments.
+"""Order workers: e-mails, release of unpaid orders, refunds, auto-cancel, auto-delivery, payouts.
 
 Thin, idempotent wrappers over services, enqueued with transaction.on_commit.
 """
 from celery import shared_task
 
-from . import emails, services
-from .models import Order, Payment, SellerOrder
+from . import emails, fulfilment, services
+from .models import Order, Payment, Refund, ReturnRequest, SellerOrder
 
 
 @shared_task(name="orders.tasks.release_expired_orders")
@@ -35,3 +35,44 @@ def refund_unneeded_payment(payment_id: int) -> str:
     Payment.objects.filter(pk=payment.pk).update(
         failure_reason=f"refunded in full ({result.reference}): the order was no longer payable")
     return result.reference
+
+
+# --- Fulfilment and after-sales ----------------------------------------------------------------
+@shared_task(name="orders.tasks.cancel_unaccepted_seller_orders")
+def cancel_unaccepted_seller_orders() -> int:
+    return fulfilment.seller_orders_cancel_unaccepted()
+
+
+@shared_task(name="orders.tasks.deliver_shipped_seller_orders")
+def deliver_shipped_seller_orders() -> int:
+    return fulfilment.seller_orders_deliver_shipped()
+
+
+@shared_task(name="orders.tasks.compute_payouts")
+def compute_payouts() -> int:
+    return fulfilment.payouts_compute()
+
+
+@shared_task(name="orders.tasks.process_refund", bind=True, acks_late=True, max_retries=8)
+def process_refund(self, refund_id: int) -> str:
+    """Sends a recorded refund to the provider; retried with back-off, always with the same key."""
+    refund = Refund.objects.get(pk=refund_id)
+    try:
+        return fulfilment.refund_process(refund=refund).status
+    except fulfilment.RefundError as exc:
+        if self.request.is_eager:
+            return Refund.Status.FAILED
+        raise self.retry(exc=exc, countdown=60 * 2 ** self.request.retries) from exc
+
+
+@shared_task(name="orders.tasks.send_seller_order_update")
+def send_seller_order_update(seller_order_id: int, event: str) -> int:
+    seller_order = SellerOrder.objects.select_related("order", "seller").filter(pk=seller_order_id).first()
+    return emails.seller_order_update_send(seller_order=seller_order, event=event) if seller_order else 0
+
+
+@shared_task(name="orders.tasks.send_return_update")
+def send_return_update(return_id: int, event: str) -> int:
+    ret = (ReturnRequest.objects.select_related("seller_order__order", "seller_order__seller", "order_line")
+           .filter(pk=return_id).first())
+    return emails.return_update_send(ret=ret, event=event) if ret else 0

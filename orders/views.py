@@ -5,15 +5,24 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from marketplace.templatetags.money import format_money
 
-from . import selectors, services
-from .forms import AddressForm, CartAddForm, CartLineForm, CheckoutDeliveryForm, ProfileForm, TestCardForm
-from .models import Address, CartLine, Order, Payment
+from . import fulfilment, selectors, services
+from .forms import (
+    AddressForm,
+    CartAddForm,
+    CartLineForm,
+    CheckoutDeliveryForm,
+    ProfileForm,
+    ReturnRequestForm,
+    TestCardForm,
+)
+from .models import Address, CartLine, Order, Payment, SellerOrder
 from .payments import get_provider
 from .payments.base import InvalidEvent
 
@@ -198,6 +207,7 @@ def order_detail(request, number):
     template = "orders/_order_status.html" if request.htmx else "orders/order_detail.html"
     return render(request, template, {
         "order": order, "payment": latest, "step": 4 if order.status == Order.Status.PAID else 3,
+        "parts": _order_lines_info(order),
         "waiting": order.status == Order.Status.AWAITING_PAYMENT and latest is not None
         and latest.status == Payment.Status.PENDING,
     })
@@ -313,3 +323,62 @@ def address_delete(request, pk):
     services.address_delete(address=_user_address(request, pk))
     messages.success(request, _("Address deleted."))
     return redirect("orders:address_list")
+
+
+# --- After the sale: tracking, invoice, returns ---------------------------------------------------
+def _order_lines_info(order: Order) -> list:
+    """Per seller order: its tracking link; per line: the warranty end and what the shopper may do."""
+    now = timezone.now()
+    info = []
+    for seller_order in order.seller_orders.all():
+        deadline = fulfilment.return_deadline(seller_order)
+        lines = []
+        for line in seller_order.lines.all():
+            start = seller_order.delivered_at
+            ret = getattr(line, "return_request", None)
+            lines.append({
+                "line": line, "ret": ret,
+                "warranty_end": fulfilment.warranty_end(delivered_at=start, months=line.warranty_months),
+                "can_return": (seller_order.state == SellerOrder.State.DELIVERED and ret is None
+                               and deadline is not None and now <= deadline),
+            })
+        info.append({"seller_order": seller_order, "lines": lines, "return_deadline": deadline,
+                     "tracking_url": fulfilment.tracking_url(carrier=seller_order.carrier,
+                                                             tracking_number=seller_order.tracking_number)})
+    return info
+
+
+def order_invoice(request, number):
+    """A printable receipt of a paid order (the seller of each part is named on it)."""
+    order = selectors.order_for_visitor(request=request, number=number)
+    if order.status == Order.Status.AWAITING_PAYMENT or not order.paid_at:
+        raise Http404
+    return render(request, "orders/invoice.html", {"order": order, "parts": _order_lines_info(order)})
+
+
+def return_request(request, number, line_id):
+    """The shopper asks to return one line of a delivered order, within the return window."""
+    order = selectors.order_for_visitor(request=request, number=number)
+    line = next((item for part in order.seller_orders.all() for item in part.lines.all()
+                 if item.pk == line_id), None)
+    if line is None:
+        raise Http404
+    form = ReturnRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            fulfilment.return_request_create(order_line=line, reason=form.cleaned_data["reason"],
+                                             comment=form.cleaned_data["comment"],
+                                             user=request.user if request.user.is_authenticated else None)
+        except fulfilment.TransitionError as error:
+            messages.error(request, error.message)
+            return redirect("orders:order_detail", number=order.number)
+        except ValidationError as error:
+            for name, errors in error.error_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, _("Your return request is sent to the seller. We will e-mail you "
+                                        "their answer."))
+            return redirect("orders:order_detail", number=order.number)
+    deadline = fulfilment.return_deadline(line.seller_order)
+    return render(request, "orders/return_request.html", {"order": order, "line": line, "form": form,
+                                                           "deadline": deadline})

@@ -348,3 +348,8 @@ def listings_bulk(request, payload: BulkIn):
 
 
 api.add_router("/", router)
+
+# Orders (accept, refuse, ship) live with the orders app; the same key auth and error handlers apply.
+from orders.api import router as orders_router  # noqa: E402
+
+api.add_router("/orders/", orders_router)

@@ -19,4 +19,5 @@ urlpatterns = [
     path("team/", views.team, name="team"),
     path("settings/", views.settings_view, name="settings"),
     path("", include("sellers.stock_urls")),
+    path("orders/", include("orders.seller_urls")),
 ]
