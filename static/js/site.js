@@ -14,3 +14,24 @@ document.addEventListener("click", (event) => {
 document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
 });
+// A select marked data-sync-input copies its value into that input, then submits the form named
+// by data-submit-form through htmx (the catalog's sort box drives the filter form).
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("select[data-sync-input]");
+  if (!select) return;
+  const input = document.getElementById(select.dataset.syncInput);
+  if (input) input.value = select.value;
+  const form = document.getElementById(select.dataset.submitForm);
+  if (form && window.htmx) window.htmx.trigger(form, "submit");
+  else if (form) form.requestSubmit();
+});
+// On narrow screens, panels marked data-fold-below start folded so the content comes first.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("details[data-fold-below]").forEach((panel) => {
+    if (window.matchMedia(`(max-width: ${panel.dataset.foldBelow}px)`).matches) panel.removeAttribute("open");
+  });
+});
+// A button marked data-print prints the page (inline onclick handlers are refused by the CSP).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
