@@ -1,11 +1,23 @@
-"""Seller and listing administration for staff: onboarding decisions are admin actions."""
+"""Seller and listing administration for staff.
+
+Onboarding decisions (approve, reject, suspend, reinstate) are admin actions that ask for a reason
+on a confirmation page, then call the same services as everywhere else; the reason is kept on the
+seller and in its audit trail. Every list keeps a fixed number of queries whatever the data.
+"""
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from catalog.cache import products_changed_on_commit, seller_products_changed_on_commit
 
 from . import services
-from .models import Listing, Seller, SellerInvitation, SellerMember
+from .models import ApiKey, Listing, Seller, SellerInvitation, SellerMember, StockImport
 
 
 class SellerMemberInline(admin.TabularInline):
@@ -13,63 +25,193 @@ class SellerMemberInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["user"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
 
-def _apply(modeladmin, request, queryset, service, done_message: str) -> None:
-    done, refused = 0, []
-    for seller in queryset:
-        try:
-            service(seller=seller)
-        except ValidationError as error:
-            refused.append(f"{seller}: {' '.join(error.messages)}")
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(request, done_message % {"count": done}, messages.SUCCESS)
-    for line in refused:
-        modeladmin.message_user(request, line, messages.WARNING)
+
+class DecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4, "cols": 60}), max_length=2000,
+        help_text=_("Kept on the seller and in its history; sent to the seller with rejections and "
+                    "suspensions."),
+    )
+
+
+# action name -> (service, past-tense message, verb for the page title)
+DECISIONS = {
+    "approve": (lambda seller, reason: services.seller_approve(seller=seller),
+                lambda n: ngettext("%(count)s seller approved.", "%(count)s sellers approved.", n),
+                _("Approve sellers")),
+    "reject": (lambda seller, reason: services.seller_reject(seller=seller, reason=reason),
+               lambda n: ngettext("%(count)s application rejected.", "%(count)s applications rejected.",
+                                  n),
+               _("Reject applications")),
+    "suspend": (lambda seller, reason: services.seller_suspend(seller=seller, reason=reason),
+                lambda n: ngettext("%(count)s seller suspended.", "%(count)s sellers suspended.", n),
+                _("Suspend sellers")),
+    "reinstate": (lambda seller, reason: services.seller_reinstate(seller=seller, reason=reason),
+                  lambda n: ngettext("%(count)s seller reinstated.", "%(count)s sellers reinstated.", n),
+                  _("Reinstate sellers")),
+}
 
 
 @admin.register(Seller)
-class SellerAdmin(admin.ModelAdmin):
+class SellerAdmin(SimpleHistoryAdmin):
     list_display = ["name", "status", "vat_number", "contact_email", "commission_rate", "rating",
-                    "created_at"]
-    list_filter = ["status"]
-    search_fields = ["name", "vat_number", "contact_email"]
+                    "rating_count", "listing_count", "created_at"]
+    list_filter = ["status", "created_at", "approved_at"]
+    search_fields = ["name", "slug", "vat_number", "contact_email", "contact_name"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["status", "accepted_terms_at", "approved_at", "created_at", "updated_at"]
+    readonly_fields = ["status", "status_reason", "accepted_terms_at", "approved_at", "created_at",
+                       "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "status", "status_reason"]}),
+        (_("Commission and ratings"), {"fields": ["commission_rate", "shipping_fee", "rating",
+                                                  "rating_count"]}),
+        (_("Contact"), {"fields": ["vat_number", "contact_name", "contact_email", "phone",
+                                   "business_address", "return_address"]}),
+        (_("Settings and dates"), {"fields": ["low_stock_alerts", "accepted_terms_at", "approved_at",
+                                              "created_at", "updated_at"]}),
+    ]
     inlines = [SellerMemberInline]
-    actions = ["approve", "reject", "suspend"]
+    actions = ["approve", "reject", "suspend", "reinstate"]
 
-    @admin.action(description=_("Approve selected sellers (e-mails them)"))
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        seller_products_changed_on_commit(obj.pk)  # name and rating show in the buy box
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _listing_count=Count("listings", filter=Q(listings__archived_at__isnull=True)))
+
+    @admin.display(description=_("listings"), ordering="_listing_count")
+    def listing_count(self, obj):
+        return obj._listing_count
+
+    def _decide(self, request, queryset, action: str):
+        """Shows the confirmation page asking for a reason, then applies the decision."""
+        service, done_message, title = DECISIONS[action]
+        form = DecisionForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            done, refused = 0, []
+            for seller in queryset:
+                seller._change_reason = reason  # the audit trail records why
+                try:
+                    service(seller, reason)
+                except ValidationError as error:
+                    refused.append(f"{seller}: {' '.join(error.messages)}")
+                else:
+                    done += 1
+            if done:
+                self.message_user(request, done_message(done) % {"count": done}, messages.SUCCESS)
+            for line in refused:
+                self.message_user(request, line, messages.WARNING)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "sellers": list(queryset),
+            "form": form,
+            "action": action,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/sellers/seller/decision.html", context)
+
+    @admin.action(description=_("Approve selected sellers (with a reason; e-mails them)"),
+                  permissions=["change"])
     def approve(self, request, queryset):
-        _apply(self, request, queryset, services.seller_approve,
-               ngettext("%(count)s seller approved.", "%(count)s sellers approved.", queryset.count()))
+        return self._decide(request, queryset, "approve")
 
-    @admin.action(description=_("Reject selected applications (e-mails them; give the reason in "
-                                "'reason for the status' first)"))
+    @admin.action(description=_("Reject selected applications (with a reason; e-mails them)"),
+                  permissions=["change"])
     def reject(self, request, queryset):
-        _apply(self, request, queryset, services.seller_reject,
-               ngettext("%(count)s application rejected.", "%(count)s applications rejected.",
-                        queryset.count()))
+        return self._decide(request, queryset, "reject")
 
-    @admin.action(description=_("Suspend selected sellers (e-mails them)"))
+    @admin.action(description=_("Suspend selected sellers: their listings leave the marketplace"),
+                  permissions=["change"])
     def suspend(self, request, queryset):
-        _apply(self, request, queryset, services.seller_suspend,
-               ngettext("%(count)s seller suspended.", "%(count)s sellers suspended.", queryset.count()))
+        return self._decide(request, queryset, "suspend")
+
+    @admin.action(description=_("Reinstate selected suspended sellers"), permissions=["change"])
+    def reinstate(self, request, queryset):
+        return self._decide(request, queryset, "reinstate")
 
 
 @admin.register(SellerInvitation)
 class SellerInvitationAdmin(admin.ModelAdmin):
     list_display = ["email", "seller", "created_at", "accepted_at"]
+    list_select_related = ["seller"]
+    list_filter = [("accepted_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["email", "seller__name"]
+    autocomplete_fields = ["seller", "invited_by"]
     readonly_fields = ["token"]
 
 
+class ArchivedFilter(admin.SimpleListFilter):
+    title = _("archived")
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Not archived")), ("yes", _("Archived"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("no", "yes"):
+            return queryset.filter(archived_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin):
-    list_display = ["sku", "seller", "product", "grade", "price", "quantity", "allocated", "is_active"]
+class ListingAdmin(SimpleHistoryAdmin):
+    list_display = ["sku", "seller", "product", "grade", "price", "quantity", "allocated", "is_active",
+                    "updated_at"]
     list_select_related = ["seller", "product__model"]
-    list_filter = ["grade", "is_active", "seller__status"]
+    list_filter = ["grade", "is_active", ArchivedFilter, "seller__status", "product__model__category",
+                   "product__model__brand"]
     search_fields = ["sku", "product__reference", "product__model__name", "seller__name"]
     autocomplete_fields = ["seller", "product"]
-    readonly_fields = ["allocated"]
+    readonly_fields = ["allocated", "archived_at", "created_at", "updated_at"]
+    date_hierarchy = "updated_at"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Both products when staff moved the listing to another one.
+        products_changed_on_commit({obj.product_id, form.initial.get("product") or obj.product_id})
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        products_changed_on_commit([obj.product_id])
+
+
+@admin.register(StockImport)
+class StockImportAdmin(admin.ModelAdmin):
+    """Read-only: imports are made by sellers; staff look at them to help."""
+
+    list_display = ["original_name", "seller", "status", "total_rows", "failed_count", "created_at"]
+    list_select_related = ["seller"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["original_name", "seller__name", "sha256"]
+    exclude = ["errors"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Staff see who holds keys and when they were used; the secret itself is never stored."""
+
+    list_display = ["name", "prefix", "seller", "created_at", "last_used_at", "revoked_at"]
+    list_select_related = ["seller"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "seller__name"]
+    fields = ["name", "prefix", "seller", "created_by", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
