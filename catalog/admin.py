@@ -5,12 +5,20 @@ Every save refreshes the search fields of the models it touches, so search is ri
 from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .cache import catalog_changed, categories_changed
 from .images import validate_and_reencode
 from .models import Brand, Category, Product, ProductImage, ProductModel
 from .services import product_image_queue_thumbnails, product_models_refresh_search
+
+
+def _catalog_changed_on_commit(*, model_ids: list[int]) -> None:
+    """After the admin's transaction commits, rebuild every cached page showing these models."""
+    product_ids = list(Product.objects.filter(model_id__in=model_ids).values_list("pk", flat=True))
+    transaction.on_commit(lambda: catalog_changed(product_ids=product_ids))
 
 
 def _preview(image: ProductImage | None, size: int = 64):
@@ -83,6 +91,15 @@ class CategoryAdmin(admin.ModelAdmin):
         product_models_refresh_search(model_ids=ProductModel.objects.filter(
             category__in=Category.objects.filter(pk=obj.pk) | Category.objects.filter(parent=obj)
         ).values_list("pk", flat=True))
+        transaction.on_commit(categories_changed)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(categories_changed)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(categories_changed)
 
 
 @admin.register(Brand)
@@ -94,6 +111,7 @@ class BrandAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         product_models_refresh_search(model_ids=obj.models.values_list("pk", flat=True))
+        transaction.on_commit(lambda: catalog_changed())
 
 
 @admin.register(ProductModel)
@@ -131,6 +149,15 @@ class ProductModelAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # After the variants are saved too: their colours and storage are searchable.
         product_models_refresh_search(model_ids=[form.instance.pk])
+        _catalog_changed_on_commit(model_ids=[form.instance.pk])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(lambda: catalog_changed())
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(lambda: catalog_changed())
 
 
 @admin.register(Product)
@@ -144,3 +171,8 @@ class ProductAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         product_models_refresh_search(model_ids=[obj.model_id])
+        _catalog_changed_on_commit(model_ids=[obj.model_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(lambda: catalog_changed())

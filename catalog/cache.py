@@ -2,28 +2,181 @@
 
 Every cached value that depends on a product's offers is keyed with that product's version;
 `products_changed` bumps the versions, so the very next request misses and reads fresh data.
-Writers call it after commit: listing services, bulk stock sync, seller status changes and
-catalog edits.
+Pages that list many products (a category, the home page, search) are keyed with a version of
+their category, or with the generation of all offers, which `products_changed` bumps too.
+Writers call it after commit: listing services, bulk stock sync, seller status changes, order
+allocation and catalog edits. The category tree is cached apart and dropped by
+`categories_changed` on every category edit.
+
+TTLs are only a safety net; correctness comes from the version keys.
 """
-from collections.abc import Iterable
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.core.cache import cache
 
 VERSION_KEY = "catalog:product-version:{}"
+CATEGORY_VERSION_KEY = "catalog:category-version:{}"
+OFFERS_GENERATION_KEY = "catalog:offers-generation"
+CATALOG_GENERATION_KEY = "catalog:catalog-generation"
+CATEGORY_TREE_KEY = "catalog:category-tree"
+NAV_CATEGORIES_KEY = "layout:nav-categories"
+
+TTL = 60 * 60  # safety net for values keyed by versions
+TREE_TTL = 60 * 60
+
+
+def _fresh() -> int:
+    # A version never handed out before, so that a version key lost to eviction or a cache
+    # flush can never bring back a value cached under an older version.
+    return time.time_ns()
+
+
+def _incr(keys: Iterable[str]) -> None:
+    for key in set(keys):
+        try:
+            cache.incr(key)
+        except ValueError:  # not in the cache: start afresh
+            cache.set(key, _fresh(), timeout=None)
+
+
+def _versions(keys: list[str]) -> dict[str, int]:
+    """The current value of each version key, giving a fresh one to keys not in the cache."""
+    found = cache.get_many(keys)
+    missing = {key: _fresh() for key in keys if key not in found}
+    if missing:
+        cache.set_many(missing, timeout=None)
+        found.update(missing)
+    return found
 
 
 def product_versions(product_ids: Iterable[int]) -> dict[int, int]:
-    """The current version of each product (1 for a product never changed since the cache emptied)."""
+    """The current version of each product."""
     ids = list(product_ids)
-    found = cache.get_many([VERSION_KEY.format(pk) for pk in ids])
-    return {pk: found.get(VERSION_KEY.format(pk), 1) for pk in ids}
+    found = _versions([VERSION_KEY.format(pk) for pk in ids])
+    return {pk: found[VERSION_KEY.format(pk)] for pk in ids}
 
 
 def products_changed(product_ids: Iterable[int]) -> None:
-    """Invalidates every cached value that depends on these products' offers."""
-    for pk in set(product_ids):
-        key = VERSION_KEY.format(pk)
-        try:
-            cache.incr(key)
-        except ValueError:  # not cached yet: start above the implicit version 1
-            cache.set(key, 2, timeout=None)
+    """Invalidates every cached value that depends on these products' offers.
+
+    Bumps each product's version, the version of each category holding them (and of the
+    category's ancestors, whose pages list subcategories' models), and the generation of all
+    offers (home page, search). One query finds the categories.
+    """
+    ids = {int(pk) for pk in product_ids}
+    if not ids:
+        return
+    from .models import Product
+
+    category_ids = set(Product.objects.filter(pk__in=ids)
+                       .values_list("model__category_id", flat=True).distinct())
+    tree = category_tree()
+    with_ancestors = set()
+    for category_id in category_ids:
+        with_ancestors.add(category_id)
+        category = tree.by_id.get(category_id)
+        if category is not None:
+            with_ancestors.update(c.pk for c in tree.ancestors(category))
+    _incr([VERSION_KEY.format(pk) for pk in ids]
+          + [CATEGORY_VERSION_KEY.format(pk) for pk in with_ancestors]
+          + [OFFERS_GENERATION_KEY])
+
+
+def catalog_changed(*, product_ids: Iterable[int] = ()) -> None:
+    """A staff edit of the catalog itself (a model, its variants, images, a brand): every page
+    built from catalog rows is rebuilt, and the offers of these products too."""
+    _incr([CATALOG_GENERATION_KEY])
+    products_changed(product_ids)
+
+
+def categories_changed() -> None:
+    """A category was added, renamed, moved or deleted: the tree, the nav and every page keyed
+    by the catalog generation are rebuilt."""
+    cache.delete_many([CATEGORY_TREE_KEY, NAV_CATEGORIES_KEY])
+    _incr([CATALOG_GENERATION_KEY])
+
+
+def category_tree():
+    """The whole category tree, from the cache or one query."""
+    from .selectors import CategoryTree
+
+    by_id = cache.get(CATEGORY_TREE_KEY)
+    if by_id is None:
+        tree = CategoryTree.load()
+        cache.set(CATEGORY_TREE_KEY, tree.by_id, TREE_TTL)
+        return tree
+    return CategoryTree(by_id)
+
+
+def category_versions(category_ids: Iterable[int]) -> tuple[int, ...]:
+    """The catalog generation and the version of each category: the key of a category page."""
+    keys = [CATALOG_GENERATION_KEY] + [CATEGORY_VERSION_KEY.format(pk) for pk in sorted(set(category_ids))]
+    found = _versions(keys)
+    return tuple(found[key] for key in keys)
+
+
+def generations() -> tuple[int, int]:
+    """(catalog generation, offers generation): the key of pages built from the whole catalog."""
+    found = _versions([CATALOG_GENERATION_KEY, OFFERS_GENERATION_KEY])
+    return found[CATALOG_GENERATION_KEY], found[OFFERS_GENERATION_KEY]
+
+
+def catalog_generation() -> int:
+    return _versions([CATALOG_GENERATION_KEY])[CATALOG_GENERATION_KEY]
+
+
+def versioned_key(prefix: str, *parts: Any) -> str:
+    """A cache key from a prefix and any parts (versions, filters), hashed to a safe length."""
+    digest = hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()
+    return f"catalog:{prefix}:{digest}"
+
+
+def get_or_build(key: str, build: Callable[[], Any], timeout: int = TTL) -> Any:
+    """The cached value under key, or build(), stored."""
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout)
+    return value
+
+
+def products_changed_on_commit(product_ids: Iterable[int]) -> None:
+    """`products_changed` once the current transaction commits (at once outside one)."""
+    from django.db import transaction
+
+    ids = list(product_ids)
+    transaction.on_commit(lambda: products_changed(ids))
+
+
+def seller_products_changed_on_commit(seller_id: int) -> None:
+    """A seller's status or rating changed: every product it has listings on, after commit."""
+    from django.db import transaction
+
+    def changed():
+        from sellers.models import Listing
+
+        products_changed(Listing.objects.filter(seller_id=seller_id)
+                         .values_list("product_id", flat=True).distinct())
+
+    transaction.on_commit(changed)
+
+
+def listings_changed_on_commit(listing_ids: Iterable[int]) -> None:
+    """`products_changed` for the products of these listings (one query), after commit.
+
+    For writers that hold listing ids only: order allocation and release, shipping.
+    """
+    from django.db import transaction
+
+    ids = list(listing_ids)
+
+    def changed():
+        from sellers.models import Listing
+
+        products_changed(Listing.objects.filter(pk__in=ids).values_list("product_id", flat=True).distinct())
+
+    if ids:
+        transaction.on_commit(changed)

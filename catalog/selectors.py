@@ -14,12 +14,14 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -27,6 +29,7 @@ from django.http import Http404
 from sellers.models import Listing
 from sellers.selectors import buy_boxes, offers_ranked
 
+from . import cache
 from .models import Brand, Category, Grade, Product, ProductImage, ProductModel
 
 SORTS = {
@@ -51,6 +54,9 @@ class CategoryTree:
     def load(cls) -> "CategoryTree":
         return cls({c.pk: c for c in Category.objects.all()})
 
+    def by_slug(self, slug: str) -> Category | None:
+        return next((c for c in self.by_id.values() if c.slug == slug), None)
+
     def children(self, category: Category | None) -> list[Category]:
         parent_id = category.pk if category else None
         return [c for c in self.by_id.values() if c.parent_id == parent_id]
@@ -71,6 +77,30 @@ class CategoryTree:
             seen.add(parent.pk)
             parent = self.by_id.get(parent.parent_id)
         return chain
+
+
+def category_tree() -> CategoryTree:
+    """The tree from the cache (dropped on every category edit), or one query."""
+    return cache.category_tree()
+
+
+def category_by_slug(slug: str) -> tuple[Category, CategoryTree]:
+    """The category and the tree, from the cache; 404 for an unknown slug.
+
+    A category the cached tree does not know yet (added outside the admin) is looked up in
+    the database, and the tree is rebuilt.
+    """
+    tree = category_tree()
+    category = tree.by_slug(slug)
+    if category is None:
+        if not Category.objects.filter(slug=slug).exists():
+            raise Http404("No such category.")
+        cache.categories_changed()
+        tree = category_tree()
+        category = tree.by_slug(slug)
+        if category is None:
+            raise Http404("No such category.")
+    return category, tree
 
 
 # --- Device cards ------------------------------------------------------------------------
@@ -148,11 +178,25 @@ def popular_models(*, limit: int = 10, exclude: list[int] = ()) -> list[ProductM
 
 def best_deals(*, limit: int = 10) -> list[ProductModel]:
     """Models whose from-price saves the most against the new price (in percent)."""
+    return decorate_cards(best_deals_queryset(limit=limit))
+
+
+def best_deals_queryset(*, limit: int = 10) -> QuerySet:
     cards = model_cards().filter(from_price__isnull=False, saving__gt=0).annotate(
         saving_ratio=ExpressionWrapper(F("saving") / F("reference_price_new"),
                                        output_field=DecimalField(max_digits=12, decimal_places=6))
     )
-    return decorate_cards(cards.order_by("-saving_ratio", "name")[:limit])
+    return cards.order_by("-saving_ratio", "name")[:limit]
+
+
+def home_cards(*, limit: int = 10) -> tuple[list[ProductModel], list[ProductModel]]:
+    """The home page's best deals and popular models (three queries, images for both at once)."""
+    deals = list(best_deals_queryset(limit=limit).prefetch_related(None))
+    popular = list(model_cards().filter(offer_count__gt=0).exclude(pk__in=[m.pk for m in deals])
+                   .order_by(*SORTS["popular"], "name").prefetch_related(None)[:limit])
+    prefetch_related_objects(deals + popular, Prefetch(
+        "images", queryset=ProductImage.objects.order_by("position", "pk"), to_attr="card_images"))
+    return decorate_cards(deals), decorate_cards(popular)
 
 
 # --- Category page -----------------------------------------------------------------------
@@ -200,20 +244,107 @@ def category_facets(*, category_ids: list[int]) -> Facets:
     return Facets(brands=brands, storages=sorted(storages), colours=sorted(colours))
 
 
-def category_models(*, category_ids: list[int], filters: CategoryFilters) -> QuerySet:
-    """The category's (and subcategories') models, filtered and sorted, ready for cards."""
-    models = model_cards(ProductModel.objects.filter(category_id__in=category_ids),
-                         offer_filter=filters.offer_filter)
+CardRow = tuple[int, Decimal | None, int]  # model id, from price, offer count
+
+
+def category_models(*, category_ids: list[int], filters: CategoryFilters) -> list[CardRow]:
+    """(model id, from price, offer count) of the category's (and subcategories') models,
+    filtered and sorted (two queries).
+
+    The from-price and offer count of every model come from one GROUP BY over the category's
+    buyable offers (not a subquery per model, which took seconds at 200,000 listings); the
+    filters and sorts apply in Python to those few thousand numbers. `category_cards` then loads
+    one page of them.
+    """
+    summary = card_summaries(category_ids=category_ids, offer_filter=filters.offer_filter,
+                             brands=filters.brands)
+    models = (ProductModel.objects.filter(category_id__in=category_ids, is_published=True)
+              .filter(Exists(filters.offer_filter.products())))
     if filters.brands:
         models = models.filter(brand__slug__in=filters.brands)
-    if filters.in_stock:
-        models = models.filter(from_price__isnull=False)
-    if filters.price_min is not None:
-        models = models.filter(from_price__gte=filters.price_min)
-    if filters.price_max is not None:
-        models = models.filter(from_price__lte=filters.price_max)
-    ordering = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    return models.order_by(*ordering, "name", "pk")
+    rows = []
+    for pk, name, release_year, created_at, reference_price_new in models.values_list(
+            "pk", "name", "release_year", "created_at", "reference_price_new"):
+        from_price, offer_count = summary.get(pk, (None, 0))
+        if filters.in_stock and from_price is None:
+            continue
+        if filters.price_min is not None and (from_price is None or from_price < filters.price_min):
+            continue
+        if filters.price_max is not None and (from_price is None or from_price > filters.price_max):
+            continue
+        saving = reference_price_new - from_price if from_price is not None else None
+        rows.append((pk, name, release_year, created_at, from_price, offer_count, saving))
+    return [(row[0], row[4], row[5]) for row in sorted(rows, key=_sort_key(filters.sort))]
+
+
+def _nulls_last(value, *, descending: bool = False):
+    if value is None:
+        return (1, 0)
+    return (0, -value if descending else value)
+
+
+def _sort_key(sort: str):
+    """The same order as SORTS, for rows (pk, name, release_year, created_at, from_price, count, saving)."""
+    def key(row):
+        pk, name, release_year, created_at, from_price, offer_count, saving = row
+        if sort == "price":
+            head = (_nulls_last(from_price),)
+        elif sort == "price_desc":
+            head = (_nulls_last(from_price, descending=True),)
+        elif sort == "saving":
+            head = (_nulls_last(saving, descending=True),)
+        elif sort == "newest":
+            head = (_nulls_last(release_year, descending=True), -created_at.timestamp())
+        else:  # popular
+            head = (-offer_count, _nulls_last(from_price))
+        return (*head, name, pk)
+    return key
+
+
+def card_summaries(*, category_ids: list[int] | None = None, model_ids: list[int] | None = None,
+                   offer_filter: OfferFilter | None = None,
+                   brands: tuple[str, ...] = ()) -> dict[int, tuple[Decimal, int]]:
+    """{model id: (from price, number of buyable offers)} in one GROUP BY query."""
+    offer_filter = offer_filter or OfferFilter()
+    offers = Listing.objects.buyable().filter(product__is_active=True)
+    if category_ids is not None:
+        offers = offers.filter(product__model__category_id__in=category_ids)
+    if model_ids is not None:
+        offers = offers.filter(product__model_id__in=model_ids)
+    if offer_filter.grades:
+        offers = offers.filter(grade__in=offer_filter.grades)
+    if offer_filter.storages:
+        offers = offers.filter(product__storage_gb__in=offer_filter.storages)
+    if offer_filter.colours:
+        offers = offers.filter(product__colour__in=offer_filter.colours)
+    if brands:
+        offers = offers.filter(product__model__brand__slug__in=brands)
+    rows = (offers.order_by().values("product__model_id")
+            .annotate(from_price=Min("price"), offer_count=Count("pk"))
+            .values_list("product__model_id", "from_price", "offer_count"))
+    return {model_id: (from_price, count) for model_id, from_price, count in rows}
+
+
+def category_cards(rows: list[CardRow]) -> list[ProductModel]:
+    """One page of `category_models` rows as decorated cards, in that order (two queries)."""
+    if not rows:
+        return []
+    model_ids = [row[0] for row in rows]
+    summary = {pk: (from_price, offer_count) for pk, from_price, offer_count in rows}
+    models = {m.pk: m for m in ProductModel.objects.filter(pk__in=model_ids).select_related("brand")
+              .defer("description", "specs", "search_document", "search_vector")
+              .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk"),
+                                         to_attr="card_images"))}
+    page = []
+    for pk in model_ids:
+        model = models.get(pk)
+        if model is None:
+            continue
+        model.from_price, model.offer_count = summary.get(pk, (None, 0))
+        model.saving = (model.reference_price_new - model.from_price
+                        if model.from_price is not None else None)
+        page.append(model)
+    return decorate_cards(page)
 
 
 # --- Search ------------------------------------------------------------------------------
@@ -359,18 +490,54 @@ def _variant_dimensions(products: list[Product], selected: Product,
     return dimensions
 
 
-def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None = None) -> ModelPage:
-    """Everything the product page shows, in a fixed number of queries. 404 for unknown slugs."""
+def _model_with_variants(slug: str) -> tuple[ProductModel, list[Product]] | None:
+    """The published model with brand, category, images and active variants; cached by the
+    catalog generation (staff edits bump it)."""
+    key = cache.versioned_key("model", slug, cache.catalog_generation())
+    found = cache.cache.get(key)
+    if found is not None:
+        return found
     model = (ProductModel.objects.select_related("brand", "category")
+             .defer("search_document", "search_vector")
              .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk"),
                                         to_attr="ordered_images"))
              .filter(slug=slug, is_published=True).first())
     if model is None:
+        return None
+    found = (model, list(model.products.filter(is_active=True).order_by("storage_gb", "colour", "pk")))
+    cache.cache.set(key, found, cache.TTL)
+    return found
+
+
+def product_buy_boxes(*, product_ids: list[int], versions: dict[int, int] | None = None
+                      ) -> dict[tuple[int, str], Listing]:
+    """`buy_boxes` of these products, cached under their product versions."""
+    versions = versions if versions is not None else cache.product_versions(product_ids)
+    key = cache.versioned_key("buy-boxes", sorted(versions.items()))
+    return cache.get_or_build(key, lambda: buy_boxes(product_ids=product_ids))
+
+
+def product_offers(*, product: Product, grade: str, version: int | None = None) -> list[Listing]:
+    """Every buyable offer of a product in a grade, in buy-box order, cached under its version."""
+    version = version if version is not None else cache.product_versions([product.pk])[product.pk]
+    key = cache.versioned_key("offers", product.pk, grade, version)
+    return cache.get_or_build(key, lambda: list(offers_ranked().filter(product=product, grade=grade)))
+
+
+def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None = None) -> ModelPage:
+    """Everything the product page shows, in a fixed number of queries (none with a warm cache).
+
+    404 for unknown slugs. Offers are read under the product versions taken first, so that an
+    offer changing meanwhile is cached under a version that is already stale.
+    """
+    found = _model_with_variants(slug)
+    if found is None:
         raise Http404("No such device model.")
-    products = list(model.products.filter(is_active=True).order_by("storage_gb", "colour", "pk"))
+    model, products = found
     if not products:
         raise Http404("This device model has no variants yet.")
-    winners = buy_boxes(product_ids=[p.pk for p in products])
+    versions = cache.product_versions(p.pk for p in products)
+    winners = product_buy_boxes(product_ids=[p.pk for p in products], versions=versions)
     from_prices: dict[int, Decimal] = {}
     for (product_id, _grade), offer in winners.items():
         if product_id not in from_prices or offer.price < from_prices[product_id]:
@@ -394,9 +561,9 @@ def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None 
 
     grades = [GradeChoice(grade=g.value, label=g.label, offer=winners.get((variant.pk, g.value)))
               for g in Grade]
-    offers = list(offers_ranked().filter(product=variant, grade=grade))
+    offers = product_offers(product=variant, grade=grade, version=versions[variant.pk])
     prices = [o.price for o in winners.values()]
-    tree = CategoryTree.load()
+    tree = category_tree()
     return ModelPage(
         model=model,
         ancestors=tree.ancestors(model.category) + [tree.by_id.get(model.category_id, model.category)],

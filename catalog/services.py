@@ -6,6 +6,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Value
 
+from .cache import catalog_changed
 from .images import THUMBNAIL_WIDTHS, make_thumbnail, validate_and_reencode
 from .models import Category, ProductImage, ProductModel
 
@@ -79,6 +80,7 @@ def product_image_add(*, model: ProductModel, upload, alt_text: str = "",
         image.image.save(content.name, content, save=False)
         image.save()
         product_image_queue_thumbnails(image=image)
+        transaction.on_commit(catalog_changed)
     return image
 
 
@@ -104,5 +106,6 @@ def product_image_make_thumbnails(*, image_id: int) -> ProductImage | None:
             default_storage.delete(name)
         thumbnails[str(width)] = default_storage.save(name, ContentFile(make_thumbnail(data, width)))
     ProductImage.objects.filter(pk=image.pk).update(thumbnails=thumbnails)
+    transaction.on_commit(catalog_changed)  # cached pages show the new thumbnails
     image.thumbnails = thumbnails
     return image

@@ -4,40 +4,53 @@ import json
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from . import selectors
+from . import cache, selectors
 from .forms import SORT_CHOICES, CategoryFilterForm
-from .models import Category, Grade
+from .models import Grade
 
 PAGE_SIZE = 24
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    tree = selectors.CategoryTree.load()
+    tree = selectors.category_tree()
     categories = [(category, tree.children(category)) for category in tree.children(None)]
-    deals = selectors.best_deals()
+    generations = cache.generations()
+
+    cards_key = cache.versioned_key("home", generations)
+    deals, popular = cache.get_or_build(cards_key, selectors.home_cards)
     return render(request, "catalog/home.html", {
-        "categories": categories,
-        "deals": deals,
-        "popular": selectors.popular_models(exclude=[model.pk for model in deals]),
+        "categories": categories, "deals": deals, "popular": popular, "cards_key": cards_key,
     })
+
+
+def _page_param(request: HttpRequest) -> str:
+    return request.GET.get("page", "")[:10]
 
 
 @require_GET
 def category(request: HttpRequest, slug: str) -> HttpResponse:
-    category = get_object_or_404(Category, slug=slug)
-    tree = selectors.CategoryTree.load()
+    category, tree = selectors.category_by_slug(slug)
     category_ids = tree.descendant_ids(category)
-    facets = selectors.category_facets(category_ids=category_ids)
+    versions = cache.category_versions(category_ids)
+    facets = cache.get_or_build(cache.versioned_key("facets", category_ids, versions[0]),
+                                lambda: selectors.category_facets(category_ids=category_ids))
     form = CategoryFilterForm(request.GET, facets=facets)
     filters = form.filters()
-    models = selectors.category_models(category_ids=category_ids, filters=filters)
-    page = Paginator(models, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_param = _page_param(request)
+
+    def build():
+        rows = selectors.category_models(category_ids=category_ids, filters=filters)
+        page = Paginator(rows, PAGE_SIZE).get_page(page_param)
+        return len(rows), page.number, selectors.category_cards(page.object_list)
+
+    cards_key = cache.versioned_key("category", category_ids, filters, page_param, versions)
+    count, number, models = cache.get_or_build(cards_key, build)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -47,8 +60,9 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "filters": filters,
         "sort_choices": SORT_CHOICES,
-        "page_obj": page,
-        "models": selectors.decorate_cards(page.object_list),
+        "page_obj": Paginator(range(count), PAGE_SIZE).get_page(number),
+        "models": models,
+        "cards_key": cards_key,
         "querystring": query.urlencode(),
     }
     template = "catalog/_category_results.html" if request.htmx else "catalog/category.html"
@@ -58,11 +72,19 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
-    page = Paginator(selectors.search_models(query=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    page_param = _page_param(request)
+
+    def build():
+        page = Paginator(selectors.search_models(query=query), PAGE_SIZE).get_page(page_param)
+        return page.paginator.count, page.number, selectors.decorate_cards(page.object_list)
+
+    cards_key = cache.versioned_key("search", query.lower(), page_param, cache.generations())
+    count, number, models = cache.get_or_build(cards_key, build)
     return render(request, "catalog/search.html", {
         "query": query,
-        "page_obj": page,
-        "models": selectors.decorate_cards(page.object_list),
+        "page_obj": Paginator(range(count), PAGE_SIZE).get_page(number),
+        "models": models,
+        "cards_key": cards_key,
         "querystring": f"q={query}" if query else "",
     })
 
@@ -70,8 +92,10 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def suggest(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
+    key = cache.versioned_key("suggest", query.lower(), cache.catalog_generation())
     return render(request, "catalog/_suggestions.html", {
-        "query": query, "results": selectors.search_suggestions(query=query),
+        "query": query,
+        "results": cache.get_or_build(key, lambda: selectors.search_suggestions(query=query)),
     })
 
 

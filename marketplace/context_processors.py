@@ -3,19 +3,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
-NAV_CATEGORIES_CACHE_KEY = "layout:nav-categories"
-
 
 def _nav_categories() -> list[dict]:
-    from catalog.models import Category
+    # Dropped by catalog.cache.categories_changed on every category edit; the TTL is a safety net.
+    from catalog.cache import NAV_CATEGORIES_KEY, TREE_TTL, category_tree
 
-    categories = cache.get(NAV_CATEGORIES_CACHE_KEY)
+    categories = cache.get(NAV_CATEGORIES_KEY)
     if categories is None:
-        categories = [
-            {"name": c.name, "url": c.get_absolute_url()}
-            for c in Category.objects.filter(parent__isnull=True).only("name", "slug", "position")
-        ]
-        cache.set(NAV_CATEGORIES_CACHE_KEY, categories, 600)
+        categories = [{"name": c.name, "url": c.get_absolute_url()} for c in category_tree().children(None)]
+        cache.set(NAV_CATEGORIES_KEY, categories, TREE_TTL)
     return categories
 
 

@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.cache import listings_changed_on_commit, products_changed_on_commit
 from sellers.models import Listing, Seller
 
 from .models import (
@@ -229,6 +230,7 @@ def order_place(*, cart: Cart, email: str, address, user=None,
         # Re-read under the row locks the updates hold: the snapshot is what was allocated.
         listings = Listing.objects.select_related("seller", "product__model").in_bulk(
             [line.listing_id for line in lines])
+        products_changed_on_commit({listing.product_id for listing in listings.values()})
 
         by_seller: dict[int, list[tuple[CartLine, Listing]]] = {}
         for line in lines:
@@ -336,6 +338,7 @@ def _release(*, order: Order, status: str, reason: str) -> bool:
     for listing_id, quantity in lines:
         Listing.objects.filter(pk=listing_id, allocated__gte=quantity).update(
             allocated=F("allocated") - quantity)
+    listings_changed_on_commit([listing_id for listing_id, _quantity in lines])
     now = timezone.now()
     seller_orders = list(order.seller_orders.filter(state=SellerOrder.State.AWAITING_PAYMENT))
     for seller_order in seller_orders:
