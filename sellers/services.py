@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from catalog.cache import products_changed_on_commit, seller_products_changed_on_commit
 from catalog.models import Grade, Product
 
 from .models import MIN_WARRANTY_MONTHS, Listing, Seller, SellerInvitation, SellerMember
@@ -101,6 +102,7 @@ def listing_create(*, seller: Seller, product: Product, grade: str, sku: str, pr
     except IntegrityError as exc:  # a concurrent create with the same SKU
         raise ValidationError({"sku": _("You already have a listing with the SKU %(sku)s.")
                                % {"sku": listing.sku}}) from exc
+    products_changed_on_commit([listing.product_id])
     return listing
 
 
@@ -142,6 +144,7 @@ def listing_update(*, listing: Listing, price=None, quantity=None, warranty_mont
         setattr(locked, name, changes[name])
     if changed:
         locked.save(update_fields=[*changed, "updated_at"])
+        products_changed_on_commit([locked.product_id])
     for name in ("price", "quantity", "allocated", "warranty_months", "is_active", "updated_at"):
         setattr(listing, name, getattr(locked, name))
     return ListingChange(listing=listing, changed_fields=changed)
@@ -153,6 +156,7 @@ def listing_archive(*, listing: Listing) -> Listing:
     listing.is_active = False
     listing.archived_at = timezone.now()
     listing.save(update_fields=["is_active", "archived_at", "updated_at"])
+    products_changed_on_commit([listing.product_id])
     return listing
 
 
@@ -220,6 +224,8 @@ def _decision_email_on_commit(seller: Seller) -> None:
     from .tasks import send_seller_status_email
 
     transaction.on_commit(lambda: send_seller_status_email.delay(seller.pk, seller.status))
+    # Every status change moves the seller's offers in or out of the buy boxes.
+    seller_products_changed_on_commit(seller.pk)
 
 
 @transaction.atomic
