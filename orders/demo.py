@@ -1,24 +1,67 @@
-"""Demo orders: a few paid orders of the demo shopper with the demo seller, awaiting the seller."""
+"""Demo orders of the demo shopper with the demo seller, in every fulfilment state: to accept,
+to ship, shipped, delivered with a return request, and delivered long enough ago to be payable."""
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 
 from sellers.models import Listing
 
-from . import services
-from .models import Cart, Order
+from . import fulfilment, services
+from .models import Cart, Order, ReturnRequest, SellerOrder
 from .payments.test_provider import SUCCESS_CARD, TestProvider
 
 DEMO_ORDERS = [  # (order number, [(listing index, quantity)], shipping method)
     ("RDEMO0001", [(0, 1)], Order.ShippingMethod.STANDARD),
     ("RDEMO0002", [(1, 1), (2, 1)], Order.ShippingMethod.EXPRESS),
     ("RDEMO0003", [(0, 1)], Order.ShippingMethod.STANDARD),
+    ("RDEMO0004", [(3, 1)], Order.ShippingMethod.STANDARD),
+    ("RDEMO0005", [(4, 1)], Order.ShippingMethod.STANDARD),
 ]
+# Where each demo order's seller part is taken: (state, days since shipping, return requested)
+DEMO_FULFILMENT = {
+    "RDEMO0001": ("paid", 0, False),
+    "RDEMO0002": ("accepted", 0, False),
+    "RDEMO0003": ("shipped", 2, False),
+    "RDEMO0004": ("delivered", 6, True),
+    "RDEMO0005": ("delivered", 45, False),
+}
+HAPPY_PATH = ["paid", "accepted", "shipped", "delivered"]
+
+
+def _advance(seller_order: SellerOrder, *, target: str, shipped_days_ago: int, with_return: bool) -> None:
+    """Moves a demo seller order along the fulfilment services up to `target`; only forward, so a
+    second run changes nothing."""
+    if seller_order.state not in HAPPY_PATH:
+        return
+    shipped_at = timezone.now() - timedelta(days=shipped_days_ago)
+    for step in HAPPY_PATH[HAPPY_PATH.index(seller_order.state) + 1: HAPPY_PATH.index(target) + 1]:
+        if step == "accepted":
+            fulfilment.seller_order_accept(seller_order=seller_order, reason="demo")
+        elif step == "shipped":
+            serials = {line.pk: [f"DEMO{seller_order.pk:04d}{line.pk:04d}{unit}"
+                                 for unit in range(line.quantity)] for line in seller_order.lines.all()}
+            fulfilment.seller_order_ship(seller_order=seller_order, carrier="Colissimo",
+                                         tracking_number=f"6A{seller_order.pk:011d}", serials=serials,
+                                         now=shipped_at)
+        elif step == "delivered":
+            fulfilment.seller_order_deliver(seller_order=seller_order, now=shipped_at + timedelta(days=2),
+                                            reason="demo: delivered")
+        seller_order.refresh_from_db()
+    line = seller_order.lines.first()
+    if with_return and seller_order.state == "delivered" and not ReturnRequest.objects.filter(
+            order_line=line).exists():
+        fulfilment.return_request_create(
+            order_line=line, reason=ReturnRequest.Reason.NOT_AS_DESCRIBED,
+            comment="The back has deeper scratches than the grade says.",
+            user=seller_order.order.user, now=seller_order.delivered_at + timedelta(days=1))
 
 
 def seed_orders(*, users: dict, sellers: dict) -> list[Order]:
     """Places and pays the demo orders once, through checkout and the test provider's event path."""
     shopper = users["shopper"]
     seller = sellers["demo"]
-    listings = list(Listing.objects.buyable().filter(seller=seller).order_by("pk")[:3])
+    listings = list(Listing.objects.buyable().filter(seller=seller).order_by("pk")[:5])
     address = services.ShippingAddress(full_name=shopper.get_full_name() or "Alex Martin",
                                        line1="8 rue de la République", postal_code="69002",
                                        city="Lyon", country="FR", phone="+33 6 12 34 56 78")
@@ -44,4 +87,9 @@ def seed_orders(*, users: dict, sellers: dict) -> list[Order]:
         Cart.objects.filter(pk=cart.pk).delete()
         order.refresh_from_db()
         orders.append(order)
+    for order in orders:
+        target, days, with_return = DEMO_FULFILMENT[order.number]
+        for seller_order in order.seller_orders.all():
+            _advance(seller_order, target=target, shipped_days_ago=days, with_return=with_return)
+    fulfilment.payouts_compute()
     return orders
