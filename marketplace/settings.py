@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "marketplace.middleware.RouteRateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -184,6 +185,12 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
+}
+# POSTs per client IP to views that allauth does not guard (marketplace.middleware).
+ROUTE_RATE_LIMITS = {
+    "admin:login": env.str("ADMIN_LOGIN_RATE_LIMIT", default="10/5m"),
+    "orders:checkout_review": env.str("CHECKOUT_RATE_LIMIT", default="10/m"),
+    "orders:order_pay": env.str("CHECKOUT_RATE_LIMIT", default="10/m"),
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Refurb] "
 LOGIN_URL = "account_login"

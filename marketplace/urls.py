@@ -18,5 +18,7 @@ urlpatterns = [
     path("", include("orders.urls")),
     path("", include("catalog.urls")),
 ]
+handler404 = "marketplace.views.not_found"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -37,13 +37,13 @@ def test_guest_buys_from_the_product_page_and_pays_with_the_test_card(page, live
     page.goto(f"{live_server.url}/p/iphone-13/")
     buy_box = page.locator(".buy-box")
     buy_box.get_by_role("button", name="Add to cart").click()
-    page.wait_for_function("document.querySelector('#cart-count').textContent.trim() === '1'")
+    page.wait_for_function("() => document.querySelector('#cart-count').textContent.trim() === '1'")
     assert "Added to your cart" in buy_box.inner_text()
     # Another seller's watch, through the no-JS fallback too: a plain POST lands on the cart.
     page.goto(f"{live_server.url}/p/galaxy-watch-5/")
     page.locator(".buy-box").get_by_label("Quantity").fill("2")
     page.locator(".buy-box").get_by_role("button", name="Add to cart").click()
-    page.wait_for_function("document.querySelector('#cart-count').textContent.trim() === '3'")
+    page.wait_for_function("() => document.querySelector('#cart-count').textContent.trim() === '3'")
 
     page.goto(f"{live_server.url}/cart/")
     assert page.get_by_role("heading", name="Sold by Green Phone Lab").is_visible()
@@ -83,7 +83,7 @@ def test_checkout_on_a_phone(mobile_page, live_server):
     page = mobile_page
     page.goto(f"{live_server.url}/p/iphone-13/")
     page.locator(".buy-box").get_by_role("button", name="Add to cart").click()
-    page.wait_for_function("document.querySelector('#cart-count').textContent.trim() === '1'")
+    page.wait_for_function("() => document.querySelector('#cart-count').textContent.trim() === '1'")
     page.goto(f"{live_server.url}/cart/")
     # A price change since adding is pointed out.
     Listing.objects.filter(pk=winner.pk).update(price=Decimal("439.00"))
