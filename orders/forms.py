@@ -156,6 +156,7 @@ class ShipForm(forms.Form):
     def __init__(self, *args, seller_order, **kwargs):
         from .fulfilment import CARRIERS, serial_field
 
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["carrier"].choices = [("", _("Choose…"))] + [(name, name) for name in CARRIERS]
         self.lines = list(seller_order.lines.all())

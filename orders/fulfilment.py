@@ -290,7 +290,7 @@ def seller_order_deliver(*, seller_order: SellerOrder, actor=None, reason: str =
     with transaction.atomic():
         seller_order = _locked(seller_order)
         _move(seller_order=seller_order, to_state=S.DELIVERED, actor=actor, now=now,
-              reason=reason or "marked delivered by staff")
+              reason=reason or ("marked delivered by staff" if actor else "marked delivered"))
         _notify(seller_order.pk, "delivered")
     return seller_order
 

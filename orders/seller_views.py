@@ -54,9 +54,9 @@ def _detail(request, seller_order: SellerOrder, *, refuse_form=None, ship_form=N
     dispute_forms = dispute_forms or {}
     return render(request, "orders/seller/order_detail.html", {
         "section": "orders", "seller_order": seller_order, "order": seller_order.order, "lines": lines,
-        "returns": [(ret, dispute_forms.get(ret.pk) or ReturnNoteForm(prefix=f"r{ret.pk}"))
+        "returns": [(ret, dispute_forms.get(ret.pk) or ReturnNoteForm(prefix=f"r{ret.pk}", label_suffix=""))
                     for ret in returns],
-        "refuse_form": refuse_form or RefuseForm(),
+        "refuse_form": refuse_form or RefuseForm(label_suffix=""),
         "ship_form": ship_form or (ShipForm(seller_order=seller_order)
                                    if seller_order.state == SellerOrder.State.ACCEPTED else None),
         "can_refuse": seller_order.state in fulfilment.REFUSABLE,
@@ -95,7 +95,7 @@ def order_accept(request, pk):
 @require_POST
 def order_refuse(request, pk):
     seller_order = selectors.seller_order_get(seller=request.seller, pk=pk)
-    form = RefuseForm(request.POST)
+    form = RefuseForm(request.POST, label_suffix="")
     if form.is_valid():
         try:
             fulfilment.seller_order_refuse(seller_order=seller_order, reason=form.cleaned_data["reason"],
@@ -147,7 +147,7 @@ def return_decide(request, pk, decision):
             fulfilment.return_mark_received(ret=ret, actor=request.user)
             message = _("Item received: the shopper is being refunded.")
         elif decision == "dispute":
-            form = ReturnNoteForm(request.POST, prefix=f"r{ret.pk}")
+            form = ReturnNoteForm(request.POST, prefix=f"r{ret.pk}", label_suffix="")
             if not form.is_valid():
                 full = selectors.seller_order_get(seller=request.seller, pk=seller_order.pk)
                 return _detail(request, full, dispute_forms={ret.pk: form})

@@ -208,6 +208,8 @@ def order_detail(request, number):
     return render(request, template, {
         "order": order, "payment": latest, "step": 4 if order.status == Order.Status.PAID else 3,
         "parts": _order_lines_info(order),
+        # Once a seller has acted, the page is about the parcels, not the checkout any more.
+        "after_sale": any(so.state not in ("awaiting_payment", "paid") for so in order.seller_orders.all()),
         "waiting": order.status == Order.Status.AWAITING_PAYMENT and latest is not None
         and latest.status == Payment.Status.PENDING,
     })
