@@ -408,7 +408,7 @@ def search_suggestions(*, query: str, limit: int = 8) -> list[ProductModel]:
 class GradeChoice:
     grade: str
     label: str
-    offer: Listing | None  # the buy box of the selected variant in this grade
+    offer: "BuyBoxSummary | None"  # the buy box of the selected variant in this grade
 
     @property
     def price(self) -> Decimal | None:
@@ -509,19 +509,38 @@ def _model_with_variants(slug: str) -> tuple[ProductModel, list[Product]] | None
     return found
 
 
+@dataclass(frozen=True)
+class BuyBoxSummary:
+    """The buy box of a product × grade, small enough to cache for every variant of a model."""
+
+    listing_id: int
+    product_id: int
+    grade: str
+    price: Decimal
+
+
 def product_buy_boxes(*, product_ids: list[int], versions: dict[int, int] | None = None
-                      ) -> dict[tuple[int, str], Listing]:
-    """`buy_boxes` of these products, cached under their product versions."""
+                      ) -> dict[tuple[int, str], BuyBoxSummary]:
+    """The winner of each product × grade (sellers.selectors.buy_boxes), as summaries cached
+    under the products' versions."""
     versions = versions if versions is not None else cache.product_versions(product_ids)
+
+    def build():
+        return [(w.pk, w.product_id, w.grade, w.price) for w in buy_boxes(product_ids=product_ids).values()]
+
     key = cache.versioned_key("buy-boxes", sorted(versions.items()))
-    return cache.get_or_build(key, lambda: buy_boxes(product_ids=product_ids))
+    return {(product_id, grade): BuyBoxSummary(pk, product_id, grade, price)
+            for pk, product_id, grade, price in cache.get_or_build(key, build)}
 
 
 def product_offers(*, product: Product, grade: str, version: int | None = None) -> list[Listing]:
     """Every buyable offer of a product in a grade, in buy-box order, cached under its version."""
     version = version if version is not None else cache.product_versions([product.pk])[product.pk]
     key = cache.versioned_key("offers", product.pk, grade, version)
-    return cache.get_or_build(key, lambda: list(offers_ranked().filter(product=product, grade=grade)))
+    # The seller's long texts are never shown with an offer: left out of the cached rows.
+    offers = offers_ranked().filter(product=product, grade=grade).defer(
+        "seller__business_address", "seller__return_address", "seller__status_reason")
+    return cache.get_or_build(key, lambda: list(offers))
 
 
 def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None = None) -> ModelPage:
