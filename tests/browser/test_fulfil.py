@@ -30,6 +30,10 @@ def _shop():
                          now=timezone.now() - timedelta(days=3))
     fulfilment.return_request_create(order_line=delivered.lines.get(), reason="defective",
                                      comment="The battery drains in two hours.", user=shopper)
+    old = to_state(paid_order(lines=[(phones[0], 1)], user=shopper).seller_orders.get(), "delivered",
+                   now=timezone.now() - timedelta(days=40))
+    fulfilment.payouts_compute()
+    assert old.payout_entries.count() == 2
     return member, shopper, to_accept, delivered
 
 
@@ -38,8 +42,14 @@ def test_seller_accepts_and_ships_from_the_orders_page(page, mobile_page, live_s
     browser_login(page, live_server, member.user.email)
     page.goto(live_server.url + "/seller/orders/")
     assert page.get_by_role("heading", name="Orders", level=1).is_visible()
+    page.get_by_role("navigation", name="Seller back office").get_by_role("link", name="Payouts").click()
+    assert page.get_by_role("heading", name="Payouts", level=1).is_visible()
+    assert page.get_by_text("€391.00").first.is_visible()  # 433.90 − 42.90 (10 % of 429.00)
+    screenshot(page, "fulfil-seller-payouts-desktop")
+    page.goto(live_server.url + "/seller/orders/")
     tabs = page.get_by_role("navigation", name="Orders by state")
     assert tabs.get_by_role("link", name="To accept 2").is_visible()
+    assert tabs.get_by_role("link", name="Delivered 2").is_visible()
     assert tabs.get_by_role("link", name="Returns 1").is_visible()
     screenshot(page, "fulfil-seller-orders-desktop")
 
