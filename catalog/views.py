@@ -63,6 +63,8 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
         "page_obj": Paginator(range(count), PAGE_SIZE).get_page(number),
         "models": models,
         "cards_key": cards_key,
+        # The filter form shows the raw input (and its errors): keyed by it and the facets.
+        "filters_key": cache.versioned_key("filters", category_ids, sorted(request.GET.lists()), versions[0]),
         "querystring": query.urlencode(),
     }
     template = "catalog/_category_results.html" if request.htmx else "catalog/category.html"
