@@ -77,3 +77,32 @@ def mobile_page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "mobile": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+}
+
+
+@pytest.fixture
+def open_page(browser):
+    """Opens pages at a named width ("desktop" or "mobile"), each in its own context (its own
+    cookies: a second person), that collect console errors and fail the test on any."""
+    contexts = []
+
+    def open_(viewport: str = "desktop"):
+        context = browser.new_context(**VIEWPORTS[viewport])
+        contexts.append(context)
+        new = context.new_page()
+        new.viewport_name = viewport
+        new.console_errors = []
+        new.on("console", lambda m: m.type == "error" and new.console_errors.append(m.text))
+        new.on("pageerror", lambda e: new.console_errors.append(str(e)))
+        return new
+
+    yield open_
+    errors = [error for context in contexts for p in context.pages for error in p.console_errors]
+    for context in contexts:
+        context.close()
+    assert not errors, f"console errors: {errors}"

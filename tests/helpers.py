@@ -20,3 +20,37 @@ def browser_login(page, live_server, email: str, password: str = PASSWORD) -> No
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_load_state("networkidle")
+
+
+# Impacts that fail a page: axe-core ranks each violation minor, moderate, serious or critical.
+SERIOUS = ("serious", "critical")
+
+
+def assert_accessible(page, *, impacts: tuple[str, ...] = SERIOUS, context=None) -> None:
+    """Runs axe-core (bundled by axe-playwright-python, no network) on the page as it is now and
+    fails on any violation of the given impacts, naming the rule, its help and every target."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, context=context, options={"resultTypes": ["violations"]})
+    failing = [v for v in results.response["violations"] if v["impact"] in impacts]
+    report = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} — {v['helpUrl']}\n"
+        + "\n".join(f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')}"
+                    .replace("\n", " ") for node in v["nodes"])
+        for v in failing)
+    assert not failing, f"accessibility violations on {page.url}:\n{report}"
+
+
+def journey_step(page, name: str, *, impacts: tuple[str, ...] = SERIOUS, own_page: bool = True) -> None:
+    """One step of a journey as a person would check it: a screenshot to look at, no console error so
+    far, no serious or critical accessibility violation and, on our own pages, nothing wider than the
+    screen. `impacts` narrows the axe check for third-party pages (the Django admin)."""
+    page.wait_for_load_state("networkidle")
+    screenshot(page, name)
+    errors = getattr(page, "console_errors", [])
+    assert not errors, f"console errors at {name}: {errors}"
+    assert_accessible(page, impacts=impacts)
+    if own_page:
+        width = page.viewport_size["width"]
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"{name}: the page is {scroll_width}px wide on a {width}px screen"
