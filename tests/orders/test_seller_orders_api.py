@@ -106,3 +106,9 @@ def test_no_key_is_401(client):
 def test_the_endpoints_are_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"/api/v1/orders/", "/api/v1/orders/{seller_order_id}/ship"} <= set(paths)
+
+
+def test_an_offset_postgresql_cannot_store_is_not_a_server_error(client, shop):
+    _seller, _listing, key = shop
+    response = get(client, key, updated_since="1276-01-07T08:38:48-21:57")
+    assert response.status_code in (200, 422)
