@@ -14,6 +14,10 @@ from simple_history.exceptions import MultipleRegistrationsError
 AUDITED_MODELS = [
     "sellers.Seller",
     "sellers.Listing",
+    "orders.Order",
+    "orders.SellerOrder",
+    "orders.ReturnRequest",
+    "orders.Refund",
 ]
 
 
