@@ -77,6 +77,7 @@ def seller_order_update_send(*, seller_order: SellerOrder, event: str) -> int:
     refund = seller_order.refunds.filter(pk=event.split("-")[1]).first() if kind == "refunded" else None
     context = {"order": order, "seller_order": seller_order, "seller": seller_order.seller, "event": kind,
                "lines": seller_order.lines.all(), "refund": refund,
+               "return_days": settings.RETURN_WINDOW_DAYS,
                "tracking_url": tracking_url(carrier=seller_order.carrier,
                                             tracking_number=seller_order.tracking_number),
                "order_url": settings.SITE_URL + reverse("orders:order_detail", args=[order.number])}

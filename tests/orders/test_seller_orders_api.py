@@ -112,3 +112,13 @@ def test_an_offset_postgresql_cannot_store_is_not_a_server_error(client, shop):
     _seller, _listing, key = shop
     response = get(client, key, updated_since="1276-01-07T08:38:48-21:57")
     assert response.status_code in (200, 422)
+
+
+@pytest.mark.parametrize("count", [2, 25])
+def test_the_list_query_count_does_not_grow(client, shop, count, django_assert_max_num_queries):
+    _seller, listing, key = shop
+    for _ in range(count):
+        to_state(paid_order(lines=[(listing, 1)]).seller_orders.get(), "shipped")
+    with django_assert_max_num_queries(8):
+        body = get(client, key).json()
+    assert len(body["items"]) == count and all(item["lines"][0]["serials"] for item in body["items"])
