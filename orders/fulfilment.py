@@ -20,6 +20,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.cache import listings_changed_on_commit
 from sellers.models import Listing, Seller
 
 from .models import (
@@ -140,10 +141,12 @@ def seller_order_accept(*, seller_order: SellerOrder, actor=None, reason: str = 
 
 
 def _release_allocation(seller_order: SellerOrder) -> None:
-    lines = seller_order.lines.order_by("listing_id").values_list("listing_id", "quantity")
+    lines = list(seller_order.lines.order_by("listing_id").values_list("listing_id", "quantity"))
     for listing_id, quantity in lines:
         Listing.objects.filter(pk=listing_id, allocated__gte=quantity).update(
             allocated=F("allocated") - quantity)
+    # The units are buyable again: the product pages must show them on the next request.
+    listings_changed_on_commit([listing_id for listing_id, _quantity in lines])
 
 
 def seller_order_cancel(*, seller_order: SellerOrder, cause: str, reason: str, actor=None,

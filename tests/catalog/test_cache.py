@@ -265,3 +265,18 @@ def test_lost_version_keys_never_bring_back_an_older_value(client, shop):
 
     cache.delete(catalog_cache.VERSION_KEY.format(shop["black"].pk))
     assert catalog_cache.product_versions([shop["black"].pk]) != first
+
+
+def test_stock_given_back_by_a_refused_seller_order_is_visible_at_once(
+        client, shop, django_capture_on_commit_callbacks):
+    from orders import fulfilment
+    from tests.orders.fulfil_support import paid_order
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = paid_order(lines=[(shop["cheap"], 2)])
+    warm(client, shop)
+    assert buy_box(client, shop)[0] == shop["dear"]  # both cheap units are sold
+    with django_capture_on_commit_callbacks(execute=True):
+        fulfilment.seller_order_refuse(seller_order=order.seller_orders.get(), reason="Found a fault")
+    offer, html = buy_box(client, shop)
+    assert offer == shop["cheap"] and offer.available == 2 and "Cheap Lab" in html
