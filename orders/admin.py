@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import fulfilment
 from .models import (
@@ -33,7 +34,7 @@ class SellerOrderInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(SimpleHistoryAdmin):
     list_display = ["number", "email", "status", "total", "created_at"]
     list_filter = ["status"]
     search_fields = ["number", "email"]
@@ -89,7 +90,7 @@ def _run(modeladmin, request, queryset, action, done_message):
 
 
 @admin.register(SellerOrder)
-class SellerOrderAdmin(admin.ModelAdmin):
+class SellerOrderAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "seller", "state", "total", "refunded_amount", "commission_amount",
                     "cancel_cause", "created_at"]
     list_select_related = ["order", "seller"]
@@ -135,7 +136,7 @@ class ReturnTransitionInline(admin.TabularInline):
 
 
 @admin.register(ReturnRequest)
-class ReturnRequestAdmin(admin.ModelAdmin):
+class ReturnRequestAdmin(SimpleHistoryAdmin):
     """Staff arbitrate disputed returns: accept (the shopper sends it back) or reject, with a note."""
 
     list_display = ["__str__", "seller_order", "order_line", "reason", "state", "amount", "created_at"]
@@ -170,7 +171,7 @@ class ReturnRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "seller_order", "amount", "status", "provider_reference", "created_at"]
     list_select_related = ["seller_order__order"]
     list_filter = ["status"]
