@@ -3,7 +3,9 @@
 Every cached value that depends on a product's offers is keyed with that product's version;
 `products_changed` bumps the versions, so the very next request misses and reads fresh data.
 Pages that list many products (a category, the home page, search) are keyed with a version of
-their category, or with the generation of all offers, which `products_changed` bumps too.
+their category, or with the generation of all offers, which `products_changed` bumps too; a
+product page (data and rendered HTML) with the version of its device model, bumped with any of
+the model's products.
 Writers call it after commit: listing services, bulk stock sync, seller status changes, order
 allocation and catalog edits. The category tree is cached apart and dropped by
 `categories_changed` on every category edit.
@@ -18,6 +20,9 @@ from typing import Any
 from django.core.cache import cache
 
 VERSION_KEY = "catalog:product-version:{}"
+# Of a device model's product page, by model slug (cut to a safe length: two slugs sharing a
+# version only means one more rebuild). Bumped with any of the model's products.
+MODEL_VERSION_KEY = "catalog:model-version:{:.100}"
 CATEGORY_VERSION_KEY = "catalog:category-version:{}"
 OFFERS_GENERATION_KEY = "catalog:offers-generation"
 CATALOG_GENERATION_KEY = "catalog:catalog-generation"
@@ -71,8 +76,8 @@ def products_changed(product_ids: Iterable[int]) -> None:
         return
     from .models import Product
 
-    category_ids = set(Product.objects.filter(pk__in=ids)
-                       .values_list("model__category_id", flat=True).distinct())
+    rows = set(Product.objects.filter(pk__in=ids).values_list("model__category_id", "model__slug").distinct())
+    category_ids = {category_id for category_id, _slug in rows}
     tree = category_tree()
     with_ancestors = set()
     for category_id in category_ids:
@@ -82,6 +87,7 @@ def products_changed(product_ids: Iterable[int]) -> None:
             with_ancestors.update(c.pk for c in tree.ancestors(category))
     _incr([VERSION_KEY.format(pk) for pk in ids]
           + [CATEGORY_VERSION_KEY.format(pk) for pk in with_ancestors]
+          + [MODEL_VERSION_KEY.format(slug) for _category_id, slug in rows]
           + [OFFERS_GENERATION_KEY])
 
 
@@ -122,6 +128,19 @@ def generations() -> tuple[int, int]:
     """(catalog generation, offers generation): the key of pages built from the whole catalog."""
     found = _versions([CATALOG_GENERATION_KEY, OFFERS_GENERATION_KEY])
     return found[CATALOG_GENERATION_KEY], found[OFFERS_GENERATION_KEY]
+
+
+def model_page_versions(slug: str) -> tuple[int, int]:
+    """(catalog generation, version of the model's offers): the key of a product page, in one
+    read. Any slug may be asked for (a 404 too): a new model version expires with the TTL."""
+    keys = [CATALOG_GENERATION_KEY, MODEL_VERSION_KEY.format(slug)]
+    found = cache.get_many(keys)
+    if keys[0] not in found:
+        found[keys[0]] = _versions(keys[:1])[keys[0]]
+    if keys[1] not in found:
+        found[keys[1]] = _fresh()
+        cache.set(keys[1], found[keys[1]], TTL)
+    return found[keys[0]], found[keys[1]]
 
 
 def catalog_generation() -> int:

@@ -454,6 +454,9 @@ class ModelPage:
     low_price: Decimal | None  # across all variants and grades
     high_price: Decimal | None
     offer_count: int
+    # The key this page is cached under (with the model's versions); None when the request
+    # asked for a variant or grade that does not exist, so a page of it is never stored.
+    cache_key: str | None = None
 
     @property
     def saving(self) -> Decimal | None:
@@ -553,10 +556,30 @@ def product_offers(*, product: Product, grade: str, version: int | None = None) 
 
 
 def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None = None) -> ModelPage:
-    """Everything the product page shows, in a fixed number of queries (none with a warm cache).
+    """Everything the product page shows, in a fixed number of queries (none with a warm cache:
+    two cache reads).
 
-    404 for unknown slugs. Offers are read under the product versions taken first, so that an
-    offer changing meanwhile is cached under a version that is already stale.
+    404 for unknown slugs. The whole page is cached under the model's version, read first, so a
+    page built while an offer changes is stored under a version that is already stale. Only the
+    pages a request can name are stored: the default (no variant or grade given) and each real
+    variant × grade, never one per made-up parameter.
+    """
+    versions = cache.model_page_versions(slug)
+    key = cache.versioned_key("model-page", slug, variant_slug, grade, versions)
+    page = cache.cache.get(key)
+    if page is None:
+        page = _model_page_build(slug=slug, variant_slug=variant_slug, grade=grade)
+        if variant_slug in (None, page.variant.slug) and grade in (None, page.grade):
+            page.cache_key = key
+            cache.cache.set(key, page, cache.TTL)
+    return page
+
+
+def _model_page_build(*, slug: str, variant_slug: str | None, grade: str | None) -> ModelPage:
+    """The product page from the per-product caches (buy boxes, offers) or the database.
+
+    Offers are read under the product versions taken first, so that an offer changing meanwhile
+    is cached under a version that is already stale.
     """
     found = _model_with_variants(slug)
     if found is None:

@@ -4,9 +4,12 @@ import json
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from . import cache, selectors
@@ -101,27 +104,57 @@ def suggest(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _model_url(model, product, grade: str) -> str:
-    return f"{reverse('catalog:model', kwargs={'slug': model.slug})}?variant={product.slug}&grade={grade}"
+def _model_url(base: str, product, grade: str) -> str:
+    return f"{base}?variant={product.slug}&grade={grade}"
+
+
+# Stands for the reader's CSRF token in the cached body of a product page.
+CSRF_PLACEHOLDER = "csrf-token-placeholder-5d0b8c2e"
 
 
 @require_GET
 def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
     data = selectors.model_page(slug=slug, variant_slug=request.GET.get("variant"),
                                 grade=request.GET.get("grade"))
-    for dimension in data.dimensions:
-        for choice in dimension.choices:
-            choice.url = _model_url(data.model, choice.product, data.grade)
-    for grade in data.grades:
-        grade.url = _model_url(data.model, data.variant, grade.grade)
     canonical = request.build_absolute_uri(data.model.get_absolute_url())
+    # The page's parts depend on the page version, the language and the host (absolute URLs of
+    # the structured data), never on the reader: one rendering serves every shopper.
+    key = data.cache_key and cache.versioned_key("model-html", data.cache_key, get_language(), canonical)
+    parts = cache.cache.get(key) if key else None
+    if parts is None:
+        parts = _model_detail_parts(request, data, canonical)
+        if key:
+            cache.cache.set(key, parts, cache.TTL)
+    content = parts["content"]
+    if CSRF_PLACEHOLDER in content:
+        content = content.replace(CSRF_PLACEHOLDER, get_token(request))
     return render(request, "catalog/model_detail.html", {
         "page": data,
         "model": data.model,
-        "grade_label": Grade(data.grade).label,
+        # Rendered (and escaped) by the template engine, or escaped by _json_ld.
+        "parts": {name: mark_safe(text) for name, text in parts.items()},  # noqa: S308
+        "content": mark_safe(content),  # noqa: S308
         "canonical_url": canonical,
-        "json_ld": _json_ld(request, data, canonical),
     })
+
+
+def _model_detail_parts(request: HttpRequest, data: selectors.ModelPage, canonical: str) -> dict[str, str]:
+    """The title, description, structured data and body of a product page, rendered."""
+    base = reverse("catalog:model", kwargs={"slug": data.model.slug})
+    for dimension in data.dimensions:
+        for choice in dimension.choices:
+            choice.url = _model_url(base, choice.product, data.grade)
+    for grade in data.grades:
+        grade.url = _model_url(base, data.variant, grade.grade)
+    context = {"page": data, "model": data.model, "grade_label": Grade(data.grade).label,
+               "csrf_token": CSRF_PLACEHOLDER}
+    meta = get_template("catalog/_model_detail_meta.html")
+    return {  # plain strings: marked safe again when shown
+        "title": meta.render({**context, "part": "title"}).strip(),
+        "meta_description": meta.render({**context, "part": "meta_description"}).strip(),
+        "json_ld": str(_json_ld(request, data, canonical)),
+        "content": render_to_string("catalog/_model_detail_content.html", context),
+    }
 
 
 def _json_ld(request: HttpRequest, data: selectors.ModelPage, canonical: str) -> str:
