@@ -65,6 +65,7 @@ def seller_listings(*, seller: Seller, q: str = "", grade: str = "", status: str
 class ListingRow:
     listing: Listing
     position: object  # sellers.selectors.BuyBoxPosition
+    urls: dict[str, str] = field(default_factory=dict)  # the row's actions by URL name, if given
 
 
 def listing_rows(listings) -> list[ListingRow]:

@@ -144,6 +144,14 @@ class Listing(models.Model):
             # The buy box: cheapest buyable offer per product and grade.
             models.Index(fields=["product", "grade", "price"], name="listing_buybox_idx"),
             models.Index(fields=["seller", "-updated_at"], name="listing_seller_recent_idx"),
+            # Only the offers that can be on sale, with every column the buy-box rule reads, so
+            # the winner of a product × grade is found without visiting the table.
+            models.Index(fields=["product", "grade", "price"], name="listing_buybox_live_idx",
+                         condition=Q(is_active=True, archived_at__isnull=True),
+                         include=["quantity", "allocated", "seller", "created_at", "id"]),
+            # The seller's list (not archived, newest first) and its count, from the index alone.
+            models.Index(fields=["seller", "-updated_at", "-id"], name="listing_seller_live_idx",
+                         condition=Q(archived_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
