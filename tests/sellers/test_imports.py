@@ -378,3 +378,115 @@ def test_sql_uses_no_per_row_queries_for_a_batch(seller, products):
     with CaptureQueriesContext(connection) as queries:
         stock_import_apply(stock_import_id=stock_import.pk)
     assert len(queries) < 20
+
+
+# --- The set-based apply: staging table, cache invalidation, the portable path ---------------------
+def test_changed_products_are_invalidated_after_commit_and_unchanged_ones_are_not(
+        seller, products, django_capture_on_commit_callbacks):
+    from catalog.cache import product_versions
+
+    ListingFactory(seller=seller, product=products[0], grade=Grade.GOOD, sku="SAME", price=Decimal("399.00"),
+                   quantity=5)
+    ListingFactory(seller=seller, product=products[1], grade=Grade.GOOD, sku="CHANGED",
+                   price=Decimal("500.00"), quantity=5)
+    ids = [product.pk for product in products]
+    before = product_versions(ids)
+    data = csv_bytes([listing_row(products[0], "SAME"), listing_row(products[1], "CHANGED", price="450.00"),
+                      listing_row(products[2], "NEW")])
+    stock_import = stock_import_create(seller=seller, uploaded_by=None, name="c.csv", data=data)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        stock_import_apply(stock_import_id=stock_import.pk)
+    assert callbacks  # invalidation waits for the batch's commit
+    after = product_versions(ids)
+    assert after[products[0].pk] == before[products[0].pk]
+    assert after[products[1].pk] != before[products[1].pk]
+    assert after[products[2].pk] != before[products[2].pk]
+
+
+def test_a_failed_row_invalidates_nothing(seller, products, django_capture_on_commit_callbacks):
+    ListingFactory(seller=seller, product=products[0], sku="SOLD", quantity=5, allocated=4)
+    stock_import = stock_import_create(seller=seller, uploaded_by=None, name="c.csv",
+                                       data=csv_bytes([listing_row(products[0], "SOLD", quantity=1)]))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        stock_import_apply(stock_import_id=stock_import.pk)
+    assert callbacks == []
+
+
+def test_bulk_rows_without_a_price_keep_the_listing_price(seller, products):
+    from django.db import transaction
+
+    from sellers.imports import RowInput, listings_apply_bulk
+
+    listing = ListingFactory(seller=seller, product=products[0], sku="API-1", price=Decimal("300.00"),
+                             quantity=2, warranty_months=24, is_active=False)
+    before = Listing.objects.get(pk=listing.pk).updated_at
+    with transaction.atomic():
+        results = listings_apply_bulk(seller=seller, allow_create=False, rows=[
+            RowInput(key=0, sku="API-1", quantity=7), RowInput(key=1, sku="NOPE", quantity=1),
+            RowInput(key=2, sku="API-1-TWIN", price=Decimal("1.00"))])
+    assert [(r.key, r.status, r.listing_id) for r in results] == [
+        (0, "updated", listing.pk), (1, "failed", None), (2, "failed", None)]
+    assert "no listing with the SKU NOPE" in results[1].errors["sku"][0]
+    listing.refresh_from_db()
+    assert (listing.price, listing.quantity, listing.warranty_months, listing.is_active) == (
+        Decimal("300.00"), 7, 24, False)
+    assert listing.updated_at > before
+    assert not Listing.objects.filter(sku__in=["NOPE", "API-1-TWIN"]).exists()
+
+
+def test_the_planner_settings_of_a_batch_do_not_outlive_it(seller, products):
+    run_import(seller, csv_bytes([listing_row(products[0], "PLAN")]))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_nestloop")
+        assert cursor.fetchone()[0] == "on"
+
+
+def _mixed_scenario(seller, products):
+    """Every outcome at once; returns the import and the seller's listings as plain tuples."""
+    ListingFactory(seller=seller, product=products[0], grade=Grade.GOOD, sku="KEEP", price=Decimal("399.00"),
+                   quantity=5)
+    ListingFactory(seller=seller, product=products[0], grade=Grade.FAIR, sku="MOVE", price=Decimal("100.00"),
+                   quantity=5)
+    ListingFactory(seller=seller, product=products[1], grade=Grade.GOOD, sku="HELD", price=Decimal("400.00"),
+                   quantity=5, allocated=3)
+    ListingFactory(seller=seller, product=products[1], grade=Grade.FAIR, sku="OTHER-GRADE",
+                   price=Decimal("250.00"), quantity=1)
+    products[2].is_active = False
+    products[2].save()
+    data = csv_bytes([
+        listing_row(products[0], "KEEP"),                                  # unchanged
+        listing_row(products[0], "MOVE", grade="fair", price="90.00", warranty=24, active="no"),  # updated
+        listing_row(products[1], "HELD", quantity=2),                      # below allocated
+        listing_row(products[1], "HELD-OK", quantity=2),                   # created
+        listing_row(products[1], "OTHER-GRADE", grade="premium"),          # grade cannot change
+        listing_row(products[2], "OFF-SALE"),                              # inactive product
+        ("BAD", products[0].reference, "good", "0", "1", "12", "yes"),     # invalid price
+    ])
+    stock_import = run_import(seller, data)
+    listings = sorted(Listing.objects.filter(seller=seller).values_list(
+        "sku", "product_id", "grade", "price", "quantity", "allocated", "warranty_months", "is_active"))
+    return stock_import, listings
+
+
+@pytest.mark.parametrize("path", ["postgresql", "portable"])
+def test_every_outcome_of_a_mixed_file_on_both_paths(seller, products, path, monkeypatch):
+    """The portable path (SQLite under `make run`) and the COPY path agree on every outcome."""
+    import sellers.imports as imports
+
+    if path == "portable":
+        monkeypatch.setattr(imports, "_apply_postgresql", imports._apply_portable)
+    stock_import, listings = _mixed_scenario(seller, products)
+    assert (stock_import.created_count, stock_import.updated_count, stock_import.unchanged_count,
+            stock_import.failed_count) == (1, 1, 1, 4)
+    assert sorted((error["line"], error["column"]) for error in stock_import.errors) == [
+        (4, "quantity"), (6, "sku"), (7, "product_reference"), (8, "price")]
+    assert listings == sorted([
+        ("KEEP", products[0].pk, "good", Decimal("399.00"), 5, 0, 12, True),
+        ("MOVE", products[0].pk, "fair", Decimal("90.00"), 5, 0, 24, False),
+        ("HELD", products[1].pk, "good", Decimal("400.00"), 5, 3, 12, True),
+        ("HELD-OK", products[1].pk, "good", Decimal("399.00"), 2, 0, 12, True),
+        ("OTHER-GRADE", products[1].pk, "fair", Decimal("250.00"), 1, 0, 12, True),
+    ])
+    again = run_import(seller, csv_bytes([listing_row(products[0], "KEEP"), listing_row(
+        products[0], "MOVE", grade="fair", price="90.00", warranty=24, active="no")]))
+    assert (again.unchanged_count, again.updated_count, again.created_count) == (2, 0, 0)
