@@ -97,7 +97,8 @@ def open_page(browser):
         new = context.new_page()
         new.viewport_name = viewport
         new.console_errors = []
-        new.on("console", lambda m: m.type == "error" and new.console_errors.append(m.text))
+        new.on("console", lambda m: m.type == "error" and new.console_errors.append(
+            f"{m.text} ({m.location.get('url')})"))
         new.on("pageerror", lambda e: new.console_errors.append(str(e)))
         return new
 

@@ -1,4 +1,5 @@
 """Helpers for browser tests: screenshots a person can look at, and logging in."""
+import re
 from pathlib import Path
 
 from tests.factories import PASSWORD
@@ -45,7 +46,7 @@ def journey_step(page, name: str, *, impacts: tuple[str, ...] = SERIOUS, own_pag
     """One step of a journey as a person would check it: a screenshot to look at, no console error so
     far, no serious or critical accessibility violation and, on our own pages, nothing wider than the
     screen. `impacts` narrows the axe check for third-party pages (the Django admin)."""
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()  # the callers wait for what they expect to see first
     screenshot(page, name)
     errors = getattr(page, "console_errors", [])
     assert not errors, f"console errors at {name}: {errors}"
@@ -54,3 +55,13 @@ def journey_step(page, name: str, *, impacts: tuple[str, ...] = SERIOUS, own_pag
         width = page.viewport_size["width"]
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= width, f"{name}: the page is {scroll_width}px wide on a {width}px screen"
+
+
+def admin_seller_action(page, live_server, *, seller_name: str, action: str) -> None:
+    """In the Django admin's seller list, ticks a seller and runs a decision action (approve, reject,
+    suspend, reinstate) up to its confirmation page, where the reason is asked."""
+    page.goto(f"{live_server.url}/admin/sellers/seller/")
+    page.get_by_role("row", name=re.compile(re.escape(seller_name))).get_by_role("checkbox").check()
+    page.get_by_label("Action:").select_option(action)
+    page.get_by_role("button", name="Go").click()
+    page.get_by_label("Reason").wait_for()
