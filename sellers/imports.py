@@ -3,9 +3,10 @@
 The same rules as sellers.services (the validate_* helpers) are enforced row by row in Python, each
 distinct cell value of a column checked once; the rows that pass are then written with a few
 statements per batch, never one query per row. On PostgreSQL a batch is streamed with COPY into a
-temporary staging table and applied from there: one read joining it to the seller's listings, one
-locking read of the listings that change (in primary-key order), one UPDATE ... FROM the staging
-table and one INSERT ... SELECT ... ON CONFLICT DO NOTHING. Other databases (SQLite under
+temporary staging table and applied from there: one statement matching it to the seller's
+listings (written back to the staging table), one locking read of the listings that change (in
+primary-key order), one UPDATE ... FROM the staging table and one INSERT ... SELECT ... ON CONFLICT
+DO NOTHING. Unchanged listings are neither locked nor written. Other databases (SQLite under
 `make run`) take a portable path through the ORM's bulk_update and bulk_create. The CSV import and
 the API's bulk endpoint share `listings_apply_bulk`.
 """
@@ -292,7 +293,10 @@ def parse_stock_rows(checked: CheckedFile) -> tuple[list[RowInput], list[RowResu
     good: list[RowInput] = []
     for line, row, sku, grade, price, quantity, warranty, active in zip(
             lines, sized, skus, *cells, strict=True):
-        sku_value, sku_errors = _check_cell(validate_sku, "sku", True, sku)
+        try:
+            sku_value, sku_errors = validate_sku(sku), None
+        except ValidationError as exc:
+            sku_value, sku_errors = None, _errors_of(exc, "sku")
         reference = reference_of[row[reference_at]]
         product_id = products.get(reference)
         if (sku_errors is None and product_id is not None and sku_counts[sku] == 1 and grade[1] is None
@@ -381,7 +385,7 @@ _STAGE_SQL = (
     "changes boolean NOT NULL DEFAULT false) ON COMMIT DROP; TRUNCATE listing_stage"
 )
 _COPY_SQL = ("COPY listing_stage (key, sku, product_id, product_active, grade, price, quantity, "
-             "warranty_months, is_active) FROM STDIN WITH (FORMAT csv)")
+             "warranty_months, is_active) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (sku))")
 # 1. Each row against the seller's listing with that SKU, written back to the staging table: its
 #    listing, whether it names another product or grade, whether it would change anything (a NULL
 #    in the staging table keeps the listing's value). Nested loops are off for this one join: right
@@ -438,7 +442,7 @@ def _apply_postgresql(*, seller: Seller, rows: Sequence[RowInput], allow_create:
                       now) -> tuple[list[RowResult], set[int]]:
     by_key = {row.key: row for row in rows}
     buffer = io.StringIO()
-    # CSV: an empty unquoted field is NULL ("not given"); SKUs are never empty.
+    # CSV: an empty unquoted field is NULL ("not given"), except a SKU, which stays a string.
     csv.writer(buffer, lineterminator="\n").writerows(
         (row.key, row.sku, row.product_id, row.product_active, row.grade, row.price, row.quantity,
          row.warranty_months, row.is_active) for row in rows)

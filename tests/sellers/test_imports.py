@@ -423,9 +423,9 @@ def test_bulk_rows_without_a_price_keep_the_listing_price(seller, products):
     with transaction.atomic():
         results = listings_apply_bulk(seller=seller, allow_create=False, rows=[
             RowInput(key=0, sku="API-1", quantity=7), RowInput(key=1, sku="NOPE", quantity=1),
-            RowInput(key=2, sku="API-1-TWIN", price=Decimal("1.00"))])
+            RowInput(key=2, sku="API-1-TWIN", price=Decimal("1.00")), RowInput(key=3, sku="", quantity=1)])
     assert [(r.key, r.status, r.listing_id) for r in results] == [
-        (0, "updated", listing.pk), (1, "failed", None), (2, "failed", None)]
+        (0, "updated", listing.pk), (1, "failed", None), (2, "failed", None), (3, "failed", None)]
     assert "no listing with the SKU NOPE" in results[1].errors["sku"][0]
     listing.refresh_from_db()
     assert (listing.price, listing.quantity, listing.warranty_months, listing.is_active) == (
