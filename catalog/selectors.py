@@ -416,8 +416,13 @@ def search_suggestions(*, query: str, limit: int = 8) -> list[ProductModel]:
 @dataclass
 class GradeChoice:
     grade: str
-    label: str
     offer: "BuyBoxSummary | None"  # the buy box of the selected variant in this grade
+
+    @property
+    def label(self) -> str:
+        # Looked up when shown, in the reader's language; a lazy label in the cached page would
+        # also cost a class built on every unpickling.
+        return Grade(self.grade).label
 
     @property
     def price(self) -> Decimal | None:
@@ -610,7 +615,7 @@ def _model_page_build(*, slug: str, variant_slug: str | None, grade: str | None)
         else:
             grade = min(in_stock, key=lambda o: (o.price, Grade.rank(o.grade))).grade
 
-    grades = [GradeChoice(grade=g.value, label=g.label, offer=winners.get((variant.pk, g.value)))
+    grades = [GradeChoice(grade=g.value, offer=winners.get((variant.pk, g.value)))
               for g in Grade]
     offers = product_offers(product=variant, grade=grade, version=versions[variant.pk])
     prices = [o.price for o in winners.values()]
