@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 
 from orders.models import SellerOrder
 from sellers.models import Listing, Seller, StockImport
@@ -157,6 +158,7 @@ def test_seller_is_approved_lists_imports_and_ships_an_order_the_shopper_follows
     seller_order = SellerOrder.objects.get(seller=seller)
     number = seller_order.order.number
     assert seller_order.state == "paid"
+    assert any(applicant.email in m.to and number in m.body for m in mail.outbox)  # the new-order notice
 
     # 6. The seller sees the new order, accepts it and ships it with tracking and the serial.
     page.goto(live_server.url + "/seller/orders/")
