@@ -108,8 +108,10 @@ class ListingQuerySet(models.QuerySet):
 class Listing(models.Model):
     """A seller's offer for one product in one grade."""
 
-    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="listings")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="listings")
+    # No single-column indexes on the foreign keys: (seller, sku) and the buy-box index start
+    # with them, and every extra index slows the bulk stock sync's writes.
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="listings", db_index=False)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="listings", db_index=False)
     grade = models.CharField(_("grade"), max_length=10, choices=Grade.choices)
     sku = models.CharField(_("SKU"), max_length=64)
     price = models.DecimalField(_("price"), max_digits=10, decimal_places=2)
