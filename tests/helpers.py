@@ -42,16 +42,16 @@ def assert_accessible(page, *, impacts: tuple[str, ...] = SERIOUS, context=None)
     assert not failing, f"accessibility violations on {page.url}:\n{report}"
 
 
-def journey_step(page, name: str, *, impacts: tuple[str, ...] = SERIOUS, own_page: bool = True) -> None:
+def journey_step(page, name: str, *, impacts: tuple[str, ...] = SERIOUS, check_width: bool = True) -> None:
     """One step of a journey as a person would check it: a screenshot to look at, no console error so
-    far, no serious or critical accessibility violation and, on our own pages, nothing wider than the
-    screen. `impacts` narrows the axe check for third-party pages (the Django admin)."""
+    far, no serious or critical accessibility violation, nothing wider than the screen. `impacts` and
+    `check_width` may narrow the check for a third-party page; the Django admin passes it whole."""
     page.wait_for_load_state()  # the callers wait for what they expect to see first
     screenshot(page, name)
     errors = getattr(page, "console_errors", [])
     assert not errors, f"console errors at {name}: {errors}"
     assert_accessible(page, impacts=impacts)
-    if own_page:
+    if check_width:
         width = page.viewport_size["width"]
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= width, f"{name}: the page is {scroll_width}px wide on a {width}px screen"

@@ -28,13 +28,11 @@ IMEI = "356938035643809"
 class Person:
     """One person at two widths: `main` is where they act, `mirror` re-opens each page they reach."""
 
-    def __init__(self, open_page, live_server, email: str | None, acts_on: str):
+    def __init__(self, open_page, live_server, email: str, acts_on: str):
         other = "mobile" if acts_on == "desktop" else "desktop"
         self.main, self.mirror = open_page(acts_on), open_page(other)
-        self.live_server = live_server
-        if email:
-            for page in (self.main, self.mirror):
-                browser_login(page, live_server, email)
+        for page in (self.main, self.mirror):
+            browser_login(page, live_server, email)
 
     def step(self, name: str) -> None:
         for page in (self.main, self.mirror):
@@ -138,7 +136,8 @@ def test_seller_is_approved_lists_imports_and_ships_an_order_the_shopper_follows
     # 5. A shopper buys the listing through the site (on a phone) and pays with the test card.
     shopper_person = Person(open_page, live_server, shopper.email, acts_on="mobile")
     shop = shopper_person.main
-    shop.goto(live_server.url + "/p/iphone-13/?grade=excellent")
+    response = shop.goto(live_server.url + "/p/iphone-13/?grade=excellent")
+    assert response.ok, f"the product page answered {response.status}"
     buy_box = shop.locator(".buy-box")
     assert "Lyon Refurb" in buy_box.inner_text()
     buy_box.get_by_role("button", name="Add to cart").click()
