@@ -57,6 +57,8 @@ def test_dashboard_sums_real_orders_of_the_last_30_days_only(client):
     client.force_login(member.user)
     page = client.get(reverse("sellers:dashboard")).content.decode()
     assert "€350.50" in page and "ORD-MINE-A1" in page and "ORD-OTHER-B1" not in page
+    waiting = figures.awaiting_orders[0]
+    assert reverse("sellers:order_detail", args=[waiting.pk]) in page  # one click to act on it
     assert "<svg" in page and 'role="img"' in page and "<table" in page
 
 
