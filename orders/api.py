@@ -5,7 +5,7 @@ key's seller: another seller's order does not exist (404). The same services as 
 (orders.fulfilment) do the work; a refused transition is a 409, bad input a 422 with one entry
 per field.
 """
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -14,7 +14,9 @@ from django.db.models import Prefetch
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict
+
+from sellers.api_filters import UpdatedSinceFilter
 
 from . import fulfilment
 from .models import OrderLine, SellerOrder
@@ -106,22 +108,10 @@ class SellerOrderPage(Schema):
     items: list[SellerOrderOut]
 
 
-class OrderFilters(Schema):
+class OrderFilters(UpdatedSinceFilter):
     state: StateName | None = Field(None, description="Only orders in this state, e.g. paid (to accept).")
-    updated_since: datetime | None = Field(None, description="ISO 8601, e.g. 2026-01-31T08:00:00Z.")
     limit: int = Field(50, ge=1, le=PAGE_MAX)
     offset: int = Field(0, ge=0)
-
-    @field_validator("updated_since")
-    @classmethod
-    def _in_utc(cls, value: datetime | None) -> datetime | None:
-        # PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows: compare in UTC.
-        if value is None or value.tzinfo is None:
-            return value
-        try:
-            return value.astimezone(UTC)
-        except OverflowError as exc:
-            raise ValueError("Out of range.") from exc
 
 
 class RefuseIn(Schema):

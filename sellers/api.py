@@ -5,7 +5,7 @@ listing does not exist (404). Endpoints stay thin: single-listing writes go thro
 sellers.services, bulk writes through sellers.imports.listings_apply_bulk, the price to win
 through sellers.selectors.buy_box_positions. Bad input is a 4xx with one entry per field.
 """
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -18,12 +18,13 @@ from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict
 
 from catalog.models import Grade, Product
 
 from .access import seller_listing_get
 from .api_auth import ApiKeyAuth, RateLimited
+from .api_filters import UpdatedSinceFilter
 from .imports import RowInput, listings_apply_bulk
 from .models import Listing
 from .selectors import buy_box_positions
@@ -150,24 +151,12 @@ class ListingPage(Schema):
     items: list[ListingOut]
 
 
-class ListingFilters(Schema):
+class ListingFilters(UpdatedSinceFilter):
     sku: str | None = Field(None, description="Exact SKU.")
     grade: GradeName | None = None
     in_stock: bool | None = Field(None, description="true: available > 0; false: nothing available.")
-    updated_since: datetime | None = Field(None, description="ISO 8601, e.g. 2026-01-31T08:00:00Z.")
     limit: int = Field(100, ge=1, le=PAGE_MAX)
     offset: int = Field(0, ge=0)
-
-    @field_validator("updated_since")
-    @classmethod
-    def _in_utc(cls, value: datetime | None) -> datetime | None:
-        # PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows (found by fuzzing): use UTC.
-        if value is None or value.tzinfo is None:
-            return value
-        try:
-            return value.astimezone(UTC)
-        except OverflowError as exc:
-            raise ValueError("Out of range.") from exc
 
 
 class ListingCreateIn(Schema):

@@ -241,16 +241,21 @@ def seller_approve(*, seller: Seller) -> Seller:
     return seller
 
 
+def _seller_status_set(*, seller: Seller, status: str, reason: str) -> Seller:
+    seller.status = status
+    seller.status_reason = reason
+    seller.save(update_fields=["status", "status_reason", "updated_at"])
+    _decision_email_on_commit(seller)
+    return seller
+
+
 @transaction.atomic
 def seller_reject(*, seller: Seller, reason: str = "") -> Seller:
     """Staff turn down a pending application; the applicant gets an e-mail with the reason."""
     if seller.status != Seller.Status.PENDING:
         raise ValidationError(_("Only pending applications can be rejected."))
-    seller.status = Seller.Status.REJECTED
-    seller.status_reason = reason or seller.status_reason
-    seller.save(update_fields=["status", "status_reason", "updated_at"])
-    _decision_email_on_commit(seller)
-    return seller
+    return _seller_status_set(seller=seller, status=Seller.Status.REJECTED,
+                              reason=reason or seller.status_reason)
 
 
 @transaction.atomic
@@ -258,11 +263,8 @@ def seller_suspend(*, seller: Seller, reason: str = "") -> Seller:
     """Staff suspend an approved seller: its listings leave the marketplace at once."""
     if seller.status != Seller.Status.APPROVED:
         raise ValidationError(_("Only approved sellers can be suspended."))
-    seller.status = Seller.Status.SUSPENDED
-    seller.status_reason = reason or seller.status_reason
-    seller.save(update_fields=["status", "status_reason", "updated_at"])
-    _decision_email_on_commit(seller)
-    return seller
+    return _seller_status_set(seller=seller, status=Seller.Status.SUSPENDED,
+                              reason=reason or seller.status_reason)
 
 
 @transaction.atomic
@@ -270,11 +272,7 @@ def seller_reinstate(*, seller: Seller, reason: str = "") -> Seller:
     """Staff lift a suspension: the seller's listings are back in the buy box at once."""
     if seller.status != Seller.Status.SUSPENDED:
         raise ValidationError(_("Only suspended sellers can be reinstated."))
-    seller.status = Seller.Status.APPROVED
-    seller.status_reason = reason
-    seller.save(update_fields=["status", "status_reason", "updated_at"])
-    _decision_email_on_commit(seller)
-    return seller
+    return _seller_status_set(seller=seller, status=Seller.Status.APPROVED, reason=reason)
 
 
 @transaction.atomic
