@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace.forms import form_add_service_errors
 from sellers.access import seller_required
 
 from . import fulfilment, selectors
@@ -18,12 +19,6 @@ from .models import ReturnRequest, SellerOrder
 ORDERS_PER_PAGE = 25
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @seller_required
@@ -103,7 +98,7 @@ def order_refuse(request, pk):
         except fulfilment.TransitionError as error:
             return _refused(request, seller_order, error)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             return _done(request, seller_order, _("Order refused: the stock is released and the shopper "
                                                   "refunded."))
@@ -123,7 +118,7 @@ def order_ship(request, pk):
         except fulfilment.TransitionError as error:
             return _refused(request, seller_order, error)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             return _done(request, seller_order, _("Marked as shipped; the shopper has the tracking link."))
     return _detail(request, seller_order, ship_form=form)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog.models import Product
+from marketplace.forms import form_add_service_errors
 from marketplace.templatetags.money import format_money
 
 from . import backoffice, services
@@ -33,13 +34,6 @@ from .selectors import buy_box_positions
 LISTINGS_PER_PAGE = 50
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    """Puts a service's ValidationError on the form's fields (or on the form when it names none)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _back_to_list(request):
@@ -63,7 +57,7 @@ def apply(request):
         try:
             services.seller_apply(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Thank you: your application is sent. We review it within "
                                         "two working days."))
@@ -147,7 +141,7 @@ def listing_create(request):
             try:
                 listing = services.listing_create(seller=request.seller, **data)
             except ValidationError as error:
-                _add_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 messages.success(request, _("Listing %(sku)s is created.") % {"sku": listing.sku})
                 return redirect("sellers:listing_list")
@@ -168,7 +162,7 @@ def listing_update(request, pk):
         try:
             services.listing_update(listing=listing, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, _("Listing %(sku)s is saved.") % {"sku": listing.sku})
             return _back_to_list(request)
@@ -210,7 +204,7 @@ def listing_inline(request, pk):
         try:
             services.listing_update(listing=listing, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
     if form.errors:
         if request.htmx:
             # 200 so that htmx swaps the row with its errors in place.
@@ -301,7 +295,7 @@ def team(request):
                 services.seller_invite(seller=request.seller, invited_by=request.user,
                                        email=form.cleaned_data["email"])
             except ValidationError as error:
-                _add_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
                 return redirect("sellers:team")
