@@ -139,6 +139,12 @@ def test_product_page_grades_show_best_price_or_out_of_stock(client, phones):
     assert "Add to cart" not in html
 
 
+def test_product_page_without_a_picture_says_so_instead_of_an_empty_box(client, phones):
+    html = client.get(phones["pricey"].get_absolute_url()).content.decode()
+    assert 'class="product-main-image product-no-image"' in html and "No picture yet" in html
+    assert "<img class=\"product-main-image\"" not in html
+
+
 def test_product_page_defaults_to_excellent_and_variant_links_keep_the_grade(client, phones):
     response = client.get(phones["pricey"].get_absolute_url())
     assert response.context["page"].grade == "excellent"
