@@ -57,8 +57,8 @@ def test_english_stays_the_default(client, offer):
 @pytest.mark.django_db
 def test_product_page_in_french(client, offer):
     html = client.get(offer.product.model.get_absolute_url(), **FR).content.decode()
-    for text in ("Meilleure offre", "Ajouter au panier", "Fil d’Ariane", "30 jours pour le retourner, gratuitement",
-                 "Garantie 12 mois", "Très bon"):
+    for text in ("Meilleure offre", "Ajouter au panier", "Fil d’Ariane",
+                 "30 jours pour le retourner, gratuitement", "Garantie 12 mois", "Très bon"):
         assert text in html, text
     assert "Add to cart" not in html and ">Good<" not in html
     assert EUR_499.search(html)
