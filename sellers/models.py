@@ -124,7 +124,7 @@ class Listing(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ListingQuerySet.as_manager()
 
@@ -142,18 +142,19 @@ class Listing(models.Model):
             models.CheckConstraint(condition=Q(grade__in=Grade.values),
                                    name="listing_grade_valid"),
         ]
+        # Four indexes and no more: each one is written for every listing the bulk stock sync
+        # creates or changes (100,000 rows of a CSV file), so each must earn its place.
+        # The unique (seller, sku) index serves the seller's foreign key and the sync's matching.
         indexes = [
-            # The buy box: cheapest buyable offer per product and grade.
-            models.Index(fields=["product", "grade", "price"], name="listing_buybox_idx"),
-            models.Index(fields=["seller", "-updated_at"], name="listing_seller_recent_idx"),
             # Only the offers that can be on sale, with every column the buy-box rule reads, so
             # the winner of a product × grade is found without visiting the table.
             models.Index(fields=["product", "grade", "price"], name="listing_buybox_live_idx",
                          condition=Q(is_active=True, archived_at__isnull=True),
                          include=["quantity", "allocated", "seller", "created_at", "id"]),
-            # The seller's list (not archived, newest first) and its count, from the index alone.
-            models.Index(fields=["seller", "-updated_at", "-id"], name="listing_seller_live_idx",
-                         condition=Q(archived_at__isnull=True)),
+            # A seller's listings newest first (the back office, the API's updated_since sync)
+            # and their count, archived or not, from the index alone.
+            models.Index(fields=["seller", "-updated_at", "-id"], name="listing_seller_updated_idx",
+                         include=["archived_at"]),
         ]
 
     def __str__(self) -> str:
@@ -207,6 +208,9 @@ class StockImport(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
+    # The numbers of the batches already applied and committed: batches may run side by side and
+    # finish in any order, and a re-run skips these.
+    batches_done = models.JSONField(default=list, blank=True)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
