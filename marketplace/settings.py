@@ -155,6 +155,8 @@ AUTO_DELIVER_DAYS = env.int("AUTO_DELIVER_DAYS", default=7)
 RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
 DEFAULT_COMMISSION_RATE = env.str("DEFAULT_COMMISSION_RATE", default="0.10")
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=3)
+# Database connections one CSV stock import applies its batches with, side by side (PostgreSQL).
+STOCK_IMPORT_THREADS = env.int("STOCK_IMPORT_THREADS", default=2)
 # Demo accounts with published passwords are only ever created when this is true.
 ALLOW_DEMO_USERS = env.bool("ALLOW_DEMO_USERS", default=DEBUG)
 
