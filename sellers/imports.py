@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from operator import attrgetter, itemgetter
+from queue import Empty, SimpleQueue
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -688,13 +689,15 @@ def stock_import_apply(*, stock_import_id: int) -> None:
                     batch_count=len(batches))
     threads = _threads_for(len(pending))
     if threads == 1:
-        for number, batch in pending:
-            if not apply(number, batch):
-                break
+        _apply_in_turn(apply, pending)
     else:
+        queue: SimpleQueue = SimpleQueue()
+        for item in pending:
+            queue.put(item)
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="stock-import") as pool:
-            # list() waits for every batch and raises the first error any of them met.
-            list(pool.map(_on_own_connection(apply), *zip(*pending, strict=True)))
+            futures = [pool.submit(_apply_from_queue, apply, queue) for _ in range(threads)]
+            for future in futures:
+                future.result()  # raises the first error a thread met
     with transaction.atomic():
         locked = StockImport.objects.select_for_update().get(pk=stock_import.pk)
         if locked.status == StockImport.Status.RUNNING and len(locked.batches_done) >= len(batches):
@@ -709,22 +712,39 @@ def _threads_for(batch_count: int) -> int:
     return max(1, min(settings.STOCK_IMPORT_THREADS, batch_count))
 
 
-def _on_own_connection(function):
-    """Runs function in a pool thread, which gets its own database connection: closed at the end."""
-    def run(*args):
-        try:
-            return function(*args)
-        finally:
-            connections.close_all()  # this thread's connections only
-    return run
+def _apply_in_turn(apply, batches) -> None:
+    for number, batch in batches:
+        if not apply(number, batch):
+            return
+
+
+def _apply_from_queue(apply, queue: SimpleQueue) -> None:
+    """A pool thread: the next batch from the queue until none is left or the import stopped, on a
+    database connection of the thread's own, closed at the end."""
+    try:
+        while True:
+            try:
+                number, batch = queue.get_nowait()
+            except Empty:
+                return
+            if not apply(number, batch):
+                return
+    finally:
+        connections.close_all()  # this thread's connections only
 
 
 def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked: CheckedFile,
                  repeated: dict[str, list[int]], stock_import_id: int, seller_id: int,
                  batch_count: int) -> bool:
-    """Validates one batch of rows, applies it and records it as done, in one transaction; False if
-    the import stopped or this batch was already applied (by an earlier or a concurrent run: this
-    one is undone). Batches side by side validate in Python while another's SQL runs."""
+    """Validates one batch of rows, applies it and records it as done, in one transaction. A batch
+    already applied (by an earlier or a concurrent run) is skipped, or undone if that run committed
+    it meanwhile. False once the import has stopped. Batches side by side validate in Python while
+    another's SQL runs."""
+    state = StockImport.objects.filter(pk=stock_import_id).values_list("status", "batches_done").first()
+    if state is None or state[0] != StockImport.Status.RUNNING:
+        return False
+    if number in state[1]:
+        return True
     good, failed = parse_stock_rows(checked, batch, repeated=repeated)
     with transaction.atomic():
         seller = Seller.objects.filter(pk=seller_id, status=Seller.Status.APPROVED).first()
@@ -742,7 +762,7 @@ def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked
         locked = StockImport.objects.select_for_update().get(pk=stock_import_id)
         if locked.status != StockImport.Status.RUNNING or number in locked.batches_done:
             transaction.set_rollback(True)
-            return False
+            return locked.status == StockImport.Status.RUNNING
         _record(locked, results)
         locked.batches_done.append(number)
         locked.processed_rows += len(batch)

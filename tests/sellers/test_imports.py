@@ -254,9 +254,9 @@ def test_a_100000_row_file_applies_in_bulk_with_few_queries(seller, django_asser
     started = time.monotonic()
     stock_import = stock_import_create(seller=seller, uploaded_by=None, name="big.csv", data=data)
     batches = 100_000 // BATCH_SIZE
-    # Per batch: its products, seller, staging table, COPY, match, insert, constraint checks, the
-    # import's lock and progress, and savepoints (this test runs inside a transaction).
-    with django_assert_max_num_queries(10 + batches * 12):
+    # Per batch: its state, its products, seller, staging table, COPY, match, insert, constraint
+    # checks, the import's lock and progress, and savepoints (this test runs inside a transaction).
+    with django_assert_max_num_queries(10 + batches * 13):
         stock_import_apply(stock_import_id=stock_import.pk)
     elapsed = time.monotonic() - started
     stock_import.refresh_from_db()
