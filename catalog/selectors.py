@@ -560,6 +560,11 @@ def product_offers(*, product: Product, grade: str, version: int | None = None) 
     return cache.get_or_build(key, lambda: list(offers))
 
 
+def model_page_key(*, slug: str, variant_slug: str | None = None, grade: str | None = None) -> str:
+    """The cache key of a product page under its current versions (one cache read)."""
+    return cache.versioned_key("model-page", slug, variant_slug, grade, cache.model_page_versions(slug))
+
+
 def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None = None) -> ModelPage:
     """Everything the product page shows, in a fixed number of queries (none with a warm cache:
     two cache reads).
@@ -569,8 +574,7 @@ def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None 
     pages a request can name are stored: the default (no variant or grade given) and each real
     variant × grade, never one per made-up parameter.
     """
-    versions = cache.model_page_versions(slug)
-    key = cache.versioned_key("model-page", slug, variant_slug, grade, versions)
+    key = model_page_key(slug=slug, variant_slug=variant_slug, grade=grade)
     page = cache.cache.get(key)
     if page is None:
         page = _model_page_build(slug=slug, variant_slug=variant_slug, grade=grade)

@@ -1,5 +1,6 @@
 """Shopper browsing pages: home, category, search (and suggestions), device model; thin views."""
 import json
+from functools import partial
 
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
@@ -8,6 +9,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
@@ -114,23 +116,29 @@ CSRF_PLACEHOLDER = "csrf-token-placeholder-5d0b8c2e"
 
 @require_GET
 def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    data = selectors.model_page(slug=slug, variant_slug=request.GET.get("variant"),
-                                grade=request.GET.get("grade"))
-    canonical = request.build_absolute_uri(data.model.get_absolute_url())
+    variant, grade = request.GET.get("variant"), request.GET.get("grade")
+    canonical = request.build_absolute_uri(reverse("catalog:model", kwargs={"slug": slug}))
     # The page's parts depend on the page version, the language and the host (absolute URLs of
-    # the structured data), never on the reader: one rendering serves every shopper.
-    key = data.cache_key and cache.versioned_key("model-html", data.cache_key, get_language(), canonical)
-    parts = cache.cache.get(key) if key else None
+    # the structured data), never on the reader: one rendering serves every shopper. They are
+    # read first, so a warm page costs two cache reads and no unpickling of the page's data.
+    key = cache.versioned_key("model-html", selectors.model_page_key(slug=slug, variant_slug=variant,
+                                                                     grade=grade), get_language(), canonical)
+    parts = cache.cache.get(key)
+    data = None
     if parts is None:
+        data = selectors.model_page(slug=slug, variant_slug=variant, grade=grade)
         parts = _model_detail_parts(request, data, canonical)
-        if key:
+        if data.cache_key:  # only the pages a request can name are stored (see model_page)
             cache.cache.set(key, parts, cache.TTL)
+    # The page's data, read only if something asks for it (the layout does not).
+    page = data or SimpleLazyObject(partial(selectors.model_page, slug=slug, variant_slug=variant,
+                                            grade=grade))
     content = parts["content"]
     if CSRF_PLACEHOLDER in content:
         content = content.replace(CSRF_PLACEHOLDER, get_token(request))
     return render(request, "catalog/model_detail.html", {
-        "page": data,
-        "model": data.model,
+        "page": page,
+        "model": SimpleLazyObject(lambda: page.model),
         # Rendered (and escaped) by the template engine, or escaped by _json_ld.
         "parts": {name: mark_safe(text) for name, text in parts.items()},  # noqa: S308
         "content": mark_safe(content),  # noqa: S308

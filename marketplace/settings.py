@@ -113,7 +113,7 @@ if not REDIS_URL and CELERY_BROKER_URL.startswith("redis"):
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "marketplace.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mkt"),
             "TIMEOUT": 300,

@@ -98,3 +98,21 @@ def test_default_page_of_a_model_is_cached_and_shows_the_cheapest_offer(client, 
     assert response.context["page"].cache_key is not None
     assert not [q for q in warm.captured_queries if "sellers_" in q["sql"]]
     assert response.context["page"].buy_box.price == Decimal("280.00")
+
+
+def test_a_warm_page_is_served_from_its_rendering_alone(client, shop):  # noqa: F811
+    """The warm path reads the page's versions and its rendered parts, never the page's data: with
+    that data gone from the cache the page is still served whole, without a query."""
+    from catalog import selectors
+
+    url = product_url(shop)
+    first = client.get(url)
+    data_key = selectors.model_page_key(slug="pixel-8", variant_slug="pixel-8-128-black", grade="excellent")
+    assert cache.get(data_key) is not None
+    cache.delete(data_key)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+    assert again.status_code == 200 and len(queries) == 0
+    assert cache.get(data_key) is None  # nothing read it back
+    masked_tokens = re.compile(r"[A-Za-z0-9]{64}")  # the CSRF token, masked anew for each response
+    assert masked_tokens.sub("", again.content.decode()) == masked_tokens.sub("", first.content.decode())
