@@ -283,7 +283,7 @@ def repeated_skus(checked: CheckedFile) -> dict[str, list[int]]:
     sku_at, width = checked.columns.index("sku"), len(checked.columns)
     sized = [(line, row) for line, row in _file_rows(checked) if len(row) == width]
     counts = Counter(_skus(row[sku_at] for _line, row in sized))
-    repeated = {sku for sku, count in counts.items() if count > 1}
+    repeated = {sku for sku, count in counts.items() if count > 1 and sku}  # a blank SKU has its own error
     if not repeated:
         return {}
     lines_of_sku: dict[str, list[int]] = defaultdict(list)

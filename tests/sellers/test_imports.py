@@ -160,6 +160,15 @@ def test_mixed_file_reports_each_bad_row_with_line_column_and_reason(seller, pro
     assert sold.quantity == 5
 
 
+def test_rows_without_a_sku_are_told_to_give_one_not_that_it_repeats(seller, products):
+    data = csv_bytes([listing_row(products[0], "  "), listing_row(products[1], ""),
+                      listing_row(products[2], "KEPT")])
+    stock_import = run_import(seller, data)
+    assert (stock_import.created_count, stock_import.failed_count) == (1, 2)
+    assert [(error["line"], error["column"], error["reason"]) for error in stock_import.errors] == [
+        (2, "sku", "Enter your SKU for this offer."), (3, "sku", "Enter your SKU for this offer.")]
+
+
 def test_quantity_below_allocated_fails_that_row_only(seller, products):
     sold = ListingFactory(seller=seller, product=products[0], sku="SOLD", quantity=5, allocated=4)
     other = ListingFactory(seller=seller, product=products[1], sku="FREE", quantity=5)
