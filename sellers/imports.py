@@ -114,18 +114,16 @@ def stock_file_check(data: bytes) -> CheckedFile:
         header = next(reader, None)
         columns = tuple(normalise_header(name) for name in header or ())
         _check_header(columns)
-        rows: list[tuple[int, list[str]]] = []
-        for row in reader:
-            if "".join(row).strip():  # a row of blank cells is skipped
-                rows.append((reader.line_num, row))
-                if len(rows) > MAX_ROWS:
-                    raise ValidationError({"file": _("The file has more than %(max)s rows; split it.")
-                                           % {"max": f"{MAX_ROWS:,}"}})
+        # A row of blank cells is skipped (most rows are told apart by their first cell alone).
+        rows = [(reader.line_num, row) for row in reader if row and (row[0].strip() or "".join(row).strip())]
     except csv.Error as exc:
         raise ValidationError({"file": _("The file is not a valid CSV (line %(line)s: %(reason)s).")
                                % {"line": reader.line_num, "reason": exc}}) from exc
     if not rows:
         raise ValidationError({"file": _("The file has a header but no rows.")})
+    if len(rows) > MAX_ROWS:  # the file is at most MAX_FILE_BYTES: reading it all first is bounded
+        raise ValidationError({"file": _("The file has more than %(max)s rows; split it.")
+                               % {"max": f"{MAX_ROWS:,}"}})
     return CheckedFile(text=text, delimiter=delimiter, columns=columns, row_count=len(rows),
                        sha256=hashlib.sha256(data).hexdigest(), rows=tuple(rows))
 
@@ -282,7 +280,7 @@ def repeated_skus(checked: CheckedFile) -> dict[str, list[int]]:
     """The SKUs on several lines of the file, with those lines: each such row is refused."""
     sku_at, width = checked.columns.index("sku"), len(checked.columns)
     sized = [(line, row) for line, row in _file_rows(checked) if len(row) == width]
-    counts = Counter(_skus(row[sku_at] for _line, row in sized))
+    counts = Counter(_skus(map(itemgetter(sku_at), map(itemgetter(1), sized))))
     repeated = {sku for sku, count in counts.items() if count > 1 and sku}  # a blank SKU has its own error
     if not repeated:
         return {}

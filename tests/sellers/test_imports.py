@@ -246,6 +246,17 @@ def test_ten_megabytes_of_junk_is_refused_quickly(seller):
     assert not StockImport.objects.exists()
 
 
+def test_a_file_with_too_many_rows_is_refused_but_blank_rows_do_not_count(monkeypatch):
+    import sellers.imports as imports
+
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    three = csv_bytes([("A", "E", "good", "1", "1", "12", "yes")] * 3)
+    assert stock_file_check(three + b" , ,\n,,,,,,\n").row_count == 3
+    with pytest.raises(ValidationError) as excinfo:
+        stock_file_check(three + b"D,E,good,1,1,12,yes\n")
+    assert "more than 3 rows" in excinfo.value.message_dict["file"][0]
+
+
 def test_a_file_over_the_size_limit_is_refused(seller):
     data = csv_bytes([]) + b"x" * (20 * 1024 * 1024)
     with pytest.raises(ValidationError) as excinfo:
