@@ -901,7 +901,8 @@ def main(argv: list[str] | None = None) -> int:
     report["targets"] = target_rows(report, pages)
     markdown = render_report(report)
     args.output.write_text(markdown)
-    (RESULTS_DIR / "results.json").write_text(json.dumps(report, indent=2, default=str))
+    args.output.with_suffix(".json").with_stem("results").write_text(  # beside the report
+        json.dumps(report, indent=2, default=str))
     if args.output == RESULTS_DIR / "RESULTS.md":
         update_readme(markdown)
     print(f"\nWrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
