@@ -75,7 +75,7 @@ def test_progress_updates_live_until_the_report(page, mobile_page, live_server, 
     for current, name in ((page, "desktop"), (mobile_page, "mobile")):
         current.get_by_role("heading", name="Rows that failed").wait_for(timeout=10_000)
         assert current.get_by_role("progressbar").get_attribute("aria-valuenow") == "100"
-        assert "10000 of 10000 rows processed" in current.content()
+        assert "10,000 of 10,000 rows processed" in current.content()
         screenshot(current, f"stock-import-report-{name}")
 
 

@@ -333,6 +333,19 @@ def test_upload_page_applies_a_file_and_shows_the_report(seller_client, products
     assert text.splitlines()[1] == "3,P-2,price,Enter a price such as 249.90."
 
 
+def test_progress_counts_are_grouped_for_the_readers_language(seller_client):
+    import re
+
+    stock_import = StockImport.objects.create(
+        seller=seller_client.seller, original_name="big.csv", sha256="z", status=StockImport.Status.DONE,
+        total_rows=12_500, processed_rows=12_500, created_count=11_250, updated_count=1_250)
+    url = reverse("sellers:stock_import", args=[stock_import.pk])
+    english = seller_client.get(url).content.decode()
+    assert "12,500 of 12,500 rows processed" in english and "11,250" in english
+    french = seller_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert re.search(r"12[\s\u202f\xa0]500 lignes traitées sur 12[\s\u202f\xa0]500", french)
+
+
 def test_upload_page_refuses_a_bad_file_with_its_reason(seller_client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
