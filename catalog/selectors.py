@@ -565,16 +565,18 @@ def model_page_key(*, slug: str, variant_slug: str | None = None, grade: str | N
     return cache.versioned_key("model-page", slug, variant_slug, grade, cache.model_page_versions(slug))
 
 
-def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None = None) -> ModelPage:
+def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None = None,
+               key: str | None = None) -> ModelPage:
     """Everything the product page shows, in a fixed number of queries (none with a warm cache:
     two cache reads).
 
     404 for unknown slugs. The whole page is cached under the model's version, read first, so a
     page built while an offer changes is stored under a version that is already stale. Only the
     pages a request can name are stored: the default (no variant or grade given) and each real
-    variant × grade, never one per made-up parameter.
+    variant × grade, never one per made-up parameter. `key`: its model_page_key, when the caller
+    has just read it.
     """
-    key = model_page_key(slug=slug, variant_slug=variant_slug, grade=grade)
+    key = key or model_page_key(slug=slug, variant_slug=variant_slug, grade=grade)
     page = cache.cache.get(key)
     if page is None:
         page = _model_page_build(slug=slug, variant_slug=variant_slug, grade=grade)

@@ -121,18 +121,18 @@ def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # The page's parts depend on the page version, the language and the host (absolute URLs of
     # the structured data), never on the reader: one rendering serves every shopper. They are
     # read first, so a warm page costs two cache reads and no unpickling of the page's data.
-    key = cache.versioned_key("model-html", selectors.model_page_key(slug=slug, variant_slug=variant,
-                                                                     grade=grade), get_language(), canonical)
+    page_key = selectors.model_page_key(slug=slug, variant_slug=variant, grade=grade)
+    key = cache.versioned_key("model-html", page_key, get_language(), canonical)
     parts = cache.cache.get(key)
     data = None
     if parts is None:
-        data = selectors.model_page(slug=slug, variant_slug=variant, grade=grade)
+        data = selectors.model_page(slug=slug, variant_slug=variant, grade=grade, key=page_key)
         parts = _model_detail_parts(request, data, canonical)
         if data.cache_key:  # only the pages a request can name are stored (see model_page)
             cache.cache.set(key, parts, cache.TTL)
     # The page's data, read only if something asks for it (the layout does not).
     page = data or SimpleLazyObject(partial(selectors.model_page, slug=slug, variant_slug=variant,
-                                            grade=grade))
+                                            grade=grade, key=page_key))
     content = parts["content"]
     if CSRF_PLACEHOLDER in content:
         content = content.replace(CSRF_PLACEHOLDER, get_token(request))

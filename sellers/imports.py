@@ -85,6 +85,11 @@ def normalise_header(name: str) -> str:
     return name.strip().strip('"').lower().replace(" ", "_").replace("-", "_")
 
 
+def _has_data(row: list[str]) -> bool:
+    """False for a row of blank cells, which is skipped (most rows are told by their first cell)."""
+    return bool(row) and bool(row[0].strip() or "".join(row).strip())
+
+
 @_collector_paused()
 def stock_file_check(data: bytes) -> CheckedFile:
     """Decodes and checks a whole upload; raises ValidationError({"file": ...}) if it is not ours."""
@@ -114,8 +119,7 @@ def stock_file_check(data: bytes) -> CheckedFile:
         header = next(reader, None)
         columns = tuple(normalise_header(name) for name in header or ())
         _check_header(columns)
-        # A row of blank cells is skipped (most rows are told apart by their first cell alone).
-        rows = [(reader.line_num, row) for row in reader if row and (row[0].strip() or "".join(row).strip())]
+        rows = [(reader.line_num, row) for row in reader if _has_data(row)]
     except csv.Error as exc:
         raise ValidationError({"file": _("The file is not a valid CSV (line %(line)s: %(reason)s).")
                                % {"line": reader.line_num, "reason": exc}}) from exc
@@ -268,7 +272,7 @@ def _file_rows(checked: CheckedFile) -> tuple[tuple[int, list[str]], ...]:
     # A CheckedFile built by hand, without its parsed rows.
     reader = csv.reader(io.StringIO(checked.text), delimiter=checked.delimiter)
     next(reader)
-    return tuple((reader.line_num, row) for row in reader if "".join(row).strip())
+    return tuple((reader.line_num, row) for row in reader if _has_data(row))
 
 
 def _skus(cells: Iterable[str]) -> list[str]:
@@ -280,13 +284,13 @@ def repeated_skus(checked: CheckedFile) -> dict[str, list[int]]:
     """The SKUs on several lines of the file, with those lines: each such row is refused."""
     sku_at, width = checked.columns.index("sku"), len(checked.columns)
     sized = [(line, row) for line, row in _file_rows(checked) if len(row) == width]
-    counts = Counter(_skus(map(itemgetter(sku_at), map(itemgetter(1), sized))))
+    skus = _skus(map(itemgetter(sku_at), map(itemgetter(1), sized)))
+    counts = Counter(skus)
     repeated = {sku for sku, count in counts.items() if count > 1 and sku}  # a blank SKU has its own error
     if not repeated:
         return {}
     lines_of_sku: dict[str, list[int]] = defaultdict(list)
-    for line, row in sized:
-        sku = unquote_formula(row[sku_at].strip())
+    for (line, _row), sku in zip(sized, skus, strict=True):
         if sku in repeated:
             lines_of_sku[sku].append(line)
     return lines_of_sku
