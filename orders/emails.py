@@ -15,8 +15,8 @@ def order_confirmation_send(*, order: Order) -> int:
     context = {"order": order, "seller_orders": seller_orders,
                "order_url": settings.SITE_URL + reverse("orders:order_detail", args=[order.number])}
     body = render_to_string("orders/emails/order_confirmation.txt", context)
-    return send_mail(_("Your order %(number)s is confirmed") % {"number": order.number}, body,
-                     None, [order.email])
+    return _send_once(f"order:{order.pk}:confirmed",
+                      _("Your order %(number)s is confirmed") % {"number": order.number}, body, [order.email])
 
 
 def seller_order_notice_send(*, seller_order: SellerOrder) -> int:
@@ -26,8 +26,9 @@ def seller_order_notice_send(*, seller_order: SellerOrder) -> int:
     context = {"seller_order": seller_order, "order": seller_order.order, "seller": seller,
                "lines": seller_order.lines.all(), "dashboard_url": settings.SITE_URL + "/seller/orders/"}
     body = render_to_string("orders/emails/seller_order_notice.txt", context)
-    return send_mail(_("New order %(number)s to accept") % {"number": seller_order.order.number}, body,
-                     None, sorted(r for r in recipients if r))
+    return _send_once(f"so:{seller_order.pk}:new",
+                      _("New order %(number)s to accept") % {"number": seller_order.order.number}, body,
+                      list(recipients))
 
 
 # --- Fulfilment and after-sales -------------------------------------------------------------------
