@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Grade, Product
 
+from .permissions import Role, Scope
+
 MIN_WARRANTY_MONTHS = 12
 
 
@@ -74,16 +76,16 @@ class Seller(models.Model):
 
 
 class SellerMember(models.Model):
-    """A user working for a seller. A user belongs to at most one seller."""
+    """A user working for a seller, in one role (sellers/permissions.py says what each may do).
 
-    class Role(models.TextChoices):
-        OWNER = "owner", _("Owner")
-        STAFF = "staff", _("Team member")
+    A user belongs to at most one seller."""
+
+    Role = Role
 
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="members")
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="seller_membership")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.WAREHOUSE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -170,6 +172,8 @@ class SellerInvitation(models.Model):
 
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MANAGER,
+                            help_text=_("The role the colleague gets on joining."))
     token = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, related_name="+")
@@ -229,6 +233,10 @@ class StockImport(models.Model):
         return f"{self.original_name} ({self.status})"
 
 
+def api_key_read_scopes() -> list[str]:
+    return [Scope.READ.value]
+
+
 class ApiKey(models.Model):
     """A seller's secret for the seller API: shown once, stored hashed."""
 
@@ -236,6 +244,8 @@ class ApiKey(models.Model):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     hashed_key = models.CharField(max_length=128, unique=True)
+    # A list of sellers.permissions.Scope values; "read" is always in it.
+    scopes = models.JSONField(_("scopes"), default=api_key_read_scopes)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -247,3 +257,6 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def get_scopes_display(self) -> list[str]:
+        return [Scope(scope).label for scope in Scope.values if scope in (self.scopes or ())]

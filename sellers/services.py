@@ -320,7 +320,7 @@ def invitation_accept(*, token: str, user) -> SellerMember:
     if SellerMember.objects.filter(user=user).exists():
         raise ValidationError(_("Your account already belongs to a seller."))
     member = SellerMember.objects.create(seller=invitation.seller, user=user,
-                                         role=SellerMember.Role.STAFF)
+                                         role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return member

@@ -146,7 +146,7 @@ def test_invitation_cannot_be_accepted_with_another_email(client):
 
 
 def test_team_member_who_is_not_owner_cannot_invite(client):
-    member = SellerMemberFactory(role=SellerMember.Role.STAFF)
+    member = SellerMemberFactory(role=SellerMember.Role.MANAGER)
     client.force_login(member.user)
     assert client.post(reverse("sellers:team"), {"email": "x@example.test"}).status_code == 403
     assert not SellerInvitation.objects.exists()
