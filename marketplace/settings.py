@@ -193,6 +193,7 @@ ROUTE_RATE_LIMITS = {
     "admin:login": env.str("ADMIN_LOGIN_RATE_LIMIT", default="10/5m"),
     "orders:checkout_review": env.str("CHECKOUT_RATE_LIMIT", default="10/m"),
     "orders:order_pay": env.str("CHECKOUT_RATE_LIMIT", default="10/m"),
+    "orders:order_lookup": env.str("ORDER_LOOKUP_RATE_LIMIT", default="10/h"),
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Refurb] "
 LOGIN_URL = "account_login"

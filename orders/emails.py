@@ -1,4 +1,6 @@
 """The order e-mails: confirmation, seller notices, and every fulfilment and return step."""
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -7,13 +9,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from . import guest_access
 from .models import Notification, Order, ReturnRequest, SellerOrder
 
 
 def order_confirmation_send(*, order: Order) -> int:
     seller_orders = order.seller_orders.select_related("seller").prefetch_related("lines")
     context = {"order": order, "seller_orders": seller_orders,
-               "order_url": settings.SITE_URL + reverse("orders:order_detail", args=[order.number])}
+               "order_url": guest_access.order_link(order=order)}
     body = render_to_string("orders/emails/order_confirmation.txt", context)
     return _send_once(f"order:{order.pk}:confirmed",
                       _("Your order %(number)s is confirmed") % {"number": order.number}, body, [order.email])
@@ -81,7 +84,7 @@ def seller_order_update_send(*, seller_order: SellerOrder, event: str) -> int:
                "return_days": settings.RETURN_WINDOW_DAYS,
                "tracking_url": tracking_url(carrier=seller_order.carrier,
                                             tracking_number=seller_order.tracking_number),
-               "order_url": settings.SITE_URL + reverse("orders:order_detail", args=[order.number])}
+               "order_url": guest_access.order_link(order=order)}
     subject = str(SHOPPER_SUBJECTS[kind]) % {"number": order.number, "seller": seller_order.seller.name}
     sent = _send_once(f"so:{seller_order.pk}:{event}", subject,
                       render_to_string("orders/emails/seller_order_update.txt", context), [order.email])
@@ -100,9 +103,25 @@ def return_update_send(*, ret: ReturnRequest, event: str) -> int:
     order = seller_order.order
     context = {"ret": ret, "order": order, "seller_order": seller_order, "line": ret.order_line,
                "event": event,
-               "order_url": settings.SITE_URL + reverse("orders:order_detail", args=[order.number]),
+               # The shopper's own link (signed for a guest) never goes into the seller's e-mail.
+               "order_url": "" if event == "requested" else guest_access.order_link(order=order),
                "seller_url": settings.SITE_URL + reverse("sellers:order_detail", args=[seller_order.pk])}
     subject = str(RETURN_SUBJECTS[event]) % {"number": order.number}
     body = render_to_string("orders/emails/return_update.txt", context)
     recipients = _seller_recipients(seller_order.seller) if event == "requested" else [order.email]
     return _send_once(f"return:{ret.pk}:{event}", subject, body, recipients)
+
+
+def order_link_send(*, number: str, email: str) -> int:
+    """A fresh link to the order with this number and e-mail address, if there is one, sent to
+    that address only (asked for on the lookup page, which never says whether it exists)."""
+    order = Order.objects.filter(number__iexact=number, email__iexact=email).first()
+    if order is None:
+        return 0
+    context = {"order": order, "order_url": guest_access.order_link(order=order),
+               "days": guest_access.LINK_MAX_AGE.days, "has_account": order.user_id is not None,
+               "login_url": settings.SITE_URL + reverse("account_login") + "?" + urlencode(
+                   {"next": reverse("orders:order_detail", args=[order.number])})}
+    body = render_to_string("orders/emails/order_link.txt", context)
+    return send_mail(_("Your link to order %(number)s") % {"number": order.number}, body, None,
+                     [order.email])

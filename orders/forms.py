@@ -196,3 +196,14 @@ class ReturnRequestForm(forms.Form):
     comment = forms.CharField(
         label=_("Tell the seller what is wrong"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Tell the seller what is wrong, in a few words.")})
+
+
+class OrderLookupForm(forms.Form):
+    """A guest's order number and the e-mail address it was placed with."""
+
+    number = forms.CharField(label=_("Order number"), max_length=20,
+                             help_text=_("In your confirmation e-mail, e.g. R7K2M9QXP."))
+    email = forms.EmailField(label=_("E-mail address used for the order"))
+
+    def clean_number(self) -> str:
+        return self.cleaned_data["number"].replace(" ", "").lstrip("#").upper()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sellers.models import Listing, Seller
 
+from . import guest_access
 from .models import (
     Cart,
     CartLine,
@@ -162,7 +163,8 @@ def cart_summary(*, cart: Cart | None,
 
 
 def order_for_visitor(*, request, number: str) -> Order:
-    """The order if this visitor placed it (their account, or this browser for a guest), else 404."""
+    """The order if this visitor placed it (their account; for a guest, this browser's signed
+    cookie for the order, see orders.guest_access), else 404."""
     order = (
         Order.objects.filter(number=number)
         .prefetch_related(
@@ -180,7 +182,7 @@ def order_for_visitor(*, request, number: str) -> Order:
         if request.user.is_authenticated and request.user.pk == order.user_id:
             return order
         raise Http404
-    if number in request.session.get("guest_orders", []):
+    if guest_access.access_allowed(request=request, order=order):
         return order
     raise Http404
 

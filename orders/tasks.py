@@ -19,6 +19,12 @@ def send_order_confirmation(order_id: int) -> int:
     return emails.order_confirmation_send(order=order) if order else 0
 
 
+@shared_task(name="orders.tasks.send_order_link")
+def send_order_link(number: str, email: str) -> int:
+    """Asked for again and again, it sends again: each is a fresh link (rate-limited by the page)."""
+    return emails.order_link_send(number=number, email=email)
+
+
 @shared_task(name="orders.tasks.send_seller_order_notice")
 def send_seller_order_notice(seller_order_id: int) -> int:
     seller_order = SellerOrder.objects.select_related("order", "seller").filter(pk=seller_order_id).first()

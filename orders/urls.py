@@ -10,6 +10,8 @@ urlpatterns = [
     path("cart/lines/<int:pk>/remove/", views.cart_line_remove, name="cart_line_remove"),
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/review/", views.checkout_review, name="checkout_review"),
+    # Before orders/<number>/: "lookup" is not an order number.
+    path("orders/lookup/", views.order_lookup, name="order_lookup"),
     path("orders/<str:number>/", views.order_detail, name="order_detail"),
     path("orders/<str:number>/pay/", views.order_pay, name="order_pay"),
     path("orders/<str:number>/invoice/", views.order_invoice, name="order_invoice"),

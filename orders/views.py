@@ -1,6 +1,8 @@
 """Shopper pages: the cart, checkout, payment, order confirmation and the account area."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,16 +10,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from marketplace.ratelimit import consume, parse_rate
 from marketplace.templatetags.money import format_money
 
-from . import fulfilment, selectors, services
+from . import fulfilment, guest_access, selectors, services, tasks
 from .forms import (
     AddressForm,
     CartAddForm,
     CartLineForm,
     CheckoutDeliveryForm,
+    OrderLookupForm,
     ProfileForm,
     ReturnRequestForm,
     TestCardForm,
@@ -180,9 +184,10 @@ def checkout_review(request):
         except services.CheckoutError as error:
             messages.error(request, error.message)
             return redirect("orders:cart")
-        if not request.user.is_authenticated:
-            request.session["guest_orders"] = [*request.session.get("guest_orders", [])[-9:], order.number]
-        return _pay(request, order)
+        response = _pay(request, order)
+        if order.user_id is None:
+            guest_access.access_grant(response=response, order=order)
+        return response
     return render(request, "orders/checkout_review.html",
                   {"summary": summary, "details": details, "step": 2,
                    "shipping_label": Order.ShippingMethod(details["shipping_method"]).label})
@@ -201,6 +206,8 @@ def _pay(request, order: Order):
 # --- Orders -------------------------------------------------------------------------------------
 def order_detail(request, number):
     """The confirmation page: paid only once the provider's event said so, never on return."""
+    if guest_access.LINK_PARAMETER in request.GET:
+        return _order_link_open(request, number, request.GET[guest_access.LINK_PARAMETER])
     order = selectors.order_for_visitor(request=request, number=number)
     payments = list(order.payments.all())
     latest = payments[0] if payments else None
@@ -213,6 +220,49 @@ def order_detail(request, number):
         "waiting": order.status == Order.Status.AWAITING_PAYMENT and latest is not None
         and latest.status == Payment.Status.PENDING,
     })
+
+
+def _order_link_open(request, number: str, token: str):
+    """A signed link from an e-mail: this browser gets the order's cookie and the plain URL, so
+    the token leaves the address bar. An expired link leads to the page that sends a fresh one."""
+    try:
+        signed_number = guest_access.order_token_number(token=token)
+    except signing.SignatureExpired:
+        messages.info(request, _("This link to your order has expired. Enter your order number and "
+                                 "e-mail address to receive a fresh one."))
+        return redirect("orders:order_lookup")
+    except signing.BadSignature:
+        raise Http404 from None
+    order = Order.objects.filter(number=number).only("pk", "number", "user_id").first()
+    if order is None or signed_number != order.number:
+        raise Http404
+    order_url = reverse("orders:order_detail", args=[order.number])
+    if order.user_id is not None and request.user.pk != order.user_id:
+        # The order joined an account after this e-mail left: its owner logs in to see it.
+        return redirect_to_login(order_url)
+    response = redirect(order_url)
+    if order.user_id is None:
+        guest_access.access_grant(response=response, order=order)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def order_lookup(request):
+    """A guest asks for a fresh link to an order by its number and e-mail address. The answer is
+    the same whether or not such an order exists; the link goes only to the order's address."""
+    form = OrderLookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        number, email = form.cleaned_data["number"], form.cleaned_data["email"]
+        # Per address and order, on top of the per-IP limit: nobody floods a mailbox from here.
+        limit, window = parse_rate(guest_access.LOOKUP_RATE_PER_ADDRESS)
+        if not consume(f"order-lookup:{email.lower()}:{number}", limit=limit, window=window):
+            tasks.send_order_link.delay(number, email)
+        messages.success(request, _("If an order %(number)s was placed with %(email)s, a link to it "
+                                    "is on its way to that address. It opens the order for %(days)s "
+                                    "days.") % {"number": number, "email": email,
+                                                "days": guest_access.LINK_MAX_AGE.days})
+        return redirect("orders:order_lookup")
+    return render(request, "orders/order_lookup.html", {"form": form})
 
 
 @require_POST
