@@ -1,5 +1,11 @@
-"""Security headers Django does not set itself."""
+"""Security headers Django does not set itself, route rate limits, and control characters refused."""
+from urllib.parse import unquote_plus
+
 from django.conf import settings
+from django.core.exceptions import BadRequest
+from django.http import Http404
+
+from .controls import has_control_characters, has_control_characters_in_text
 
 
 class PermissionsPolicyMiddleware:
@@ -47,3 +53,31 @@ class RouteRateLimitMiddleware:
 def client_ip(request) -> str:
     # Behind the TLS proxy REMOTE_ADDR is the proxy; it must set X-Real-IP / rewrite REMOTE_ADDR.
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+API_PREFIX = "/api/"
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class ControlCharacterMiddleware:
+    """Refuses control characters (NUL first: PostgreSQL cannot store it) at the edge, once.
+
+    A path holding one names nothing: 404. A query string or a form holding one is a bad request:
+    400 (form text keeps its tabs and line breaks). The seller API checks its own query strings
+    and bodies in its schemas, which answer 422 naming the field.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if has_control_characters(request.path):
+            raise Http404
+        if not request.path_info.startswith(API_PREFIX):
+            if has_control_characters(unquote_plus(request.META.get("QUERY_STRING", ""))):
+                raise BadRequest("control character in the query string")
+            if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES and any(
+                    has_control_characters_in_text(text) for key, values in request.POST.lists()
+                    for text in (key, *values)):
+                raise BadRequest("control character in a form field")
+        return self.get_response(request)

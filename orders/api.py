@@ -17,6 +17,7 @@ from ninja.errors import HttpError
 from pydantic import ConfigDict
 
 from sellers.api_filters import UpdatedSinceFilter
+from sellers.api_types import MAX_OFFSET, QueryInteger, Text
 
 from . import fulfilment
 from .models import OrderLine, SellerOrder
@@ -33,6 +34,7 @@ class OrderErrorOut(Schema):
 
 ERRORS = {401: OrderErrorOut, 404: OrderErrorOut, 409: OrderErrorOut, 422: OrderErrorOut,
           429: OrderErrorOut}
+WITH_BODY_ERRORS = {400: OrderErrorOut, **ERRORS}  # 400: the body is not JSON
 
 
 class OrderLineOut(Schema):
@@ -110,22 +112,23 @@ class SellerOrderPage(Schema):
 
 class OrderFilters(UpdatedSinceFilter):
     state: StateName | None = Field(None, description="Only orders in this state, e.g. paid (to accept).")
-    limit: int = Field(50, ge=1, le=PAGE_MAX)
-    offset: int = Field(0, ge=0)
+    limit: QueryInteger(50, ge=1, le=PAGE_MAX)
+    offset: QueryInteger(0, ge=0, le=MAX_OFFSET)
 
 
 class RefuseIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=255, examples=["The last unit failed our final test."])
+    reason: Text(255) = Field(examples=["The last unit failed our final test."])
 
 
 class ShipIn(Schema):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "carrier": "Colissimo", "tracking_number": "6A12345678901",
         "serials": {"981": ["356938035643809"]}}]})
-    carrier: str = Field(description="One of: " + ", ".join(fulfilment.CARRIERS))
-    tracking_number: str = Field(max_length=40)
-    serials: dict[int, list[str]] = Field(description="For each line id, one IMEI or serial number per unit.")
+    carrier: Text(40, description="One of: " + ", ".join(fulfilment.CARRIERS))
+    tracking_number: Text(40)
+    serials: dict[int, list[Text(40)]] = Field(
+        description="For each line id, one IMEI or serial number per unit.")
 
 
 router = Router(tags=["orders"])
@@ -196,14 +199,14 @@ def orders_accept(request, seller_order_id: int):
         seller_order=so, reason="accepted through the API"))
 
 
-@router.post("/{int:seller_order_id}/refuse", response={200: SellerOrderOut, **ERRORS},
+@router.post("/{int:seller_order_id}/refuse", response={200: SellerOrderOut, **WITH_BODY_ERRORS},
              summary="Refuse an order: its stock is released and the shopper refunded")
 def orders_refuse(request, seller_order_id: int, payload: RefuseIn):
     return _act(request, seller_order_id, lambda so: fulfilment.seller_order_refuse(
         seller_order=so, reason=payload.reason))
 
 
-@router.post("/{int:seller_order_id}/ship", response={200: SellerOrderOut, **ERRORS},
+@router.post("/{int:seller_order_id}/ship", response={200: SellerOrderOut, **WITH_BODY_ERRORS},
              summary="Ship an accepted order with carrier, tracking number and serials")
 def orders_ship(request, seller_order_id: int, payload: ShipIn):
     return _act(request, seller_order_id, lambda so: fulfilment.seller_order_ship(

@@ -25,6 +25,19 @@ from catalog.models import Grade, Product
 from .access import seller_listing_get
 from .api_auth import ApiKeyAuth, RateLimited
 from .api_filters import UpdatedSinceFilter
+from .api_types import (
+    MAX_OFFSET,
+    Amount,
+    Flag,
+    Price,
+    Quantity,
+    QueryFlag,
+    QueryInteger,
+    Text,
+    WarrantyMonths,
+    WholeNumber,
+    forbid_unknown_query_parameters,
+)
 from .imports import RowInput, listings_apply_bulk
 from .models import Listing
 from .selectors import buy_box_positions
@@ -113,6 +126,7 @@ def _on_rate_limited(request, exc):
 
 
 ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+WITH_BODY_ERRORS = {400: ErrorOut, **ERRORS}  # 400: the body is not JSON
 
 # --- Schemas ---------------------------------------------------------------------------------------
 GradeName = Literal["premium", "excellent", "good", "fair"]
@@ -152,11 +166,11 @@ class ListingPage(Schema):
 
 
 class ListingFilters(UpdatedSinceFilter):
-    sku: str | None = Field(None, description="Exact SKU.")
+    sku: Text(64, description="Exact SKU.") | None = None
     grade: GradeName | None = None
-    in_stock: bool | None = Field(None, description="true: available > 0; false: nothing available.")
-    limit: int = Field(100, ge=1, le=PAGE_MAX)
-    offset: int = Field(0, ge=0)
+    in_stock: QueryFlag | None = Field(None, description="true: available > 0; false: nothing available.")
+    limit: QueryInteger(100, ge=1, le=PAGE_MAX)
+    offset: QueryInteger(0, ge=0, le=MAX_OFFSET)
 
 
 class ListingCreateIn(Schema):
@@ -164,23 +178,23 @@ class ListingCreateIn(Schema):
         "sku": "GREEN-IP13-128-BLK-A", "product_reference": "0194252707272", "grade": "excellent",
         "price": "429.90", "quantity": 7, "warranty_months": 12, "is_active": True}]})
 
-    sku: str = Field(max_length=64)
-    product_reference: str = Field(max_length=40)
+    sku: Text(64)
+    product_reference: Text(40)
     grade: GradeName
-    price: Decimal
-    quantity: int
-    warranty_months: int = 12
-    is_active: bool = True
+    price: Price
+    quantity: Quantity
+    warranty_months: WarrantyMonths = 12
+    is_active: Flag = True
 
 
 class ListingUpdateIn(Schema):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"quantity": 3}, {"price": "399.00", "quantity": 10}]})
 
-    price: Decimal | None = None
-    quantity: int | None = None
-    warranty_months: int | None = None
-    is_active: bool | None = None
+    price: Price | None = None
+    quantity: Quantity | None = None
+    warranty_months: WarrantyMonths | None = None
+    is_active: Flag | None = None
 
 
 class ListingChangeOut(Schema):
@@ -191,9 +205,9 @@ class ListingChangeOut(Schema):
 class BulkItemIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    sku: str = Field(max_length=64, examples=["GREEN-IP13-128-BLK-A"])
-    quantity: int | None = Field(None, examples=[5])
-    price: Decimal | None = Field(None, examples=["419.00"])
+    sku: Text(64) = Field(examples=["GREEN-IP13-128-BLK-A"])
+    quantity: WholeNumber | None = Field(None, examples=[5])
+    price: Amount | None = Field(None, examples=["419.00"])
 
 
 class BulkIn(Schema):
@@ -265,7 +279,7 @@ def listings_get(request, listing_id: int):
     return ListingOut.from_listing(seller_listing_get(seller=request.seller, pk=listing_id))
 
 
-@router.post("/listings", response={201: ListingOut, **ERRORS}, summary="Create a listing")
+@router.post("/listings", response={201: ListingOut, **WITH_BODY_ERRORS}, summary="Create a listing")
 def listings_create(request, payload: ListingCreateIn):
     product = Product.objects.filter(reference=payload.product_reference).first()
     if product is None:
@@ -280,7 +294,7 @@ def listings_create(request, payload: ListingCreateIn):
     return Status(201, ListingOut.from_listing(listing))
 
 
-@router.patch("/listings/{int:listing_id}", response={200: ListingChangeOut, **ERRORS},
+@router.patch("/listings/{int:listing_id}", response={200: ListingChangeOut, **WITH_BODY_ERRORS},
               summary="Change price, quantity, warranty or active flag")
 def listings_update(request, listing_id: int, payload: ListingUpdateIn):
     listing = seller_listing_get(seller=request.seller, pk=listing_id)
@@ -304,7 +318,7 @@ def listings_price_to_win(request, listing_id: int):
             "winner_price": position.winner_price, "price_to_win": position.price_to_win}
 
 
-@router.post("/listings/bulk", response={200: BulkOut, **ERRORS},
+@router.post("/listings/bulk", response={200: BulkOut, **WITH_BODY_ERRORS},
              summary="Update stock and prices of up to 10,000 listings by SKU")
 def listings_bulk(request, payload: BulkIn):
     """Each item names one of your SKUs and the new `quantity` and/or `price`. Items are checked
@@ -347,9 +361,11 @@ def listings_bulk(request, payload: BulkIn):
             "failed": sum(item.status == "failed" for item in items), "items": items}
 
 
+forbid_unknown_query_parameters(router)
 api.add_router("/", router)
 
 # Orders (accept, refuse, ship) live with the orders app; the same key auth and error handlers apply.
 from orders.api import router as orders_router  # noqa: E402
 
+forbid_unknown_query_parameters(orders_router)
 api.add_router("/orders/", orders_router)

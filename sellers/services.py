@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 
 from catalog.cache import products_changed_on_commit, seller_products_changed_on_commit
 from catalog.models import Grade, Product
+from marketplace.controls import has_control_characters
 
 from .models import MIN_WARRANTY_MONTHS, Listing, Seller, SellerInvitation, SellerMember
 
 MAX_PRICE = Decimal("100000.00")
 MAX_QUANTITY = 100_000
+MAX_WARRANTY_MONTHS = 120
 
 
 def validate_price(value) -> Decimal:
@@ -54,8 +56,9 @@ def validate_warranty(value) -> int:
     if months < MIN_WARRANTY_MONTHS:
         raise ValidationError({"warranty_months": _("The warranty must be at least %(min)s months.")
                                % {"min": MIN_WARRANTY_MONTHS}})
-    if months > 120:
-        raise ValidationError({"warranty_months": _("The warranty must be at most 120 months.")})
+    if months > MAX_WARRANTY_MONTHS:
+        raise ValidationError({"warranty_months": _("The warranty must be at most %(max)s months.")
+                               % {"max": MAX_WARRANTY_MONTHS}})
     return months
 
 
@@ -73,6 +76,8 @@ def validate_sku(value) -> str:
         raise ValidationError({"sku": _("Enter your SKU for this offer.")})
     if len(sku) > 64:
         raise ValidationError({"sku": _("The SKU must be at most 64 characters.")})
+    if has_control_characters(sku):
+        raise ValidationError({"sku": _("The SKU cannot hold line breaks or other control characters.")})
     return sku
 
 
