@@ -144,7 +144,10 @@ def QueryInteger(default: int, *, ge: int, le: int, description: str | None = No
             raise _refused(_("Enter a whole number."))
         return int(value)
 
-    return Annotated[int, BeforeValidator(digits), Field(default, ge=ge, le=le, description=description)]
+    schema: dict[str, Any] = {"type": "integer", "minimum": ge, "maximum": le, "default": default}
+    if description:
+        schema["description"] = description
+    return Annotated[int, BeforeValidator(digits), Field(default, ge=ge, le=le), WithJsonSchema(schema)]
 
 
 def _query_flag(value: Any) -> bool:
