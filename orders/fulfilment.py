@@ -21,7 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.cache import listings_changed_on_commit
-from sellers.models import Listing, Seller
+from sellers.ledger import Reason as StockReason
+from sellers.ledger import StockCause, stock_consume, stock_release
+from sellers.models import Seller
 
 from .models import (
     Order,
@@ -142,9 +144,8 @@ def seller_order_accept(*, seller_order: SellerOrder, actor=None, reason: str = 
 
 def _release_allocation(seller_order: SellerOrder) -> None:
     lines = list(seller_order.lines.order_by("listing_id").values_list("listing_id", "quantity"))
-    for listing_id, quantity in lines:
-        Listing.objects.filter(pk=listing_id, allocated__gte=quantity).update(
-            allocated=F("allocated") - quantity)
+    stock_release(lines=lines, cause=StockCause(StockReason.CANCELLED, order_id=seller_order.order_id,
+                                                seller_order_id=seller_order.pk))
     # The units are buyable again: the product pages must show them on the next request.
     listings_changed_on_commit([listing_id for listing_id, _quantity in lines])
 
@@ -268,10 +269,9 @@ def seller_order_ship(*, seller_order: SellerOrder, carrier: str, tracking_numbe
                                     tracking_number=tracking_number, serials=serials)
         lines = list(seller_order.lines.order_by("listing_id", "pk"))
         for line in lines:
-            consumed = Listing.objects.filter(
-                pk=line.listing_id, allocated__gte=line.quantity, quantity__gte=line.quantity,
-            ).update(quantity=F("quantity") - line.quantity, allocated=F("allocated") - line.quantity)
-            if not consumed:
+            if not stock_consume(listing_id=line.listing_id, quantity=line.quantity, cause=StockCause(
+                    StockReason.SHIPPED, order_id=seller_order.order_id, seller_order_id=seller_order.pk,
+                    user_id=getattr(actor, "pk", None))):
                 raise TransitionError(_("The stock held for %(product)s is gone; contact support.")
                                       % {"product": line.product_name})
         try:

@@ -8,11 +8,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.cache import listings_changed_on_commit, products_changed_on_commit
+from sellers.ledger import Reason as StockReason
+from sellers.ledger import StockCause, stock_allocate, stock_allocations_record, stock_release
 from sellers.models import Listing, Seller
 
 from .models import (
@@ -218,11 +219,7 @@ def order_place(*, cart: Cart, email: str, address, user=None,
             listing = line.listing
             if listing.seller.status != Seller.Status.APPROVED:
                 raise _line_refused(line, listing, 0)
-            allocated = Listing.objects.filter(
-                pk=listing.pk, is_active=True, archived_at__isnull=True,
-                quantity__gte=F("allocated") + line.quantity,
-            ).update(allocated=F("allocated") + line.quantity)
-            if not allocated:
+            if not stock_allocate(listing_id=listing.pk, quantity=line.quantity):
                 now = Listing.objects.filter(pk=listing.pk).values("quantity", "allocated",
                                                                     "is_active", "archived_at").get()
                 buyable = now["is_active"] and now["archived_at"] is None
@@ -272,6 +269,7 @@ def order_place(*, cart: Cart, email: str, address, user=None,
                     quantity=line.quantity, warranty_months=listing.warranty_months,
                 ))
         OrderLine.objects.bulk_create(order_lines)
+        stock_allocations_record(order=order, user=user)  # the ledger's movements of the allocation
     return order
 
 
@@ -335,9 +333,9 @@ def _release(*, order: Order, status: str, reason: str) -> bool:
         return False
     lines = (OrderLine.objects.filter(seller_order__order=order).order_by("listing_id")
              .values_list("listing_id", "quantity"))
-    for listing_id, quantity in lines:
-        Listing.objects.filter(pk=listing_id, allocated__gte=quantity).update(
-            allocated=F("allocated") - quantity)
+    stock_release(lines=lines, cause=StockCause(
+        StockReason.PAYMENT_FAILED if status == Order.Status.EXPIRED else StockReason.CANCELLED,
+        order_id=order.pk))
     listings_changed_on_commit([listing_id for listing_id, _quantity in lines])
     now = timezone.now()
     seller_orders = list(order.seller_orders.filter(state=SellerOrder.State.AWAITING_PAYMENT))

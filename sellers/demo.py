@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from catalog.models import Grade
 
+from .ledger import Reason, StockCause, stock_listings_insert
 from .models import Listing, Seller, SellerMember
 
 # (slug, name, status, rating, number of ratings, SKU prefix, how keen on price: lower is cheaper)
@@ -98,5 +99,7 @@ def seed_sellers(*, users: dict, catalog: dict) -> dict:
                     warranty_months=24 if slug in ("renew-tech", "green-phone-lab") else 12,
                 ))
     existing = set(Listing.objects.filter(seller__in=sellers.values()).values_list("seller_id", "sku"))
-    Listing.objects.bulk_create([li for li in planned if (li.seller.pk, li.sku) not in existing])
+    # Through the stock ledger: each listing's quantity is its opening movement.
+    stock_listings_insert(listings=[li for li in planned if (li.seller.pk, li.sku) not in existing],
+                          cause=StockCause(Reason.OPENING))
     return {"demo": demo, "sellers": sellers}

@@ -1,14 +1,9 @@
-"""Stock sync in bulk: CSV checking and parsing, per-row validation, and set-based apply.
+"""Stock sync in bulk: CSV checking and parsing, per-row validation, and the import worker.
 
 The same rules as sellers.services (the validate_* helpers) are enforced row by row in Python, each
-distinct cell value of a column checked once; the rows that pass are then written with a few
-statements per batch, never one query per row. On PostgreSQL a batch is streamed with COPY into a
-temporary staging table and applied from there: one statement matching it to the seller's
-listings (written back to the staging table), one locking read of the listings that change (in
-primary-key order), one UPDATE ... FROM the staging table and one INSERT ... SELECT ... ON CONFLICT
-DO NOTHING. Unchanged listings are neither locked nor written. Other databases (SQLite under
-`make run`) take a portable path through the ORM's bulk_update and bulk_create. The CSV import and
-the API's bulk endpoint share `listings_apply_bulk`.
+distinct cell value of a column checked once; the rows that pass are applied by the stock ledger's
+bulk writer (sellers.ledger.bulk.listings_apply_bulk, shared with the API's bulk endpoint), which
+writes them and their stock movements set-based, never one query per row.
 """
 import csv
 import gc
@@ -20,20 +15,20 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from queue import Empty, SimpleQueue
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.cache import products_changed
 from catalog.models import Product
 
-from .models import MIN_WARRANTY_MONTHS, Listing, Seller, StockImport
+from .ledger import Reason, RowInput, RowResult, StockCause, listings_apply_bulk
+from .models import Seller, StockImport
 from .services import (
     validate_grade,
     validate_price,
@@ -167,30 +162,6 @@ def stock_import_create(*, seller: Seller, uploaded_by, name: str, data: bytes) 
 
 
 # --- Rows: parsing and validation with the services' rules ---------------------------------------
-@dataclass(slots=True)
-class RowInput:
-    """One row to apply. None means "not given": keep the listing's value (or the default)."""
-
-    key: int  # line number in the file, or the item index in an API call
-    sku: str
-    product_id: int | None = None
-    product_active: bool = True
-    grade: str | None = None
-    price: object = None
-    quantity: int | None = None
-    warranty_months: int | None = None
-    is_active: bool | None = None
-
-
-@dataclass(slots=True)
-class RowResult:
-    key: int
-    sku: str
-    status: str  # created | updated | unchanged | failed
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    listing_id: int | None = None
-
-
 def unquote_formula(value: str) -> str:
     """Undoes the export's formula neutralisation so an exported file imports back unchanged."""
     if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_PREFIXES:
@@ -380,283 +351,6 @@ def parse_stock_rows(checked: CheckedFile, rows: Sequence[tuple[int, list[str]]]
     return good, failed
 
 
-# --- Applying rows in bulk -------------------------------------------------------------------------
-# Raw SQL names the table; this keeps it honest if the model's table ever moves.
-assert Listing._meta.db_table == "sellers_listing"
-
-
-def listings_apply_bulk(*, seller: Seller, rows: Sequence[RowInput], allow_create: bool) -> list[RowResult]:
-    """Applies already-validated rows to the seller's listings with a few set-based statements.
-
-    Must run inside a transaction: the seller's listings that change are locked (in primary-key
-    order, as every stock writer does) so `allocated` cannot move while quantities are checked.
-    A row may change price, quantity, warranty and active flag; product and grade of an existing
-    SKU never change, and quantity never drops below the units allocated to orders. Unchanged
-    listings are neither locked nor written (their updated_at stays). After commit, the cached
-    pages of the products whose listings were created or changed are invalidated.
-    """
-    if not rows:
-        return []
-    assert connection.in_atomic_block, "listings_apply_bulk must run inside transaction.atomic"
-    apply = _apply_postgresql if connection.vendor == "postgresql" else _apply_portable
-    results, changed_product_ids = apply(seller=seller, rows=rows, allow_create=allow_create,
-                                         now=timezone.now())
-    if changed_product_ids:
-        transaction.on_commit(partial(products_changed, sorted(changed_product_ids)))
-    results.sort(key=lambda result: result.key)
-    return results
-
-
-def _failed_not_yours(row: RowInput) -> RowResult:
-    return RowResult(row.key, row.sku, "failed", {"sku": [
-        _("You have no listing with the SKU %(sku)s.") % {"sku": row.sku}]})
-
-
-def _failed_product_inactive(row: RowInput) -> RowResult:
-    return RowResult(row.key, row.sku, "failed", {"product_reference": [
-        _("This product is not sold on the marketplace.")]})
-
-
-def _failed_identity(row: RowInput, listing_id: int) -> RowResult:
-    return RowResult(row.key, row.sku, "failed", {"sku": [
-        _("The SKU %(sku)s is already used for another product or grade; product and grade "
-          "of a listing cannot change.") % {"sku": row.sku}]}, listing_id)
-
-
-def _failed_allocated(row: RowInput, listing_id: int, allocated: int) -> RowResult:
-    return RowResult(row.key, row.sku, "failed", {"quantity": [
-        _("%(allocated)s units are already sold and waiting to ship; the quantity cannot be "
-          "lower.") % {"allocated": allocated}]}, listing_id)
-
-
-def _failed_created_meanwhile(row: RowInput) -> RowResult:
-    return RowResult(row.key, row.sku, "failed", {"sku": [
-        _("A listing with the SKU %(sku)s was created meanwhile; upload again.") % {"sku": row.sku}]})
-
-
-# PostgreSQL: COPY into a staging table, then set-based statements joined to it. The staging table
-# lives until the end of the transaction (a batch); it is emptied first in case an enclosing
-# transaction already holds one from an earlier batch.
-_STAGE_SQL = (
-    "CREATE TEMP TABLE IF NOT EXISTS listing_stage (key integer NOT NULL, sku varchar(64) NOT NULL, "
-    "product_id bigint, product_active boolean NOT NULL, grade varchar(10), price numeric(10, 2), "
-    "quantity integer, warranty_months smallint, is_active boolean, listing_id bigint, "
-    "changes boolean NOT NULL DEFAULT false) ON COMMIT DROP; TRUNCATE listing_stage"
-)
-_COPY_SQL = ("COPY listing_stage (key, sku, product_id, product_active, grade, price, quantity, "
-             "warranty_months, is_active) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (sku))")
-_STAGED_FIELDS = attrgetter("key", "sku", "product_id", "product_active", "grade", "price", "quantity",
-                            "warranty_months", "is_active")
-# 1. Each row against the seller's listing with that SKU, written back to the staging table: its
-#    listing, whether it names another product or grade, whether it would change anything (a NULL
-#    in the staging table keeps the listing's value). Nested loops are off until step 4: right
-#    after a large import the statistics still say the seller has almost no listings, and the
-#    planner would probe the seller_id index once per staged row (minutes instead of a fraction of
-#    a second). A hash join is one pass over the seller's listings, whatever the statistics say.
-_COMPARE_SQL = (
-    "SET LOCAL enable_nestloop = off; "
-    "UPDATE listing_stage AS s SET listing_id = l.id, changes = "
-    "NOT (s.product_id IS NOT NULL AND (l.product_id <> s.product_id OR l.grade <> s.grade)) "
-    "AND (COALESCE(s.price, l.price), COALESCE(s.quantity, l.quantity), "
-    "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)) "
-    "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active) "
-    "FROM sellers_listing AS l WHERE l.seller_id = %s AND l.sku = s.sku "
-    "RETURNING s.key, l.id, "
-    "s.product_id IS NOT NULL AND (l.product_id <> s.product_id OR l.grade <> s.grade), "
-    "(COALESCE(s.price, l.price), COALESCE(s.quantity, l.quantity), "
-    "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)) "
-    "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active)"
-)
-# 2. The listings that change, locked in primary-key order. They are named by an array of their
-#    ids, so the planner reads exactly those rows through the primary key: a join to the staging
-#    table would be planned from a guess (a temporary table has no statistics) and read the whole
-#    listing table, every seller's, once per batch.
-_LOCK_SQL = (
-    "SELECT id, allocated FROM sellers_listing WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
-)
-# 3. The locked listings that still differ (a concurrent writer may have set the same values),
-#    still without nested loops: the staging table has no statistics, and a nested loop probing
-#    the id array once per staged row would cost rows × rows.
-_UPDATE_SQL = (
-    "UPDATE sellers_listing AS l SET price = COALESCE(s.price, l.price), "
-    "quantity = COALESCE(s.quantity, l.quantity), "
-    "warranty_months = COALESCE(s.warranty_months, l.warranty_months), "
-    "is_active = COALESCE(s.is_active, l.is_active), updated_at = %s "
-    "FROM listing_stage AS s WHERE l.id = ANY(%s) AND l.id = s.listing_id "
-    "AND COALESCE(s.quantity, l.quantity) >= l.allocated "
-    "AND (COALESCE(s.price, l.price), COALESCE(s.quantity, l.quantity), "
-    "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)) "
-    "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active) "
-    "RETURNING l.id, l.product_id"
-)
-# 4. The new SKUs of products on sale. A plain INSERT, about an eighth faster than one with
-#    ON CONFLICT (no speculative insertion per row); if someone else created one of these SKUs
-#    since step 1, it fails on the unique index and runs again with ON CONFLICT DO NOTHING, which
-#    leaves that listing alone.
-_INSERT_SQL = (
-    "SET LOCAL enable_nestloop TO DEFAULT; "
-    "INSERT INTO sellers_listing (seller_id, product_id, grade, sku, price, quantity, allocated, "
-    "warranty_months, is_active, created_at, updated_at) "
-    "SELECT %s, s.product_id, s.grade, s.sku, s.price, s.quantity, 0, "
-    "COALESCE(s.warranty_months, %s), COALESCE(s.is_active, true), %s, %s "
-    "FROM listing_stage AS s WHERE s.listing_id IS NULL AND s.product_active ORDER BY s.key "
-    "{on_conflict}RETURNING sku, id, product_id"
-)
-_ON_CONFLICT = "ON CONFLICT (seller_id, sku) DO NOTHING "
-_PLANNER_RESET_SQL = "SET LOCAL enable_nestloop TO DEFAULT"
-
-
-def _apply_postgresql(*, seller: Seller, rows: Sequence[RowInput], allow_create: bool,
-                      now) -> tuple[list[RowResult], set[int]]:
-    by_key = {row.key: row for row in rows}
-    buffer = io.StringIO()
-    # CSV: an empty unquoted field is NULL ("not given"), except a SKU, which stays a string.
-    csv.writer(buffer, lineterminator="\n").writerows(map(_STAGED_FIELDS, rows))
-    buffer.seek(0)
-    results: list[RowResult] = []
-    changed_product_ids: set[int] = set()
-    with connection.cursor() as cursor:
-        cursor.execute(_STAGE_SQL)
-        cursor.copy_expert(_COPY_SQL, buffer)
-
-        cursor.execute(_COMPARE_SQL, [seller.pk])
-        matched: set[int] = set()
-        differing: dict[int, int] = {}  # listing id -> row key
-        for key, listing_id, other_identity, differs in cursor.fetchall():
-            matched.add(key)
-            row = by_key[key]
-            if other_identity:
-                results.append(_failed_identity(row, listing_id))
-            elif differs:
-                differing[listing_id] = key
-            else:
-                results.append(RowResult(key, row.sku, "unchanged", listing_id=listing_id))
-        planner_reset = False
-
-        # 2. Lock the listings that change, in primary-key order; none may drop below its allocated
-        #    units (the UPDATE checks the same on the locked rows).
-        if differing:
-            cursor.execute(_LOCK_SQL, [sorted(differing)])
-            for listing_id, allocated in cursor.fetchall():
-                row = by_key[differing[listing_id]]
-                if row.quantity is not None and row.quantity < allocated:
-                    results.append(_failed_allocated(row, listing_id, allocated))
-                    del differing[listing_id]
-            cursor.execute(_UPDATE_SQL, [now, list(differing)])
-            updated = dict(cursor.fetchall())
-            changed_product_ids.update(updated.values())
-            for listing_id, key in differing.items():
-                status = "updated" if listing_id in updated else "unchanged"
-                results.append(RowResult(key, by_key[key].sku, status, listing_id=listing_id))
-
-        to_create: list[RowInput] = []
-        for row in rows:
-            if row.key in matched:
-                continue
-            if not allow_create:
-                results.append(_failed_not_yours(row))
-            elif not row.product_active:
-                results.append(_failed_product_inactive(row))
-            else:
-                to_create.append(row)
-        if to_create:
-            params = [seller.pk, MIN_WARRANTY_MONTHS, now, now]
-            try:
-                with transaction.atomic():
-                    cursor.execute(_INSERT_SQL.format(on_conflict=""), params)
-            except IntegrityError:  # a SKU created meanwhile
-                cursor.execute(_INSERT_SQL.format(on_conflict=_ON_CONFLICT), params)
-            planner_reset = True
-            inserted = cursor.fetchall()
-            changed_product_ids.update(map(itemgetter(2), inserted))
-            created = dict(map(itemgetter(0, 1), inserted))  # sku -> listing id
-            results += [RowResult(row.key, row.sku, "created", listing_id=created[row.sku])
-                        if row.sku in created else _failed_created_meanwhile(row) for row in to_create]
-        if not planner_reset:
-            cursor.execute(_PLANNER_RESET_SQL)
-    return results, changed_product_ids
-
-
-# Other databases (SQLite for `make run`): the same rules through the ORM, a few hundred rows per
-# statement. SQLite has no row locks; its writers take the whole database in turn.
-_PORTABLE_CHUNK = 500
-
-
-def _chunks(items: Sequence, size: int = _PORTABLE_CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _apply_portable(*, seller: Seller, rows: Sequence[RowInput], allow_create: bool,
-                    now) -> tuple[list[RowResult], set[int]]:
-    fields = ("id", "sku", "product_id", "grade", "price", "quantity", "allocated", "warranty_months",
-              "is_active")
-    existing = {}
-    for skus in _chunks([row.sku for row in rows]):
-        for record in (Listing.objects.select_for_update().filter(seller=seller, sku__in=skus)
-                       .order_by("pk").values_list(*fields)):
-            existing[record[1]] = record
-
-    results: list[RowResult] = []
-    to_update: list[Listing] = []
-    to_create: list[RowInput] = []
-    changed_product_ids: set[int] = set()
-    for row in rows:
-        current = existing.get(row.sku)
-        if current is None:
-            if not allow_create:
-                results.append(_failed_not_yours(row))
-            elif not row.product_active:
-                results.append(_failed_product_inactive(row))
-            else:
-                to_create.append(row)
-            continue
-        pk, _sku, product_id, grade, price, quantity, allocated, warranty, is_active = current
-        if row.product_id is not None and (row.product_id != product_id or row.grade != grade):
-            results.append(_failed_identity(row, pk))
-            continue
-        if row.quantity is not None and row.quantity < allocated:
-            results.append(_failed_allocated(row, pk, allocated))
-            continue
-        new = (
-            price if row.price is None else row.price,
-            quantity if row.quantity is None else row.quantity,
-            warranty if row.warranty_months is None else row.warranty_months,
-            is_active if row.is_active is None else row.is_active,
-        )
-        if new == (price, quantity, warranty, is_active):
-            results.append(RowResult(row.key, row.sku, "unchanged", listing_id=pk))
-        else:
-            to_update.append(Listing(pk=pk, price=new[0], quantity=new[1], warranty_months=new[2],
-                                     is_active=new[3], updated_at=now))
-            changed_product_ids.add(product_id)
-            results.append(RowResult(row.key, row.sku, "updated", listing_id=pk))
-
-    if to_update:
-        Listing.objects.bulk_update(to_update, ["price", "quantity", "warranty_months", "is_active",
-                                                "updated_at"], batch_size=_PORTABLE_CHUNK)
-    if to_create:
-        Listing.objects.bulk_create([
-            Listing(seller=seller, product_id=row.product_id, grade=row.grade, sku=row.sku, price=row.price,
-                    quantity=row.quantity, allocated=0,
-                    warranty_months=row.warranty_months or MIN_WARRANTY_MONTHS,
-                    is_active=True if row.is_active is None else row.is_active,
-                    created_at=now, updated_at=now)
-            for row in to_create], batch_size=_PORTABLE_CHUNK, ignore_conflicts=True)
-        created = {}
-        for skus in _chunks([row.sku for row in to_create]):
-            created.update((sku, (pk, product_id)) for sku, pk, product_id in Listing.objects.filter(
-                seller=seller, sku__in=skus).values_list("sku", "pk", "product_id"))
-        for row in to_create:
-            if row.sku in created and created[row.sku][1] == row.product_id:
-                listing_id, product_id = created[row.sku]
-                changed_product_ids.add(product_id)
-                results.append(RowResult(row.key, row.sku, "created", listing_id=listing_id))
-            else:
-                results.append(_failed_created_meanwhile(row))
-    return results, changed_product_ids
-
-
 # --- The worker's job ------------------------------------------------------------------------------
 @_collector_paused()
 def stock_import_apply(*, stock_import_id: int) -> None:
@@ -688,7 +382,9 @@ def stock_import_apply(*, stock_import_id: int) -> None:
     pending = [(number, batch) for number, batch in enumerate(batches) if number not in done]
     apply = partial(_apply_batch, checked=checked, repeated=repeated_skus(checked),
                     stock_import_id=stock_import.pk, seller_id=stock_import.seller_id,
-                    batch_count=len(batches))
+                    batch_count=len(batches),
+                    cause=StockCause(Reason.IMPORT, stock_import_id=stock_import.pk,
+                                     user_id=stock_import.uploaded_by_id))
     threads = _threads_for(len(pending))
     if threads == 1:
         _apply_in_turn(apply, pending)
@@ -737,7 +433,7 @@ def _apply_from_queue(apply, queue: SimpleQueue) -> None:
 
 def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked: CheckedFile,
                  repeated: dict[str, list[int]], stock_import_id: int, seller_id: int,
-                 batch_count: int) -> bool:
+                 batch_count: int, cause: StockCause | None = None) -> bool:
     """Validates one batch of rows, applies it and records it as done, in one transaction. A batch
     already applied (by an earlier or a concurrent run) is skipped, or undone if that run committed
     it meanwhile. False once the import has stopped. Batches side by side validate in Python while
@@ -755,7 +451,8 @@ def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked
             if locked.status == StockImport.Status.RUNNING:
                 _finish(locked, error_message=_("Only approved sellers can publish listings."))
             return False
-        results = failed + listings_apply_bulk(seller=seller, rows=good, allow_create=True)
+        cause = cause or StockCause(Reason.IMPORT, stock_import_id=stock_import_id)
+        results = failed + listings_apply_bulk(seller=seller, rows=good, allow_create=True, cause=cause)
         if connection.vendor == "postgresql":
             # The deferred foreign-key checks of the new listings run now, not at commit, so the
             # lock on the import row below is held for a moment only, not while other batches wait.

@@ -96,15 +96,29 @@ class SellerMember(models.Model):
         return f"{self.user} @ {self.seller}"
 
 
+# The one definition of an offer a shopper may see and buy: active, not archived, with units
+# available, from an approved seller. IN_STOCK and LIVE are its parts, for a seller's own pages
+# (which filter by seller and show a suspended seller's offers too).
+LIVE = Q(is_active=True, archived_at__isnull=True)
+IN_STOCK = Q(quantity__gt=F("allocated"))
+BUYABLE = LIVE & IN_STOCK & Q(seller__status=Seller.Status.APPROVED)
+
+
+def low_stock_q(threshold: int | None = None) -> Q:
+    """The one definition of low stock: a live offer with at most LOW_STOCK_THRESHOLD units
+    available (none available counts: the offer is offline until restocked)."""
+    if threshold is None:
+        threshold = settings.LOW_STOCK_THRESHOLD
+    return LIVE & Q(quantity__lte=F("allocated") + threshold)
+
+
 class ListingQuerySet(models.QuerySet):
     def buyable(self) -> "ListingQuerySet":
         """Offers a shopper may see and buy: active, in stock, from an approved seller."""
-        return self.filter(
-            is_active=True,
-            archived_at__isnull=True,
-            quantity__gt=F("allocated"),
-            seller__status=Seller.Status.APPROVED,
-        )
+        return self.filter(BUYABLE)
+
+    def low_stock(self, threshold: int | None = None) -> "ListingQuerySet":
+        return self.filter(low_stock_q(threshold))
 
 
 class Listing(models.Model):
@@ -260,3 +274,62 @@ class ApiKey(models.Model):
 
     def get_scopes_display(self) -> list[str]:
         return [Scope(scope).label for scope in Scope.values if scope in (self.scopes or ())]
+
+
+class StockMovement(models.Model):
+    """One change of a listing's quantity or allocation, and why: the stock ledger.
+
+    Rows are only ever added (the database refuses updates and deletes, see migration 0011); a
+    listing's quantity and allocated are the sums of its movements. sellers.ledger writes both.
+    """
+
+    class Reason(models.TextChoices):
+        OPENING = "opening", _("Opening balance")
+        IMPORT = "import", _("Stock import")
+        API = "api", _("Seller API")
+        BACK_OFFICE = "backoffice", _("Back office")
+        ADMIN = "admin", _("Marketplace staff")
+        ORDER_PLACED = "order_placed", _("Order placed")
+        PAYMENT_FAILED = "payment_failed", _("Payment failed or expired")
+        CANCELLED = "cancelled", _("Order cancelled or refused")
+        SHIPPED = "shipped", _("Shipped")
+        RETURN_RESTOCKED = "return_restocked", _("Return restocked")
+        TRADE_IN = "trade_in", _("Trade-in received")
+
+    # Foreign keys without single-column indexes: the two indexes below start with the ones that
+    # are read, and every index is written for each row a 100,000-row import adds.
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="movements",
+                                db_index=False)
+    # The listing's seller, copied: a seller's feed of movements reads one index range.
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="+", db_index=False)
+    quantity_delta = models.IntegerField(_("change of quantity"))
+    allocated_delta = models.IntegerField(_("change of allocated"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    # What caused it. A deleted cause is forgotten (set to NULL); the movement stays.
+    stock_import = models.ForeignKey(StockImport, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+", db_index=False)
+    order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", db_index=False)
+    seller_order = models.ForeignKey("orders.SellerOrder", on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             blank=True, related_name="+", db_index=False)
+    api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", db_index=False)
+    created_at = models.DateTimeField(_("when"), db_index=False)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity_delta=0, allocated_delta=0),
+                                   name="stockmovement_changes_something"),
+        ]
+        indexes = [
+            models.Index(fields=["listing", "-id"], name="stockmovement_listing_idx"),
+            models.Index(fields=["seller", "id"], name="stockmovement_seller_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.listing_id}: {self.quantity_delta:+d} / {self.allocated_delta:+d} ({self.reason})"

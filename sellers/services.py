@@ -16,6 +16,7 @@ from catalog.cache import products_changed_on_commit, seller_products_changed_on
 from catalog.models import Grade, Product
 from marketplace.controls import has_control_characters
 
+from .ledger import Reason, StockCause, stock_listing_insert, stock_set
 from .models import MIN_WARRANTY_MONTHS, Listing, Seller, SellerInvitation, SellerMember
 
 MAX_PRICE = Decimal("100000.00")
@@ -88,8 +89,10 @@ def _ensure_can_publish(seller: Seller) -> None:
 
 @transaction.atomic
 def listing_create(*, seller: Seller, product: Product, grade: str, sku: str, price,
-                   quantity, warranty_months=MIN_WARRANTY_MONTHS, is_active: bool = True) -> Listing:
-    """Creates a seller's offer; every rule is checked, and a duplicate SKU is a clear error."""
+                   quantity, warranty_months=MIN_WARRANTY_MONTHS, is_active: bool = True,
+                   cause: StockCause | None = None) -> Listing:
+    """Creates a seller's offer; every rule is checked, and a duplicate SKU is a clear error.
+    Its quantity is its first stock movement, of `cause` (the door and who; back office by default)."""
     _ensure_can_publish(seller)
     if not product.is_active:
         raise ValidationError({"product": _("This product is not sold on the marketplace.")})
@@ -103,7 +106,7 @@ def listing_create(*, seller: Seller, product: Product, grade: str, sku: str, pr
                                % {"sku": listing.sku}})
     try:
         with transaction.atomic():
-            listing.save()
+            stock_listing_insert(listing=listing, cause=cause or StockCause(Reason.BACK_OFFICE))
     except IntegrityError as exc:  # a concurrent create with the same SKU
         raise ValidationError({"sku": _("You already have a listing with the SKU %(sku)s.")
                                % {"sku": listing.sku}}) from exc
@@ -121,11 +124,12 @@ class ListingChange:
 
 @transaction.atomic
 def listing_update(*, listing: Listing, price=None, quantity=None, warranty_months=None,
-                   is_active: bool | None = None) -> ListingChange:
+                   is_active: bool | None = None, cause: StockCause | None = None) -> ListingChange:
     """Changes price, quantity, warranty or the active flag of one listing.
 
     The row is locked while it changes, and quantity can never drop below the units already
-    allocated to orders (those are promised to shoppers).
+    allocated to orders (those are promised to shoppers). A new quantity goes through the stock
+    ledger as a movement of `cause` (the door and who; back office by default).
     """
     locked = Listing.objects.select_for_update().get(pk=listing.pk)
     changes = {}
@@ -145,10 +149,15 @@ def listing_update(*, listing: Listing, price=None, quantity=None, warranty_mont
             raise ValidationError(_("Only approved sellers can publish listings."))
         changes["is_active"] = bool(is_active)
     changed = tuple(name for name, value in changes.items() if getattr(locked, name) != value)
+    if "quantity" in changed:
+        locked.updated_at = timezone.now()
+        stock_set(listing_id=locked.pk, quantity=changes["quantity"], now=locked.updated_at,
+                  cause=cause or StockCause(Reason.BACK_OFFICE))
     for name in changed:
         setattr(locked, name, changes[name])
+    if set(changed) - {"quantity"}:
+        locked.save(update_fields=[name for name in (*changed, "updated_at") if name != "quantity"])
     if changed:
-        locked.save(update_fields=[*changed, "updated_at"])
         products_changed_on_commit([locked.product_id])
     for name in ("price", "quantity", "allocated", "warranty_months", "is_active", "updated_at"):
         setattr(listing, name, getattr(locked, name))

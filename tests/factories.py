@@ -6,7 +6,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 
 from catalog.models import Brand, Category, Grade, Product, ProductModel
-from sellers.models import Listing, Seller, SellerMember
+from sellers.models import Listing, Seller, SellerMember, StockMovement
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -106,3 +106,15 @@ class ListingFactory(factory.django.DjangoModelFactory):
     price = Decimal("400.00")
     quantity = 5
     warranty_months = 12
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """A listing as the ledger would hold it: its quantity (and any allocation a test sets up)
+        is its opening stock movement."""
+        listing = super()._create(model_class, *args, **kwargs)
+        if listing.quantity or listing.allocated:
+            StockMovement.objects.create(
+                listing=listing, seller_id=listing.seller_id, quantity_delta=listing.quantity,
+                allocated_delta=listing.allocated, reason=StockMovement.Reason.OPENING,
+                created_at=listing.created_at)
+        return listing

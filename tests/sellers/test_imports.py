@@ -506,10 +506,10 @@ def _mixed_scenario(seller, products):
 @pytest.mark.parametrize("path", ["postgresql", "portable"])
 def test_every_outcome_of_a_mixed_file_on_both_paths(seller, products, path, monkeypatch):
     """The portable path (SQLite under `make run`) and the COPY path agree on every outcome."""
-    import sellers.imports as imports
+    from sellers.ledger import bulk
 
     if path == "portable":
-        monkeypatch.setattr(imports, "_apply_postgresql", imports._apply_portable)
+        monkeypatch.setattr(bulk, "_apply_postgresql", bulk._apply_portable)
     stock_import, listings = _mixed_scenario(seller, products)
     assert (stock_import.created_count, stock_import.updated_count, stock_import.unchanged_count,
             stock_import.failed_count) == (1, 1, 1, 4)
