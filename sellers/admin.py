@@ -193,7 +193,8 @@ class StockImportAdmin(admin.ModelAdmin):
     list_select_related = ["seller"]
     list_filter = ["status", "created_at"]
     search_fields = ["original_name", "seller__name", "sha256"]
-    exclude = ["errors"]
+    # The file is private (no URL): its seller downloads it from the back office.
+    exclude = ["errors", "file"]
 
     def has_add_permission(self, request):
         return False

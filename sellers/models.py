@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Grade, Product
+from marketplace.storage import private_storage
 
 from .permissions import Role, Scope
 
@@ -220,7 +221,8 @@ class StockImport(models.Model):
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="stock_imports")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, related_name="+")
-    file = models.FileField(upload_to=stock_import_path)
+    # Private: never under MEDIA_ROOT; only the seller downloads it (sellers:stock_import_file).
+    file = models.FileField(upload_to=stock_import_path, storage=private_storage)
     original_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
