@@ -163,8 +163,28 @@ class ArchivedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ListingAdminForm(forms.ModelForm):
+    """A change is checked by the same rules as every other door (sellers.services)."""
+
+    class Meta:
+        model = Listing
+        fields = ["price", "quantity", "warranty_months", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not self.errors:
+            # self.instance still holds the stored listing here: the form's values come later.
+            services.listing_change_validate(listing=self.instance, **{
+                name: cleaned.get(name) for name in ("price", "quantity", "warranty_months", "is_active")})
+        return cleaned
+
+
 @admin.register(Listing)
 class ListingAdmin(SimpleHistoryAdmin):
+    """Listings are the sellers' offers: staff correct them through the listing service (archived
+    stays archived, product and grade never change); sellers create them."""
+
+    form = ListingAdminForm
     list_display = ["sku", "seller", "product", "grade", "price", "quantity", "allocated", "is_active",
                     "updated_at"]
     list_select_related = ["seller", "product__model"]
@@ -172,13 +192,18 @@ class ListingAdmin(SimpleHistoryAdmin):
                    "product__model__brand"]
     search_fields = ["sku", "product__reference", "product__model__name", "seller__name"]
     autocomplete_fields = ["seller", "product"]
-    readonly_fields = ["allocated", "archived_at", "created_at", "updated_at"]
+    fields = ["seller", "product", "grade", "sku", "price", "quantity", "allocated", "warranty_months",
+              "is_active", "archived_at", "created_at", "updated_at"]
+    readonly_fields = ["seller", "product", "grade", "sku", "allocated", "archived_at", "created_at",
+                       "updated_at"]
     date_hierarchy = "updated_at"
 
+    def has_add_permission(self, request):
+        return False
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Both products when staff moved the listing to another one.
-        products_changed_on_commit({obj.product_id, form.initial.get("product") or obj.product_id})
+        services.listing_update(listing=Listing.objects.get(pk=obj.pk), **{
+            name: form.cleaned_data[name] for name in ("price", "quantity", "warranty_months", "is_active")})
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

@@ -40,6 +40,7 @@ from .api_types import (
 )
 from .imports import RowInput, listings_apply_bulk
 from .models import Listing
+from .permissions import Scope
 from .selectors import buy_box_positions
 from .services import listing_archive, listing_create, listing_update, validate_price, validate_quantity
 
@@ -59,7 +60,9 @@ api = NinjaAPI(
         "**Authentication**: create a key in the seller back office (Stock sync › API keys) and "
         "send it as `Authorization: Bearer <key>`. Every call sees only your own listings.\n\n"
         "**Errors** are JSON: `{\"detail\": \"...\", \"errors\": {\"<field>\": [\"<reason>\", ...]}}` "
-        "with status 401 (no or bad key), 404 (not found or not yours), 422 (invalid input) or 429 "
+        "with status 401 (no or bad key), 403 (the key's scopes do not allow the write: every key "
+        "reads, `listings` changes listings and stock, `orders` accepts, refuses and ships), "
+        "404 (not found or not yours), 422 (invalid input) or 429 "
         "(rate limit; wait the number of seconds in the `Retry-After` header)."
     ),
 )
@@ -125,7 +128,7 @@ def _on_rate_limited(request, exc):
     return response
 
 
-ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 WITH_BODY_ERRORS = {400: ErrorOut, **ERRORS}  # 400: the body is not JSON
 
 # --- Schemas ---------------------------------------------------------------------------------------
@@ -248,7 +251,8 @@ class PriceToWinOut(Schema):
 
 
 # --- Listings --------------------------------------------------------------------------------------
-router = Router(tags=["listings"])
+# Every key reads; creating, changing and archiving listings needs the key's "listings" scope.
+router = Router(tags=["listings"], auth=ApiKeyAuth(write_scope=Scope.LISTINGS))
 
 
 def _listings(seller):

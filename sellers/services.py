@@ -82,6 +82,48 @@ def validate_sku(value) -> str:
     return sku
 
 
+# --- The rules about an existing listing, for every door ---------------------------------------
+# The back office, the API, the CSV import and the admin all call these: an archived listing stays
+# archived; product and grade never change after creation; price, quantity and warranty keep their
+# bounds; quantity never drops below the units allocated to orders.
+
+def listing_rule_errors(*, sku: str, archived: bool, product_id: int, grade: str,
+                        new_product_id: int | None = None, new_grade: str | None = None,
+                        is_active: bool | None = None) -> dict[str, list[str]]:
+    """What the listing's own state refuses in a change, by field (empty when allowed)."""
+    errors: dict[str, list[str]] = {}
+    if (new_product_id is not None and new_product_id != product_id) or (
+            new_grade is not None and new_grade != grade):
+        errors["sku"] = [_("The SKU %(sku)s is already used for another product or grade; product and grade "
+                           "of a listing cannot change.") % {"sku": sku}]
+    if archived and is_active:
+        errors["is_active"] = [_("An archived listing cannot be activated.")]
+    return errors
+
+
+def listing_change_validate(*, listing: Listing, price=None, quantity=None, warranty_months=None,
+                            is_active: bool | None = None, product_id: int | None = None,
+                            grade: str | None = None) -> None:
+    """Raises ValidationError naming every refused field of a change to `listing` (None: unchanged)."""
+    errors = listing_rule_errors(sku=listing.sku, archived=listing.archived_at is not None,
+                                 product_id=listing.product_id, grade=listing.grade,
+                                 new_product_id=product_id, new_grade=grade, is_active=is_active)
+    for value, check in ((price, validate_price), (quantity, validate_quantity),
+                         (warranty_months, validate_warranty)):
+        if value is None:
+            continue
+        try:
+            checked = check(value)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            continue
+        if check is validate_quantity and checked < listing.allocated:
+            errors["quantity"] = [_("%(allocated)s units are already sold and waiting to ship; the quantity "
+                                    "cannot be lower.") % {"allocated": listing.allocated}]
+    if errors:
+        raise ValidationError(errors)
+
+
 def _ensure_can_publish(seller: Seller) -> None:
     if seller.status != Seller.Status.APPROVED:
         raise ValidationError(_("Only approved sellers can publish listings."))
@@ -132,6 +174,8 @@ def listing_update(*, listing: Listing, price=None, quantity=None, warranty_mont
     ledger as a movement of `cause` (the door and who; back office by default).
     """
     locked = Listing.objects.select_for_update().get(pk=listing.pk)
+    listing_change_validate(listing=locked, price=price, quantity=quantity,
+                            warranty_months=warranty_months, is_active=is_active)
     changes = {}
     if price is not None:
         changes["price"] = validate_price(price)
@@ -168,7 +212,7 @@ def listing_update(*, listing: Listing, price=None, quantity=None, warranty_mont
 def listing_archive(*, listing: Listing) -> Listing:
     """Takes the listing off the marketplace for good; it stays in the seller's records."""
     listing.is_active = False
-    listing.archived_at = timezone.now()
+    listing.archived_at = listing.archived_at or timezone.now()
     listing.save(update_fields=["is_active", "archived_at", "updated_at"])
     products_changed_on_commit([listing.product_id])
     return listing

@@ -232,9 +232,6 @@ def listing_inline(request, pk):
 def listing_toggle(request, pk):
     """Pause an active listing or activate a paused one."""
     listing = seller_listing_get(seller=request.seller, pk=pk)
-    if listing.archived_at:
-        messages.error(request, _("An archived listing cannot be activated."))
-        return _back_to_list(request)
     try:
         services.listing_update(listing=listing, is_active=not listing.is_active)
     except ValidationError as error:

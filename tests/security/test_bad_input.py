@@ -5,9 +5,11 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from sellers.models import Listing
+from sellers.services import listing_archive, listing_update
 from tests.factories import ListingFactory, ProductFactory, SellerFactory, SellerMemberFactory, UserFactory
 from tests.sellers.factories_stock import api_key_for, bearer
 
@@ -240,3 +242,99 @@ def test_a_body_that_is_not_json_is_400(api, seller):
     response = api.send("patch", f"/listings/{listing.pk}", raw="{not json")
     assert response.status_code == 400
     assert "detail" in response.json()
+
+
+# --- Every rule about a listing lives in the service, whichever door ----------------------------------
+@pytest.fixture
+def archived(seller):
+    listing = ListingFactory(seller=seller, is_active=True, quantity=3)
+    listing_archive(listing=listing)
+    return listing
+
+
+def _still_archived(listing):
+    listing.refresh_from_db()
+    assert listing.archived_at is not None and listing.is_active is False
+
+
+def test_the_service_refuses_to_activate_an_archived_listing(archived):
+    with pytest.raises(ValidationError) as refused:
+        listing_update(listing=archived, is_active=True)
+    assert set(refused.value.message_dict) == {"is_active"}
+    _still_archived(archived)
+    # Archiving again keeps the date it left the marketplace.
+    archived_at = archived.archived_at
+    listing_archive(listing=archived)
+    archived.refresh_from_db()
+    assert archived.archived_at == archived_at
+
+
+def test_the_api_cannot_activate_an_archived_listing(api, archived):
+    assert set(_errors(api.send("patch", f"/listings/{archived.pk}", {"is_active": True}))) == {"is_active"}
+    _still_archived(archived)
+    assert api.send("patch", f"/listings/{archived.pk}", {"quantity": 4}).status_code == 200
+
+
+def test_the_api_cannot_change_product_or_grade(api, seller):
+    listing = ListingFactory(seller=seller, grade="good")
+    other = ProductFactory()
+    errors = _errors(api.send("patch", f"/listings/{listing.pk}", {"product_reference": other.reference,
+                                                                   "grade": "premium"}))
+    assert {"product_reference", "grade"} <= set(errors)
+    listing.refresh_from_db()
+    assert (listing.product_id, listing.grade) != (other.pk, "premium")
+
+
+def test_the_back_office_cannot_activate_an_archived_listing(client, seller, archived):
+    member = SellerMemberFactory(seller=seller)
+    client.force_login(member.user)
+    client.post(reverse("sellers:listing_toggle", args=[archived.pk]))
+    _still_archived(archived)
+    response = client.post(reverse("sellers:listing_update", args=[archived.pk]), {
+        "price": "10.00", "quantity": "3", "warranty_months": "12", "is_active": "on"})
+    assert "An archived listing cannot be activated." in response.content.decode()
+    _still_archived(archived)
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def _admin_change(client, listing, **data):
+    form = {"price": str(listing.price), "quantity": str(listing.quantity),
+            "warranty_months": str(listing.warranty_months), **data}
+    if form.get("is_active") is False:
+        del form["is_active"]
+    return client.post(reverse("admin:sellers_listing_change", args=[listing.pk]), form)
+
+
+def test_the_admin_cannot_activate_an_archived_listing(staff_client, archived):
+    response = _admin_change(staff_client, archived, is_active="on")
+    assert response.status_code == 200
+    assert "An archived listing cannot be activated." in response.content.decode()
+    _still_archived(archived)
+
+
+def test_the_admin_keeps_product_grade_and_sku_and_checks_the_bounds(staff_client, seller):
+    listing = ListingFactory(seller=seller, grade="good", sku="KEEP", price=Decimal("100.00"))
+    other = ProductFactory()
+    response = _admin_change(staff_client, listing, price="120.00", is_active="on", product=other.pk,
+                             grade="premium", sku="MOVED", seller=SellerFactory().pk)
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert (listing.price, listing.sku, listing.grade, listing.seller_id) == (
+        Decimal("120.00"), "KEEP", "good", seller.pk)
+    assert listing.product_id != other.pk
+    for field, value, message in (("price", "0", "The price must be more than zero."),
+                                  ("warranty_months", "121", "The warranty must be at most 120 months."),
+                                  ("quantity", "100001", "The quantity must be at most 100000.")):
+        response = _admin_change(staff_client, listing, **{field: value, "is_active": "on"})
+        assert response.status_code == 200 and message in response.content.decode(), field
+    listing.refresh_from_db()
+    assert listing.price == Decimal("120.00") and listing.warranty_months == 12
+
+
+def test_the_admin_cannot_add_a_listing_around_the_service(staff_client):
+    assert staff_client.get(reverse("admin:sellers_listing_add")).status_code == 403
