@@ -16,8 +16,10 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
+from sellers.api_auth import ApiKeyAuth
 from sellers.api_filters import UpdatedSinceFilter
 from sellers.api_types import MAX_OFFSET, QueryInteger, Text
+from sellers.permissions import Scope
 
 from . import fulfilment
 from .models import OrderLine, SellerOrder
@@ -32,8 +34,8 @@ class OrderErrorOut(Schema):
     errors: dict[str, list[str]] = Field(default_factory=dict)
 
 
-ERRORS = {401: OrderErrorOut, 404: OrderErrorOut, 409: OrderErrorOut, 422: OrderErrorOut,
-          429: OrderErrorOut}
+ERRORS = {401: OrderErrorOut, 403: OrderErrorOut, 404: OrderErrorOut, 409: OrderErrorOut,
+          422: OrderErrorOut, 429: OrderErrorOut}
 WITH_BODY_ERRORS = {400: OrderErrorOut, **ERRORS}  # 400: the body is not JSON
 
 
@@ -131,7 +133,8 @@ class ShipIn(Schema):
         description="For each line id, one IMEI or serial number per unit.")
 
 
-router = Router(tags=["orders"])
+# Every key reads; accepting, refusing and shipping needs the key's "orders" scope.
+router = Router(tags=["orders"], auth=ApiKeyAuth(write_scope=Scope.ORDERS))
 
 
 def _seller_orders(seller):

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace.forms import form_add_service_errors
-from sellers.access import seller_required
+from sellers.access import seller_permission_check, seller_required
+from sellers.permissions import Perm
 
 from . import fulfilment, selectors
 from .forms import RefuseForm, ReturnNoteForm, SellerOrderFilterForm, ShipForm
@@ -21,7 +22,7 @@ ORDERS_PER_PAGE = 25
 
 
 
-@seller_required
+@seller_required(permission=Perm.ORDERS_READ)
 def order_list(request):
     tab = request.GET.get("tab", "to_accept")
     if tab not in selectors.SELLER_ORDER_TABS:
@@ -62,7 +63,9 @@ def _detail(request, seller_order: SellerOrder, *, refuse_form=None, ship_form=N
 
 @seller_required
 def order_detail(request, pk):
-    return _detail(request, selectors.seller_order_get(seller=request.seller, pk=pk))
+    seller_order = selectors.seller_order_get(seller=request.seller, pk=pk)
+    seller_permission_check(request, Perm.ORDERS_READ)
+    return _detail(request, seller_order)
 
 
 def _done(request, seller_order, message):
@@ -79,6 +82,7 @@ def _refused(request, seller_order, error):
 @require_POST
 def order_accept(request, pk):
     seller_order = selectors.seller_order_get(seller=request.seller, pk=pk)
+    seller_permission_check(request, Perm.ORDERS_WRITE)
     try:
         fulfilment.seller_order_accept(seller_order=seller_order, actor=request.user)
     except fulfilment.TransitionError as error:
@@ -90,6 +94,7 @@ def order_accept(request, pk):
 @require_POST
 def order_refuse(request, pk):
     seller_order = selectors.seller_order_get(seller=request.seller, pk=pk)
+    seller_permission_check(request, Perm.ORDERS_WRITE)
     form = RefuseForm(request.POST, label_suffix="")
     if form.is_valid():
         try:
@@ -109,6 +114,7 @@ def order_refuse(request, pk):
 @require_POST
 def order_ship(request, pk):
     seller_order = selectors.seller_order_get(seller=request.seller, pk=pk)
+    seller_permission_check(request, Perm.ORDERS_WRITE)
     form = ShipForm(request.POST, seller_order=seller_order)
     if form.is_valid():
         try:
@@ -125,8 +131,11 @@ def order_ship(request, pk):
 
 
 def _seller_return(request, pk) -> ReturnRequest:
-    return get_object_or_404(ReturnRequest.objects.select_related("seller_order"), pk=pk,
-                             seller_order__seller=request.seller)
+    """The seller's own return (404 for another's), for a member who may decide returns (403)."""
+    ret = get_object_or_404(ReturnRequest.objects.select_related("seller_order"), pk=pk,
+                            seller_order__seller=request.seller)
+    seller_permission_check(request, Perm.RETURNS_WRITE)
+    return ret
 
 
 @seller_required
@@ -155,7 +164,7 @@ def return_decide(request, pk, decision):
     return _done(request, seller_order, message)
 
 
-@seller_required
+@seller_required(permission=Perm.PAYOUTS_READ)
 def payouts(request):
     entries = selectors.payout_entries(seller=request.seller)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))

@@ -142,7 +142,7 @@ class SellerAdmin(SimpleHistoryAdmin):
 
 @admin.register(SellerInvitation)
 class SellerInvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "seller", "created_at", "accepted_at"]
+    list_display = ["email", "seller", "role", "created_at", "accepted_at"]
     list_select_related = ["seller"]
     list_filter = [("accepted_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["email", "seller__name"]
@@ -232,11 +232,12 @@ class StockImportAdmin(admin.ModelAdmin):
 class ApiKeyAdmin(admin.ModelAdmin):
     """Staff see who holds keys and when they were used; the secret itself is never stored."""
 
-    list_display = ["name", "prefix", "seller", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["name", "prefix", "seller", "scopes", "created_at", "last_used_at", "revoked_at"]
     list_select_related = ["seller"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "seller__name"]
-    fields = ["name", "prefix", "seller", "created_by", "created_at", "last_used_at", "revoked_at"]
+    fields = ["name", "prefix", "seller", "scopes", "created_by", "created_at", "last_used_at",
+              "revoked_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -38,7 +38,7 @@ from .api_types import (
     WholeNumber,
     forbid_unknown_query_parameters,
 )
-from .imports import RowInput, listings_apply_bulk
+from .ledger import Reason, RowInput, StockCause, listings_apply_bulk
 from .models import Listing
 from .permissions import Scope
 from .selectors import buy_box_positions
@@ -278,6 +278,11 @@ def listings_list(request, filters: Query[ListingFilters]):
             "items": [ListingOut.from_listing(listing) for listing in page]}
 
 
+def _stock_cause(request) -> StockCause:
+    """Stock moved through the API: the ledger names the key."""
+    return StockCause(Reason.API, api_key_id=request.api_key.pk)
+
+
 @router.get("/listings/{int:listing_id}", response={200: ListingOut, **ERRORS}, summary="Get a listing")
 def listings_get(request, listing_id: int):
     return ListingOut.from_listing(seller_listing_get(seller=request.seller, pk=listing_id))
@@ -292,7 +297,7 @@ def listings_create(request, payload: ListingCreateIn):
     listing = listing_create(
         seller=request.seller, product=product, grade=payload.grade, sku=payload.sku,
         price=payload.price, quantity=payload.quantity, warranty_months=payload.warranty_months,
-        is_active=payload.is_active,
+        is_active=payload.is_active, cause=_stock_cause(request),
     )
     listing.product = product
     return Status(201, ListingOut.from_listing(listing))
@@ -302,7 +307,8 @@ def listings_create(request, payload: ListingCreateIn):
               summary="Change price, quantity, warranty or active flag")
 def listings_update(request, listing_id: int, payload: ListingUpdateIn):
     listing = seller_listing_get(seller=request.seller, pk=listing_id)
-    change = listing_update(listing=listing, **payload.model_dump(exclude_unset=True))
+    change = listing_update(listing=listing, **payload.model_dump(exclude_unset=True),
+                            cause=_stock_cause(request))
     return {"listing": ListingOut.from_listing(change.listing), "changed_fields": list(change.changed_fields)}
 
 
@@ -355,7 +361,7 @@ def listings_bulk(request, payload: BulkIn):
     for start in range(0, len(rows), BULK_BATCH_SIZE):
         with transaction.atomic():
             applied = listings_apply_bulk(seller=request.seller, rows=rows[start:start + BULK_BATCH_SIZE],
-                                          allow_create=False)
+                                          allow_create=False, cause=_stock_cause(request))
         for result in applied:
             results[result.key] = BulkItemOut(index=result.key, sku=result.sku, status=result.status,
                                               listing_id=result.listing_id, errors=result.errors)

@@ -15,9 +15,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from .models import ApiKey, Seller
+from .models import ApiKey, Seller, SellerMember
+from .permissions import ALL_SCOPES, Perm, RoleForbidden, member_require, role_has, scope_allows, scopes_clean
 
 KEY_PREFIX = "rfb_"
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -35,8 +37,17 @@ def hash_key(raw_key: str) -> str:
 
 
 @transaction.atomic
-def api_key_create(*, seller: Seller, name: str, created_by=None) -> tuple[ApiKey, str]:
-    """A new key for the seller; returns the record and the full key (never stored, shown once)."""
+def api_key_create(*, seller: Seller, name: str, scopes=ALL_SCOPES, created_by=None) -> tuple[ApiKey, str]:
+    """A new key for the seller with the given scopes; returns the record and the full key (never
+    stored, shown once). A key made by a member (`created_by`) needs a role that may hold keys; it
+    is revoked when they leave the team."""
+    if created_by is not None:
+        member_require(SellerMember.objects.filter(user=created_by, seller=seller).first(),
+                       Perm.API_KEYS_OWN)
+    try:
+        scopes = scopes_clean(scopes)
+    except ValueError as exc:
+        raise ValidationError({"scopes": _("Choose among read, listings and orders.")}) from exc
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Name the key after the system that will use it.")})
@@ -50,7 +61,7 @@ def api_key_create(*, seller: Seller, name: str, created_by=None) -> tuple[ApiKe
         raw_key = f"{prefix}_{secrets.token_urlsafe(32)}"
         try:
             with transaction.atomic():
-                key = ApiKey.objects.create(seller=seller, name=name, prefix=prefix,
+                key = ApiKey.objects.create(seller=seller, name=name, prefix=prefix, scopes=scopes,
                                             hashed_key=hash_key(raw_key), created_by=created_by)
             return key, raw_key
         except IntegrityError:  # a prefix collision: draw again
@@ -58,8 +69,15 @@ def api_key_create(*, seller: Seller, name: str, created_by=None) -> tuple[ApiKe
     raise RuntimeError("could not draw a unique API key prefix")
 
 
-def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
-    """Revokes the key at once; calls with it are refused from the next request."""
+def api_key_revoke(*, api_key: ApiKey, actor: SellerMember | None = None) -> ApiKey:
+    """Revokes the key at once; calls with it are refused from the next request.
+
+    A member (`actor`) revokes the keys they made; an owner revokes any key of the seller.
+    """
+    if actor is not None:
+        member_require(actor, Perm.API_KEYS_OWN, seller_id=api_key.seller_id)
+        if api_key.created_by_id != actor.user_id and not role_has(actor.role, Perm.API_KEYS_ALL):
+            raise RoleForbidden(Perm.API_KEYS_ALL)
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
@@ -102,15 +120,28 @@ def rate_limit_check(api_key: ApiKey) -> None:
 
 
 class ApiKeyAuth(HttpBearer):
-    """`Authorization: Bearer <key>`; sets request.seller and request.api_key."""
+    """`Authorization: Bearer <key>`; sets request.seller and request.api_key.
 
-    openapi_description = "An API key created in the seller back office (Stock sync › API keys)."
+    Every key reads (GET); any other method needs `write_scope` among the key's scopes, or is a
+    403. Without a `write_scope` nothing but reads is allowed: a router declares what it writes.
+    """
+
+    openapi_description = ("An API key created in the seller back office (Stock sync › API keys). "
+                           "Every key reads; writes need the key's `listings` or `orders` scope.")
+
+    def __init__(self, *, write_scope: str | None = None):
+        super().__init__()
+        self.write_scope = write_scope
 
     def authenticate(self, request, token):
         api_key = api_key_authenticate(token)
         if api_key is None or api_key.seller.status != Seller.Status.APPROVED:
             return None
         rate_limit_check(api_key)
+        if not scope_allows(api_key.scopes, method=request.method, write_scope=self.write_scope):
+            raise HttpError(403, _("This key's scopes (%(scopes)s) do not include %(scope)s; create a key "
+                                   "with that scope.") % {"scopes": ", ".join(api_key.scopes),
+                                                          "scope": self.write_scope or _("writes")})
         request.seller = api_key.seller
         request.api_key = api_key
         return api_key

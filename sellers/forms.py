@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Grade, Product
 
 from .models import MIN_WARRANTY_MONTHS, Seller
+from .permissions import INVITABLE_ROLES, Role
 
 
 class SellerApplicationForm(forms.ModelForm):
@@ -101,6 +102,15 @@ class ListingFilterForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Colleague's e-mail"))
+    role = forms.ChoiceField(
+        label=_("Role"), initial=Role.MANAGER,
+        choices=[(role.value, role.label) for role in INVITABLE_ROLES],
+        help_text=_("Manager: listings, stock, orders, returns and their own API keys. Warehouse: "
+                    "orders and shipping; listings read only."))
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
 class SellerSettingsForm(forms.Form):

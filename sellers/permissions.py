@@ -72,13 +72,22 @@ def role_permissions(role: str) -> frozenset[str]:
     return ROLE_PERMISSIONS.get(role, frozenset())
 
 
+def role_can(role: str) -> dict[str, bool]:
+    """For templates: {"listings_write": True, ...}, one entry per permission of Perm."""
+    granted = role_permissions(role)
+    return {name.lower(): value in granted for name, value in vars(Perm).items() if name.isupper()}
+
+
 def role_has(role: str, permission: str) -> bool:
     return permission in role_permissions(role)
 
 
-def member_require(member, permission: str) -> None:
-    """Raises RoleForbidden unless the member's role includes the permission."""
+def member_require(member, permission: str, *, seller_id: int | None = None) -> None:
+    """Raises RoleForbidden unless the member's role includes the permission (for the seller
+    `seller_id`, when given: a member acts only on their own seller's things)."""
     if member is None or not role_has(member.role, permission):
+        raise RoleForbidden(permission)
+    if seller_id is not None and member.seller_id != seller_id:
         raise RoleForbidden(permission)
 
 

@@ -1,7 +1,5 @@
 """Writes about sellers and their listings. Validation lives here, so pages, CSV and API agree."""
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -17,7 +15,8 @@ from catalog.models import Grade, Product
 from marketplace.controls import has_control_characters
 
 from .ledger import Reason, StockCause, stock_listing_insert, stock_set
-from .models import MIN_WARRANTY_MONTHS, Listing, Seller, SellerInvitation, SellerMember
+from .models import MIN_WARRANTY_MONTHS, Listing, Seller, SellerMember
+from .permissions import Perm, member_require
 
 MAX_PRICE = Decimal("100000.00")
 MAX_QUANTITY = 100_000
@@ -334,54 +333,12 @@ def seller_reinstate(*, seller: Seller, reason: str = "") -> Seller:
 
 
 @transaction.atomic
-def seller_settings_update(*, seller: Seller, low_stock_alerts: bool) -> Seller:
+def seller_settings_update(*, seller: Seller, actor: SellerMember, low_stock_alerts: bool) -> Seller:
+    """An owner changes the seller's settings."""
+    member_require(actor, Perm.SETTINGS_WRITE, seller_id=seller.pk)
     seller.low_stock_alerts = bool(low_stock_alerts)
     seller.save(update_fields=["low_stock_alerts", "updated_at"])
     return seller
-
-
-# --- Team --------------------------------------------------------------------------------------
-
-INVITATION_VALID_DAYS = 14
-
-
-@transaction.atomic
-def seller_invite(*, seller: Seller, invited_by, email: str) -> SellerInvitation:
-    """An owner invites a colleague by e-mail; the link in the e-mail joins them to the team."""
-    email = email.strip().lower()
-    if SellerMember.objects.filter(seller=seller, user__email__iexact=email).exists():
-        raise ValidationError({"email": _("%(email)s is already in your team.") % {"email": email}})
-    invitation = SellerInvitation.objects.create(
-        seller=seller, email=email, token=secrets.token_urlsafe(32), invited_by=invited_by,
-    )
-    from .tasks import send_seller_invitation_email
-
-    transaction.on_commit(lambda: send_seller_invitation_email.delay(invitation.pk))
-    return invitation
-
-
-def invitation_is_open(invitation: SellerInvitation) -> bool:
-    return (invitation.accepted_at is None
-            and invitation.created_at >= timezone.now() - timedelta(days=INVITATION_VALID_DAYS))
-
-
-@transaction.atomic
-def invitation_accept(*, token: str, user) -> SellerMember:
-    """The invited colleague, logged in with the invited address, joins the seller's team."""
-    invitation = (SellerInvitation.objects.select_for_update().select_related("seller")
-                  .filter(token=token).first())
-    if invitation is None or not invitation_is_open(invitation):
-        raise ValidationError(_("This invitation is no longer valid. Ask your colleague for a new one."))
-    if invitation.email.lower() != (user.email or "").lower():
-        raise ValidationError(_("This invitation was sent to %(email)s. Log in with that address to "
-                                "accept it.") % {"email": invitation.email})
-    if SellerMember.objects.filter(user=user).exists():
-        raise ValidationError(_("Your account already belongs to a seller."))
-    member = SellerMember.objects.create(seller=invitation.seller, user=user,
-                                         role=invitation.role)
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at"])
-    return member
 
 
 # --- Low stock ---------------------------------------------------------------------------------

@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .access import seller_required
+from .access import seller_api_keys, seller_permission_check, seller_required
 from .api_auth import api_key_create, api_key_revoke
 from .exports import import_errors_lines, listings_export_lines, template_lines
 from .imports import COLUMNS, MAX_FILE_BYTES, decode_upload, stock_import_create
 from .models import ApiKey, StockImport
+from .permissions import Perm, Scope
 
 REPORT_ROWS_ON_PAGE = 200
 
@@ -30,6 +31,11 @@ class StockImportForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Key name"), max_length=100,
                            help_text=gettext_lazy("The system that will use it, e.g. “Warehouse ERP”."))
+    scopes = forms.MultipleChoiceField(
+        label=gettext_lazy("What the key may do"), choices=Scope.choices, initial=[Scope.READ],
+        widget=forms.CheckboxSelectMultiple, required=False,
+        help_text=gettext_lazy("Every key reads your listings and orders; give it the writes its "
+                               "system needs and no more."))
 
 
 def _csv_response(lines, filename: str) -> StreamingHttpResponse:
@@ -39,7 +45,7 @@ def _csv_response(lines, filename: str) -> StreamingHttpResponse:
     return response
 
 
-@seller_required
+@seller_required(permission=Perm.LISTINGS_WRITE)
 @require_http_methods(["GET", "POST"])
 def stock_imports(request):
     form = StockImportForm(request.POST or None, request.FILES or None)
@@ -61,7 +67,10 @@ def stock_imports(request):
 
 
 def _seller_import(request, pk) -> StockImport:
-    return get_object_or_404(StockImport, pk=pk, seller=request.seller)
+    """The seller's own import (404 for another's), for a member who may work on stock (403)."""
+    stock_import = get_object_or_404(StockImport, pk=pk, seller=request.seller)
+    seller_permission_check(request, Perm.LISTINGS_WRITE)
+    return stock_import
 
 
 def _progress_context(stock_import: StockImport) -> dict:
@@ -98,45 +107,50 @@ def stock_import_errors(request, pk):
                          f"import-{stock_import.pk}-errors.csv")
 
 
-@seller_required
+@seller_required(permission=Perm.LISTINGS_READ)
 @require_GET
 def stock_export(request):
     return _csv_response(listings_export_lines(seller=request.seller), "listings.csv")
 
 
-@seller_required
+@seller_required(permission=Perm.LISTINGS_READ)
 @require_GET
 def stock_template(request):
     return _csv_response(template_lines(), "listings-template.csv")
 
 
 @never_cache
-@seller_required
+@seller_required(permission=Perm.API_KEYS_OWN)
 @require_http_methods(["GET", "POST"])
 def api_keys(request):
     form = ApiKeyForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
         try:
-            _key, new_key = api_key_create(seller=request.seller, name=form.cleaned_data["name"],
-                                           created_by=request.user)
+            created, new_key = api_key_create(seller=request.seller, name=form.cleaned_data["name"],
+                                              scopes=form.cleaned_data["scopes"], created_by=request.user)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             form = ApiKeyForm()
-    keys = ApiKey.objects.filter(seller=request.seller).only(
-        "pk", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    keys = seller_api_keys(request).select_related("created_by").only(
+        "pk", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at", "created_by__email")
     # The new key is rendered in this response only; it is not stored anywhere it could be re-read.
     return render(request, "sellers/stock/api_keys.html", {
         "section": "api", "form": form, "keys": keys, "new_key": new_key,
+        "new_key_scopes": created.get_scopes_display() if new_key else [],
+        "sees_all": Perm.API_KEYS_ALL in request.seller_perms,
     })
 
 
 @seller_required
 @require_POST
 def api_key_revoke_view(request, pk):
-    api_key = get_object_or_404(ApiKey, pk=pk, seller=request.seller)
-    api_key_revoke(api_key=api_key)
+    seller_key = get_object_or_404(ApiKey, pk=pk, seller=request.seller)  # another seller's: 404
+    seller_permission_check(request, Perm.API_KEYS_OWN)
+    # A manager's list holds only the keys they made: another member's key is not theirs to find.
+    api_key = get_object_or_404(seller_api_keys(request), pk=seller_key.pk)
+    api_key_revoke(api_key=api_key, actor=request.seller_member)
     messages.success(request, _("The key “%(name)s” is revoked; calls with it are refused.")
                      % {"name": api_key.name})
     return redirect("sellers:api_keys")

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import team_views, views
 
 app_name = "sellers"
 urlpatterns = [
@@ -16,8 +16,12 @@ urlpatterns = [
     path("listings/<int:pk>/toggle/", views.listing_toggle, name="listing_toggle"),
     path("listings/<int:pk>/archive/", views.listing_archive, name="listing_archive"),
     path("listings/<int:pk>/match-price/", views.listing_match_price, name="listing_match_price"),
-    path("team/", views.team, name="team"),
-    path("settings/", views.settings_view, name="settings"),
+    path("team/", team_views.team_page, name="team"),
+    path("team/members/<int:pk>/role/", team_views.member_role, name="member_role"),
+    path("team/members/<int:pk>/remove/", team_views.member_remove, name="member_remove"),
+    path("team/invitations/<int:pk>/withdraw/", team_views.invitation_withdraw,
+         name="invitation_withdraw"),
+    path("settings/", team_views.settings_view, name="settings"),
     path("", include("sellers.stock_urls")),
     path("orders/", include("orders.seller_urls")),
 ]

@@ -28,6 +28,7 @@ from .forms import (
     SellerApplicationForm,
     SellerSettingsForm,
 )
+from .ledger import Reason, StockCause, stock_cause
 from .models import SellerInvitation, SellerMember
 from .selectors import buy_box_positions
 
@@ -130,6 +131,11 @@ def product_search(request):
                   {"results": _product_results(q), "q": q, "selected": None})
 
 
+def _stock_cause(request) -> StockCause:
+    """Stock moved from the back office: the ledger names the team member."""
+    return stock_cause(Reason.BACK_OFFICE, user=request.user)
+
+
 @seller_required
 def listing_create(request):
     form = ListingCreateForm(request.POST if request.method == "POST" else None)
@@ -139,7 +145,7 @@ def listing_create(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                listing = services.listing_create(seller=request.seller, **data)
+                listing = services.listing_create(seller=request.seller, **data, cause=_stock_cause(request))
             except ValidationError as error:
                 form_add_service_errors(form, error)
             else:
@@ -160,7 +166,7 @@ def listing_update(request, pk):
         "warranty_months": listing.warranty_months, "is_active": listing.is_active})
     if request.method == "POST" and form.is_valid():
         try:
-            services.listing_update(listing=listing, **form.cleaned_data)
+            services.listing_update(listing=listing, **form.cleaned_data, cause=_stock_cause(request))
         except ValidationError as error:
             form_add_service_errors(form, error)
         else:
@@ -202,7 +208,7 @@ def listing_inline(request, pk):
     form = ListingInlineForm(request.POST)
     if form.is_valid():
         try:
-            services.listing_update(listing=listing, **form.cleaned_data)
+            services.listing_update(listing=listing, **form.cleaned_data, cause=_stock_cause(request))
         except ValidationError as error:
             form_add_service_errors(form, error)
     if form.errors:

@@ -114,17 +114,19 @@ def test_owner_invites_a_colleague_who_joins_through_the_emailed_link(
     owner = SellerMemberFactory()
     client.force_login(owner.user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("sellers:team"), {"email": "Colleague@Example.test"})
+        response = client.post(reverse("sellers:team"), {"email": "Colleague@Example.test",
+                                                          "role": "warehouse"})
     assert response.status_code == 302
     invitation = SellerInvitation.objects.get()
-    assert invitation.email == "colleague@example.test"
+    assert invitation.email == "colleague@example.test" and invitation.role == "warehouse"
     url = reverse("sellers:invitation_accept", kwargs={"token": invitation.token})
     assert url in mail.outbox[0].body
 
     colleague = UserFactory(email="colleague@example.test")
     client.force_login(colleague)
     assert client.post(url)["Location"] == reverse("sellers:dashboard")
-    assert SellerMember.objects.get(user=colleague).seller == owner.seller
+    joined = SellerMember.objects.get(user=colleague)
+    assert joined.seller == owner.seller and joined.role == SellerMember.Role.WAREHOUSE
     assert client.get(reverse("sellers:dashboard")).status_code == 200
     # The link works once.
     other = UserFactory()
@@ -148,5 +150,6 @@ def test_invitation_cannot_be_accepted_with_another_email(client):
 def test_team_member_who_is_not_owner_cannot_invite(client):
     member = SellerMemberFactory(role=SellerMember.Role.MANAGER)
     client.force_login(member.user)
-    assert client.post(reverse("sellers:team"), {"email": "x@example.test"}).status_code == 403
+    assert client.post(reverse("sellers:team"), {"email": "x@example.test", "role": "manager"}
+                       ).status_code == 403
     assert not SellerInvitation.objects.exists()
