@@ -2,7 +2,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -105,6 +105,22 @@ def stock_import_errors(request, pk):
     stock_import = _seller_import(request, pk)
     return _csv_response(import_errors_lines(stock_import=stock_import),
                          f"import-{stock_import.pk}-errors.csv")
+
+
+@seller_required
+@require_GET
+def stock_import_file(request, pk):
+    """The CSV file as the seller uploaded it, from the private storage, to that seller only."""
+    stock_import = _seller_import(request, pk)
+    try:
+        handle = stock_import.file.open("rb")
+    except (FileNotFoundError, ValueError):  # removed from the storage, or never stored
+        raise Http404 from None
+    filename = "".join(c for c in stock_import.original_name if c.isprintable()) or f"import-{pk}.csv"
+    response = FileResponse(handle, as_attachment=True, filename=filename,
+                            content_type="text/csv; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @seller_required(permission=Perm.LISTINGS_READ)

@@ -111,6 +111,7 @@ OWNED = {
     "sellers:stock_import": lambda w: {"pk": w.stock_import.pk},
     "sellers:stock_import_progress": lambda w: {"pk": w.stock_import.pk},
     "sellers:stock_import_errors": lambda w: {"pk": w.stock_import.pk},
+    "sellers:stock_import_file": lambda w: {"pk": w.stock_import.pk},
     "sellers:api_key_revoke": lambda w: {"pk": w.api_key.pk},
     "sellers:order_detail": lambda w: {"pk": w.seller_order.pk},
     "sellers:order_accept": lambda w: {"pk": w.seller_order.pk},
