@@ -17,7 +17,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from catalog.cache import products_changed_on_commit, seller_products_changed_on_commit
 
 from . import services
-from .models import ApiKey, Listing, Seller, SellerInvitation, SellerMember, StockImport
+from .ledger import Reason, stock_cause
+from .models import ApiKey, Listing, Seller, SellerInvitation, SellerMember, StockImport, StockMovement
 
 
 class SellerMemberInline(admin.TabularInline):
@@ -179,6 +180,32 @@ class ListingAdminForm(forms.ModelForm):
         return cleaned
 
 
+class StockMovementInline(admin.TabularInline):
+    """The listing's stock ledger, newest first: read-only, movements are never edited."""
+
+    model = StockMovement
+    fk_name = "listing"
+    fields = ["created_at", "reason", "quantity_delta", "allocated_delta", "stock_import", "order",
+              "seller_order", "user", "api_key"]
+    readonly_fields = fields
+    ordering = ["-id"]
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(
+            "stock_import", "order", "seller_order", "user", "api_key")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Listing)
 class ListingAdmin(SimpleHistoryAdmin):
     """Listings are the sellers' offers: staff correct them through the listing service (archived
@@ -197,13 +224,15 @@ class ListingAdmin(SimpleHistoryAdmin):
     readonly_fields = ["seller", "product", "grade", "sku", "allocated", "archived_at", "created_at",
                        "updated_at"]
     date_hierarchy = "updated_at"
+    inlines = [StockMovementInline]
 
     def has_add_permission(self, request):
         return False
 
     def save_model(self, request, obj, form, change):
         services.listing_update(listing=Listing.objects.get(pk=obj.pk), **{
-            name: form.cleaned_data[name] for name in ("price", "quantity", "warranty_months", "is_active")})
+            name: form.cleaned_data[name] for name in ("price", "quantity", "warranty_months", "is_active")},
+            cause=stock_cause(Reason.ADMIN, user=request.user))
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
