@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,18 +17,18 @@ from marketplace.forms import form_add_service_errors
 from marketplace.templatetags.money import format_money
 
 from . import backoffice, services
-from .access import seller_for_user, seller_listing_get, seller_required
+from . import team as team_services
+from .access import seller_for_user, seller_listing_get, seller_permission_check, seller_required
 from .forms import (
-    InvitationForm,
     ListingCreateForm,
     ListingEditForm,
     ListingFilterForm,
     ListingInlineForm,
     SellerApplicationForm,
-    SellerSettingsForm,
 )
 from .ledger import Reason, StockCause, stock_cause
-from .models import SellerInvitation, SellerMember
+from .models import SellerInvitation
+from .permissions import Perm
 from .selectors import buy_box_positions
 
 LISTINGS_PER_PAGE = 50
@@ -76,14 +75,14 @@ def invitation_accept(request, token):
     invitation = get_object_or_404(SellerInvitation.objects.select_related("seller"), token=token)
     if request.method == "POST":
         try:
-            services.invitation_accept(token=token, user=request.user)
+            team_services.invitation_accept(token=token, user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Welcome to the team of %(seller)s.") % {"seller": invitation.seller})
             return redirect("sellers:dashboard")
     return render(request, "sellers/invitation_accept.html",
-                  {"invitation": invitation, "is_open": services.invitation_is_open(invitation)})
+                  {"invitation": invitation, "is_open": team_services.invitation_is_open(invitation)})
 
 
 # --- Dashboard --------------------------------------------------------------------------------
@@ -98,7 +97,7 @@ def dashboard(request):
 
 # --- Listings ---------------------------------------------------------------------------------
 
-@seller_required
+@seller_required(permission=Perm.LISTINGS_READ)
 def listing_list(request):
     filter_form = ListingFilterForm(request.GET or None, label_suffix="")
     filters = filter_form.filters()
@@ -123,7 +122,7 @@ def _product_results(q: str):
                 .select_related("model__brand").order_by("model__name", "storage_gb", "colour")[:12])
 
 
-@seller_required
+@seller_required(permission=Perm.LISTINGS_WRITE)
 def product_search(request):
     """Search-as-you-type for the create form: catalog products to choose from."""
     q = request.GET.get("q", "")
@@ -136,7 +135,7 @@ def _stock_cause(request) -> StockCause:
     return stock_cause(Reason.BACK_OFFICE, user=request.user)
 
 
-@seller_required
+@seller_required(permission=Perm.LISTINGS_WRITE)
 def listing_create(request):
     form = ListingCreateForm(request.POST if request.method == "POST" else None)
     q = request.GET.get("q", "")
@@ -161,6 +160,7 @@ def listing_create(request):
 @seller_required
 def listing_update(request, pk):
     listing = seller_listing_get(seller=request.seller, pk=pk)
+    seller_permission_check(request, Perm.LISTINGS_WRITE)
     form = ListingEditForm(request.POST if request.method == "POST" else None, initial={
         "price": listing.price, "quantity": listing.quantity,
         "warranty_months": listing.warranty_months, "is_active": listing.is_active})
@@ -205,6 +205,7 @@ def _row_response(request, listing, *, form=None, saved=False, status=200):
 def listing_inline(request, pk):
     """Inline edit of price and quantity from the list: the row comes back, with errors inline."""
     listing = seller_listing_get(seller=request.seller, pk=pk)
+    seller_permission_check(request, Perm.LISTINGS_WRITE)
     form = ListingInlineForm(request.POST)
     if form.is_valid():
         try:
@@ -238,6 +239,7 @@ def listing_inline(request, pk):
 def listing_toggle(request, pk):
     """Pause an active listing or activate a paused one."""
     listing = seller_listing_get(seller=request.seller, pk=pk)
+    seller_permission_check(request, Perm.LISTINGS_WRITE)
     try:
         services.listing_update(listing=listing, is_active=not listing.is_active)
     except ValidationError as error:
@@ -253,6 +255,7 @@ def listing_toggle(request, pk):
 @seller_required
 def listing_archive(request, pk):
     listing = seller_listing_get(seller=request.seller, pk=pk)
+    seller_permission_check(request, Perm.LISTINGS_WRITE)
     if request.method == "POST":
         services.listing_archive(listing=listing)
         messages.success(request, _("Listing %(sku)s is archived.") % {"sku": listing.sku})
@@ -264,6 +267,7 @@ def listing_archive(request, pk):
 def listing_match_price(request, pk):
     """One-click "match price to win": GET asks for confirmation, POST applies it."""
     listing = seller_listing_get(seller=request.seller, pk=pk)
+    seller_permission_check(request, Perm.LISTINGS_WRITE)
     error = None
     if request.method == "POST":
         try:
@@ -281,45 +285,3 @@ def listing_match_price(request, pk):
     if request.htmx:
         return render(request, "sellers/_match_confirm.html", context)
     return render(request, "sellers/listing_match.html", context, status=400 if error else 200)
-
-
-# --- Team and settings ------------------------------------------------------------------------
-
-@seller_required
-def team(request):
-    is_owner = SellerMember.objects.filter(seller=request.seller, user=request.user,
-                                           role=SellerMember.Role.OWNER).exists()
-    form = InvitationForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if not is_owner:
-            return HttpResponse(_("Only the owner can invite colleagues."), status=403)
-        if form.is_valid():
-            try:
-                services.seller_invite(seller=request.seller, invited_by=request.user,
-                                       email=form.cleaned_data["email"])
-            except ValidationError as error:
-                form_add_service_errors(form, error)
-            else:
-                messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
-                return redirect("sellers:team")
-    members = request.seller.members.select_related("user").order_by("created_at")
-    invitations = request.seller.invitations.filter(accepted_at__isnull=True)[:20]
-    return render(request, "sellers/team.html", {
-        "section": "team", "form": form, "members": members, "invitations": invitations,
-        "is_owner": is_owner,
-    })
-
-
-@seller_required
-def settings_view(request):
-    form = SellerSettingsForm(request.POST if request.method == "POST" else None,
-                              initial={"low_stock_alerts": request.seller.low_stock_alerts})
-    if request.method == "POST":
-        if not form.is_valid():
-            return HttpResponseBadRequest()
-        services.seller_settings_update(seller=request.seller, **form.cleaned_data)
-        messages.success(request, _("Your settings are saved."))
-        return redirect("sellers:settings")
-    return render(request, "sellers/settings.html", {"section": "settings", "form": form,
-                                                     "seller": request.seller})
-
