@@ -39,6 +39,7 @@ from django.db.models import Sum  # noqa: E402
 from catalog.models import Brand, Category, Product, ProductModel  # noqa: E402
 from orders import services  # noqa: E402
 from orders.models import Cart, CartLine, Order, OrderLine, SellerOrder  # noqa: E402
+from sellers.ledger import Reason, StockCause, stock_listing_insert  # noqa: E402
 from sellers.models import Listing, Seller  # noqa: E402
 
 PREFIX = "bench-orders-"
@@ -58,9 +59,9 @@ def setup(*, tag: str, listings: int, scarce: int, stock: int, scarce_stock: int
     for i in range(listings):
         product = Product.objects.create(model=model, slug=f"{PREFIX}{tag}-{i}", reference=f"BENCH{tag}{i}",
                                          storage_gb=128)
-        created.append(Listing.objects.create(
+        created.append(stock_listing_insert(listing=Listing(
             seller=seller, product=product, grade="good", sku=f"{PREFIX}{i}", price=Decimal("100.00") + i,
-            quantity=scarce_stock if i < scarce else stock))
+            quantity=scarce_stock if i < scarce else stock), cause=StockCause(Reason.OPENING)))
     return created
 
 

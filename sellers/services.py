@@ -14,7 +14,7 @@ from catalog.cache import products_changed_on_commit, seller_products_changed_on
 from catalog.models import Grade, Product
 from marketplace.controls import has_control_characters
 
-from .ledger import Reason, StockCause, stock_listing_insert, stock_set
+from .ledger import STOCK_FIELDS, Reason, StockCause, stock_listing_insert, stock_set
 from .models import MIN_WARRANTY_MONTHS, Listing, Seller, SellerMember
 from .permissions import Perm, member_require
 
@@ -198,8 +198,9 @@ def listing_update(*, listing: Listing, price=None, quantity=None, warranty_mont
                   cause=cause or StockCause(Reason.BACK_OFFICE))
     for name in changed:
         setattr(locked, name, changes[name])
-    if set(changed) - {"quantity"}:
-        locked.save(update_fields=[name for name in (*changed, "updated_at") if name != "quantity"])
+    others = [name for name in changed if name not in STOCK_FIELDS]  # stock went through the ledger
+    if others:
+        locked.save(update_fields=[*others, "updated_at"])
     if changed:
         products_changed_on_commit([locked.product_id])
     for name in ("price", "quantity", "allocated", "warranty_months", "is_active", "updated_at"):

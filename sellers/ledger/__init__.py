@@ -6,6 +6,7 @@ CSV import and the bulk API, set-based). `stock_check` (checks.py) proves the su
 """
 from .bulk import RowInput, RowResult, listings_apply_bulk
 from .writes import (
+    STOCK_FIELDS,
     Reason,
     StockCause,
     stock_allocate,
@@ -20,7 +21,7 @@ from .writes import (
 )
 
 __all__ = [
-    "Reason", "RowInput", "RowResult", "StockCause", "listings_apply_bulk", "stock_allocate",
+    "STOCK_FIELDS", "Reason", "RowInput", "RowResult", "StockCause", "listings_apply_bulk", "stock_allocate",
     "stock_allocations_record", "stock_cause", "stock_consume", "stock_listing_insert",
     "stock_listings_insert", "stock_release", "stock_restock", "stock_set",
 ]

@@ -94,10 +94,18 @@ def _failed_product_inactive(row: RowInput) -> RowResult:
         _("This product is not sold on the marketplace.")]})
 
 
-def _failed_identity(row: RowInput, listing_id: int) -> RowResult:
-    return RowResult(row.key, row.sku, "failed", {"sku": [
-        _("The SKU %(sku)s is already used for another product or grade; product and grade "
-          "of a listing cannot change.") % {"sku": row.sku}]}, listing_id)
+def _rule_errors(row: RowInput, *, archived: bool, product_id: int, grade: str) -> dict[str, list[str]]:
+    """What the listing service's rules refuse in this row (a product and grade change, an archived
+    listing activated): the same rules as every other door."""
+    from ..services import listing_rule_errors  # services writes through the ledger
+
+    errors = listing_rule_errors(sku=row.sku, archived=archived, product_id=product_id, grade=grade,
+                                 new_product_id=row.product_id,
+                                 new_grade=row.grade if row.product_id is not None else None,
+                                 is_active=row.is_active)
+    if "is_active" in errors:  # the file's column
+        errors["active"] = errors.pop("is_active")
+    return errors
 
 
 def _failed_allocated(row: RowInput, listing_id: int, allocated: int) -> RowResult:
@@ -142,7 +150,8 @@ _COMPARE_SQL = (
     "s.product_id IS NOT NULL AND (l.product_id <> s.product_id OR l.grade <> s.grade), "
     "(COALESCE(s.price, l.price), COALESCE(s.quantity, l.quantity), "
     "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)) "
-    "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active)"
+    "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active), "
+    "l.product_id, l.grade, l.archived_at IS NOT NULL"
 )
 # 2. The listings that change, locked in primary-key order. They are named by an array of their
 #    ids, so the planner reads exactly those rows through the primary key: a join to the staging
@@ -219,11 +228,15 @@ def _apply_postgresql(*, seller: Seller, rows: Sequence[RowInput], allow_create:
         cursor.execute(_COMPARE_SQL, [seller.pk])
         matched: set[int] = set()
         differing: dict[int, int] = {}  # listing id -> row key
-        for key, listing_id, other_identity, differs in cursor.fetchall():
+        for key, listing_id, other_identity, differs, product_id, grade, archived in cursor.fetchall():
             matched.add(key)
             row = by_key[key]
-            if other_identity:
-                results.append(_failed_identity(row, listing_id))
+            # The listing service's rules decide; SQL only spares calling them for the many rows
+            # that neither name another product or grade nor activate an archived listing.
+            errors = (_rule_errors(row, archived=archived, product_id=product_id, grade=grade)
+                      if other_identity or (archived and row.is_active) else None)
+            if errors:
+                results.append(RowResult(key, row.sku, "failed", errors, listing_id))
             elif differs:
                 differing[listing_id] = key
             else:
@@ -286,7 +299,7 @@ def _chunks(items: Sequence, size: int = _PORTABLE_CHUNK):
 def _apply_portable(*, seller: Seller, rows: Sequence[RowInput], allow_create: bool,
                     now, cause: StockCause) -> tuple[list[RowResult], set[int]]:
     fields = ("id", "sku", "product_id", "grade", "price", "quantity", "allocated", "warranty_months",
-              "is_active")
+              "is_active", "archived_at")
     existing = {}
     for skus in _chunks([row.sku for row in rows]):
         for record in (Listing.objects.select_for_update().filter(seller=seller, sku__in=skus)
@@ -308,9 +321,10 @@ def _apply_portable(*, seller: Seller, rows: Sequence[RowInput], allow_create: b
             else:
                 to_create.append(row)
             continue
-        pk, _sku, product_id, grade, price, quantity, allocated, warranty, is_active = current
-        if row.product_id is not None and (row.product_id != product_id or row.grade != grade):
-            results.append(_failed_identity(row, pk))
+        pk, _sku, product_id, grade, price, quantity, allocated, warranty, is_active, archived_at = current
+        errors = _rule_errors(row, archived=archived_at is not None, product_id=product_id, grade=grade)
+        if errors:
+            results.append(RowResult(row.key, row.sku, "failed", errors, pk))
             continue
         if row.quantity is not None and row.quantity < allocated:
             results.append(_failed_allocated(row, pk, allocated))

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from ..models import Listing, StockMovement
 
 Reason = StockMovement.Reason
+# The two columns only this package writes.
+STOCK_FIELDS = ("quantity", "allocated")
 
 
 @dataclass(frozen=True)
