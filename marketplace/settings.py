@@ -197,6 +197,9 @@ ROUTE_RATE_LIMITS = {
     "orders:order_pay": env.str("CHECKOUT_RATE_LIMIT", default="10/m"),
     "orders:order_lookup": env.str("ORDER_LOOKUP_RATE_LIMIT", default="10/h"),
 }
+# The seller API, per key: this many requests per window of this many seconds (sellers.api_auth).
+SELLER_API_RATE_LIMIT = env.int("SELLER_API_RATE_LIMIT", default=600)
+SELLER_API_RATE_WINDOW = env.int("SELLER_API_RATE_WINDOW", default=60)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Refurb] "
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"

@@ -1,0 +1,132 @@
+"""The README's table of environment variables is true: each variable it documents changes its
+setting when set (observed in a clean subprocess), and every variable the settings read is in it."""
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {"DJANGO_ENV": "production"}
+
+# variable -> (a value to set, the setting it must change, the environment it applies in)
+SAMPLES: dict[str, tuple[str, str, dict]] = {
+    "DJANGO_ENV": ("production", "PRODUCTION", {}),
+    "SECRET_KEY": ("another-secret-key-for-this-test", "SECRET_KEY", {}),
+    "DEBUG": ("off", "DEBUG", {}),
+    "ALLOWED_HOSTS": ("shop.example,www.shop.example", "ALLOWED_HOSTS", {}),
+    "CSRF_TRUSTED_ORIGINS": ("https://shop.example", "CSRF_TRUSTED_ORIGINS", {}),
+    "DATABASE_URL": ("postgres://u:p@db.example:5432/shop", "DATABASES", {}),
+    "DATABASE_REPLICA_URL": ("postgres://u:p@replica.example:5432/shop", "DATABASES", {}),
+    "CONN_MAX_AGE": ("17", "DATABASES", {}),
+    "REDIS_URL": ("redis://cache.example:6379/3", "CACHES", {}),
+    "CACHE_KEY_PREFIX": ("other-prefix", "CACHES", {"REDIS_URL": "redis://cache.example:6379/3"}),
+    "CELERY_BROKER_URL": ("redis://broker.example:6379/0", "CELERY_BROKER_URL", {}),
+    "CELERY_RESULT_BACKEND": ("redis://results.example:6379/2", "CELERY_RESULT_BACKEND", {}),
+    "CELERY_TASK_ALWAYS_EAGER": ("false", "CELERY_TASK_ALWAYS_EAGER", {}),
+    "STRIPE_SECRET_KEY": ("sk_test_settings", "STRIPE_SECRET_KEY", {}),
+    "STRIPE_WEBHOOK_SECRET": ("whsec_settings", "STRIPE_WEBHOOK_SECRET", {}),
+    "STRIPE_PUBLISHABLE_KEY": ("pk_test_settings", "STRIPE_PUBLISHABLE_KEY", {}),
+    "TEST_PROVIDER_SECRET": ("whsec_test_other", "TEST_PROVIDER_SECRET", {}),
+    "EMAIL_URL": ("smtp+tls://u:p@smtp.example:587", "EMAIL_HOST", {}),
+    "DEFAULT_FROM_EMAIL": ("Shop <shop@example.test>", "DEFAULT_FROM_EMAIL", {}),
+    "SECURE_PROXY_SSL_HEADER": ("off", "SECURE_PROXY_SSL_HEADER", PRODUCTION),
+    "SECURE_SSL_REDIRECT": ("off", "SECURE_SSL_REDIRECT", PRODUCTION),
+    "SECURE_HSTS_SECONDS": ("60", "SECURE_HSTS_SECONDS", PRODUCTION),
+    "SITE_URL": ("https://shop.example", "SITE_URL", {}),
+    "MEDIA_ROOT": ("/srv/shop/media", "MEDIA_ROOT", {}),
+    "PRIVATE_MEDIA_ROOT": ("/srv/shop/private", "PRIVATE_MEDIA_ROOT", {}),
+    "ORDER_PAYMENT_TIMEOUT_MINUTES": ("45", "ORDER_PAYMENT_TIMEOUT_MINUTES", {}),
+    "SELLER_ACCEPT_HOURS": ("24", "SELLER_ACCEPT_HOURS", {}),
+    "AUTO_DELIVER_DAYS": ("9", "AUTO_DELIVER_DAYS", {}),
+    "RETURN_WINDOW_DAYS": ("14", "RETURN_WINDOW_DAYS", {}),
+    "MARKETPLACE_CURRENCY": ("USD", "MARKETPLACE_CURRENCY", {}),
+    "MARKETPLACE_COUNTRY": ("DE", "MARKETPLACE_COUNTRY", {}),
+    "DEFAULT_COMMISSION_RATE": ("0.15", "DEFAULT_COMMISSION_RATE", {}),
+    "LOW_STOCK_THRESHOLD": ("7", "LOW_STOCK_THRESHOLD", {}),
+    "STOCK_IMPORT_THREADS": ("3", "STOCK_IMPORT_THREADS", {}),
+    "ALLOW_DEMO_USERS": ("off", "ALLOW_DEMO_USERS", {}),
+    "ACCOUNT_EMAIL_VERIFICATION": ("optional", "ACCOUNT_EMAIL_VERIFICATION", {}),
+    "ADMIN_LOGIN_RATE_LIMIT": ("3/m", "ROUTE_RATE_LIMITS", {}),
+    "CHECKOUT_RATE_LIMIT": ("4/m", "ROUTE_RATE_LIMITS", {}),
+    "ORDER_LOOKUP_RATE_LIMIT": ("5/m", "ROUTE_RATE_LIMITS", {}),
+    "SELLER_API_RATE_LIMIT": ("30", "SELLER_API_RATE_LIMIT", {}),
+    "SELLER_API_RATE_WINDOW": ("10", "SELLER_API_RATE_WINDOW", {}),
+    "LOG_LEVEL": ("DEBUG", "LOGGING", {}),
+}
+
+# Imports marketplace.settings afresh for each environment and prints the settings asked for.
+PROBE = r"""
+import importlib, json, os, sys
+runs = json.loads(sys.stdin.read())
+clean = dict(os.environ)
+out = []
+for env, names in runs:
+    os.environ.clear()
+    os.environ.update(clean)
+    os.environ.update(env)
+    sys.modules.pop("marketplace.settings", None)  # a fresh module: reload() keeps old names
+    settings = importlib.import_module("marketplace.settings")
+    out.append({name: repr(getattr(settings, name, None)) for name in names})
+print(json.dumps(out))
+"""
+
+
+def readme_variables() -> set[str]:
+    """The variables named in the first column of the README's environment-variable table."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Environment variables", 1)[1].split("\n## ", 1)[0]
+    names = set()
+    for line in section.splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            names.update(re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1]))
+    return names
+
+
+def settings_variables() -> set[str]:
+    source = (ROOT / "marketplace" / "settings.py").read_text()
+    return set(re.findall(r"""env\.\w+\(\s*["']([A-Z][A-Z0-9_]+)["']""", source))
+
+
+def probe(runs: list[tuple[dict, list[str]]]) -> list[dict]:
+    # A clean environment: nothing of this test run's own settings (DATABASE_URL, REDIS_URL, …).
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", str(ROOT)),
+           "SECRET_KEY": "settings-test-base-secret-key"}
+    result = subprocess.run([sys.executable, "-c", PROBE], input=json.dumps(runs), cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+def test_the_readme_table_is_found_and_names_the_variables_of_this_issue():
+    names = readme_variables()
+    assert {"DATABASE_URL", "SITE_URL", "SELLER_API_RATE_LIMIT", "SELLER_API_RATE_WINDOW",
+            "PRIVATE_MEDIA_ROOT", "ORDER_LOOKUP_RATE_LIMIT"} <= names
+
+
+def test_every_variable_the_readme_documents_changes_its_setting_when_set():
+    documented = sorted(readme_variables())
+    missing = [name for name in documented if name not in SAMPLES]
+    assert not missing, f"give these README variables a sample value here: {missing}"
+    runs = []
+    for name in documented:
+        value, setting, context = SAMPLES[name]
+        runs += [(context, [setting]), ({**context, name: value}, [setting])]
+    results = probe(runs)
+    unread = [name for index, name in enumerate(documented)
+              if results[2 * index] == results[2 * index + 1]]
+    assert not unread, f"documented in the README but not read by marketplace/settings.py: {unread}"
+
+
+def test_every_variable_the_settings_read_is_documented_in_the_readme():
+    undocumented = sorted(settings_variables() - readme_variables())
+    assert not undocumented, f"read by marketplace/settings.py, missing from the README table: {undocumented}"
+
+
+def test_seller_api_rate_limit_and_window_come_from_the_environment():
+    value = probe([({"SELLER_API_RATE_LIMIT": "30", "SELLER_API_RATE_WINDOW": "10"},
+                    ["SELLER_API_RATE_LIMIT", "SELLER_API_RATE_WINDOW"]),
+                   ({}, ["SELLER_API_RATE_LIMIT", "SELLER_API_RATE_WINDOW"])])
+    assert value == [{"SELLER_API_RATE_LIMIT": "30", "SELLER_API_RATE_WINDOW": "10"},
+                     {"SELLER_API_RATE_LIMIT": "600", "SELLER_API_RATE_WINDOW": "60"}]
