@@ -2,16 +2,22 @@
 unknown query parameters, each refused once at the edge with the field named; and every rule about
 a listing enforced by the service, whichever door (back office, API, CSV import, admin) is used."""
 import json
+import re
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
+from sellers.imports import stock_import_apply, stock_import_create
+from sellers.ledger import Reason, RowInput, StockCause
+from sellers.ledger.bulk import _apply_portable
 from sellers.models import Listing
 from sellers.services import listing_archive, listing_update
 from tests.factories import ListingFactory, ProductFactory, SellerFactory, SellerMemberFactory, UserFactory
-from tests.sellers.factories_stock import api_key_for, bearer
+from tests.sellers.factories_stock import api_key_for, bearer, csv_bytes, listing_row
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -303,11 +309,15 @@ def staff_client(client):
 
 
 def _admin_change(client, listing, **data):
-    form = {"price": str(listing.price), "quantity": str(listing.quantity),
+    url = reverse("admin:sellers_listing_change", args=[listing.pk])
+    # The page's inline formsets (stock movements, read-only) post their management forms back.
+    management = dict(re.findall(r'name="([\w-]+-(?:TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS)"[^>]*value="(\d*)"',
+                                 client.get(url).content.decode()))
+    form = {**management, "price": str(listing.price), "quantity": str(listing.quantity),
             "warranty_months": str(listing.warranty_months), **data}
     if form.get("is_active") is False:
         del form["is_active"]
-    return client.post(reverse("admin:sellers_listing_change", args=[listing.pk]), form)
+    return client.post(url, form)
 
 
 def test_the_admin_cannot_activate_an_archived_listing(staff_client, archived):
@@ -338,3 +348,54 @@ def test_the_admin_keeps_product_grade_and_sku_and_checks_the_bounds(staff_clien
 
 def test_the_admin_cannot_add_a_listing_around_the_service(staff_client):
     assert staff_client.get(reverse("admin:sellers_listing_add")).status_code == 403
+
+
+def _import(seller, rows):
+    stock_import = stock_import_create(seller=seller, uploaded_by=None, name="stock.csv",
+                                       data=csv_bytes(rows))
+    stock_import_apply(stock_import_id=stock_import.pk)
+    stock_import.refresh_from_db()
+    return stock_import
+
+
+def test_the_csv_import_cannot_activate_an_archived_listing_but_may_update_it(seller, archived):
+    stock_import = _import(seller, [listing_row(archived.product, archived.sku, grade=archived.grade,
+                                                quantity=5, active="yes")])
+    assert [(error["column"], error["reason"]) for error in stock_import.errors] == [
+        ("active", "An archived listing cannot be activated.")]
+    _still_archived(archived)
+    assert archived.quantity == 3
+    stock_import = _import(seller, [listing_row(archived.product, archived.sku, grade=archived.grade,
+                                                quantity=5, active="no")])
+    assert stock_import.errors == []
+    archived.refresh_from_db()
+    assert archived.quantity == 5 and archived.archived_at is not None
+
+
+def test_the_csv_import_cannot_change_product_or_grade(seller):
+    listing = ListingFactory(seller=seller, grade="good", sku="KEEP")
+    stock_import = _import(seller, [listing_row(ProductFactory(), "KEEP", grade="good"),
+                                    listing_row(listing.product, "KEEP2", grade="good"),
+                                    listing_row(listing.product, "KEEP", grade="fair")])
+    assert {(error["line"], error["column"]) for error in stock_import.errors} == {(2, "sku"), (4, "sku")}
+    listing.refresh_from_db()
+    assert listing.grade == "good"
+
+
+def test_a_csv_sku_with_a_line_break_is_refused(seller):
+    stock_import = _import(seller, [listing_row(ProductFactory(), "A\nB")])
+    assert [error["column"] for error in stock_import.errors] == ["sku"]
+    assert not Listing.objects.filter(seller=seller).exists()
+
+
+def test_the_portable_bulk_path_applies_the_same_listing_rules(seller, archived):
+    listing = ListingFactory(seller=seller, grade="good")
+    rows = [RowInput(key=1, sku=archived.sku, product_id=archived.product_id, grade=archived.grade,
+                     quantity=4, is_active=True),
+            RowInput(key=2, sku=listing.sku, product_id=listing.product_id, grade="fair", quantity=4)]
+    with transaction.atomic():
+        results, _changed = _apply_portable(seller=seller, rows=rows, allow_create=False,
+                                            now=timezone.now(), cause=StockCause(Reason.IMPORT))
+    assert {result.key: set(result.errors) for result in results} == {1: {"active"}, 2: {"sku"}}
+    _still_archived(archived)
+
