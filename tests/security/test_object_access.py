@@ -5,6 +5,10 @@ redirect to log in, never a 200 with someone else's data, and a POST changes not
 The test walks the URL resolver and the seller API's OpenAPI schema: a new URL that takes an
 object must be added to OWNED (with a builder) or to PUBLIC (with the reason it is public), or
 this test fails.
+
+It also runs per seller role: another seller's owner, manager and warehouse member are each
+refused, members of the owning seller are refused (403) what their role does not include
+(tests/sellers/test_roles.py's ROLE_URLS), and API keys of every scope meet the same walk.
 """
 import json
 from decimal import Decimal
@@ -17,9 +21,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from orders import services as order_services
 from orders.models import Address, Order, Payment, SellerOrder
 from sellers.api import api
-from sellers.models import ApiKey, SellerInvitation, StockImport
+from sellers.api_auth import api_key_create
+from sellers.models import ApiKey, SellerInvitation, SellerMember, StockImport
 from tests.factories import ListingFactory, SellerMemberFactory, UserFactory
 from tests.sellers.factories_stock import api_key_for
+from tests.sellers.test_roles import API_SCOPES, KEY_SCOPES, ROLE_URLS
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +66,10 @@ class World:
     def __init__(self):
         self.seller_member = SellerMemberFactory()
         self.seller = self.seller_member.seller
+        # The owner's colleagues, one of each other role: the object of the team's pages, and
+        # members whose role refuses them part of the back office.
+        self.manager = SellerMemberFactory(seller=self.seller, role=SellerMember.Role.MANAGER)
+        self.warehouse = SellerMemberFactory(seller=self.seller, role=SellerMember.Role.WAREHOUSE)
         self.listing = ListingFactory(seller=self.seller, price=Decimal("300.00"), quantity=5)
         self.shopper = UserFactory()
         self.address = Address.objects.create(
@@ -87,6 +97,10 @@ class World:
         # The attackers: another shopper and another seller, each with their own things.
         self.other_shopper = UserFactory()
         self.other_seller_member = SellerMemberFactory()
+        self.other_members = {
+            role: SellerMemberFactory(seller=self.other_seller_member.seller, role=role)
+            for role in (SellerMember.Role.MANAGER, SellerMember.Role.WAREHOUSE)}
+        self.other_members[SellerMember.Role.OWNER] = self.other_seller_member
         self.other_key = api_key_for(self.other_seller_member.seller)
 
     def _key(self):
@@ -113,6 +127,9 @@ OWNED = {
     "sellers:stock_import_errors": lambda w: {"pk": w.stock_import.pk},
     "sellers:stock_import_file": lambda w: {"pk": w.stock_import.pk},
     "sellers:api_key_revoke": lambda w: {"pk": w.api_key.pk},
+    "sellers:member_role": lambda w: {"pk": w.manager.pk},
+    "sellers:member_remove": lambda w: {"pk": w.manager.pk},
+    "sellers:invitation_withdraw": lambda w: {"pk": w.invitation.pk},
     "sellers:order_detail": lambda w: {"pk": w.seller_order.pk},
     "sellers:order_accept": lambda w: {"pk": w.seller_order.pk},
     "sellers:order_refuse": lambda w: {"pk": w.seller_order.pk},
@@ -150,16 +167,22 @@ def _snapshot(w: World) -> tuple:
             Address.objects.filter(pk=w.address.pk).exists(),
             ApiKey.objects.get(pk=w.api_key.pk).revoked_at,
             w.cart_line.__class__.objects.filter(pk=w.cart_line.pk).values_list("quantity", flat=True)
-            .first(), Payment.objects.get(pk=w.payment.pk).status)
+            .first(), Payment.objects.get(pk=w.payment.pk).status,
+            sorted(SellerMember.objects.filter(seller=w.seller).values_list("pk", "role")),
+            SellerInvitation.objects.filter(pk=w.invitation.pk).exists(),
+            sorted(ApiKey.objects.filter(seller=w.seller).values_list("pk", "revoked_at")))
 
 
 def _visitors(w: World):
     anonymous = Client()
     shopper = Client()
     shopper.force_login(w.other_shopper)
-    seller = Client()
-    seller.force_login(w.other_seller_member.user)
-    return {"anonymous": anonymous, "another shopper": shopper, "another seller": seller}
+    visitors = {"anonymous": anonymous, "another shopper": shopper}
+    for role, member in w.other_members.items():
+        seller = Client()
+        seller.force_login(member.user)
+        visitors[f"another seller's {role}"] = seller
+    return visitors
 
 
 def _refused(response, who: str) -> bool:
@@ -223,6 +246,32 @@ def test_the_owner_does_reach_their_objects():
         assert seller.get(reverse(name, kwargs=OWNED[name](w))).status_code == 200
 
 
+def test_members_of_the_owning_seller_get_403_for_what_their_role_does_not_include():
+    """Per role: the owner's own manager and warehouse member, on the owner's own objects, are
+    refused (403) every URL their role does not include, and their requests change nothing."""
+    w = World()
+    present = {name for _route, name in parameterised_urls()}
+    urls = {name: reverse(name, kwargs=build(w)) for name, build in OWNED.items()
+            if name.startswith("sellers:") and name in present}
+    before = _snapshot(w)
+    leaks, checked = [], 0
+    for role, member in ((SellerMember.Role.MANAGER, w.manager), (SellerMember.Role.WAREHOUSE, w.warehouse)):
+        client = Client()
+        client.force_login(member.user)
+        for name, url in urls.items():
+            _build, get_roles, post_roles = ROLE_URLS[name]
+            for method, roles in (("get", get_roles), ("post", post_roles)):
+                if roles is None or role in roles:
+                    continue
+                checked += 1
+                response = getattr(client, method)(url)
+                if response.status_code != 403:
+                    leaks.append(f"{role} {method.upper()} {url} -> {response.status_code}, expected 403")
+    assert not leaks, leaks
+    assert checked >= 20  # the walk did refuse something for each role
+    assert _snapshot(w) == before
+
+
 def _example(schema: dict, components: dict):
     """A minimal body that passes validation, so a refusal cannot hide behind a 422."""
     if "$ref" in schema:
@@ -266,6 +315,41 @@ def test_seller_api_objects_are_404_for_another_sellers_key_and_401_without_a_ke
                                             content_type="application/json", **headers)
                 if response.status_code != expected:
                     leaks.append(f"{method.upper()} {url} -> {response.status_code}, expected {expected}")
+    assert not leaks, leaks
+    assert _snapshot(w) == before
+
+
+@pytest.mark.parametrize("scope", sorted(KEY_SCOPES))
+def test_seller_api_objects_per_key_scope_another_sellers_stay_404_and_a_missing_scope_is_403(scope):
+    """Another seller's key of each scope still finds nothing (404), or is refused the write its
+    scope lacks (403) before anything is looked up; the owner's own key lacking the scope gets 403.
+    Nothing changes either way."""
+    w = World()
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    _key, other_key = api_key_create(seller=w.other_seller_member.seller, name="other",
+                                     scopes=KEY_SCOPES[scope])
+    _key, own_key = api_key_create(seller=w.seller, name="own", scopes=KEY_SCOPES[scope])
+    before = _snapshot(w)
+    leaks = []
+    for path, operations in schema["paths"].items():
+        if path not in API_OWNED:
+            continue
+        url = path.split("{")[0] + str(API_OWNED[path](w)) + path.split("}", 1)[1]
+        for method, operation in operations.items():
+            needed = API_SCOPES[(method, path)]
+            allowed = needed is None or needed in KEY_SCOPES[scope]
+            body_schema = (operation.get("requestBody", {}).get("content", {})
+                           .get("application/json", {}).get("schema"))
+            body = json.dumps(_example(body_schema, schema["components"]["schemas"])
+                              if body_schema else {})
+            cases = [(other_key, 404 if allowed else 403)] + ([] if allowed else [(own_key, 403)])
+            for key, expected in cases:
+                response = Client().generic(method.upper(), url, data=body, content_type="application/json",
+                                            HTTP_AUTHORIZATION=f"Bearer {key}")
+                if response.status_code != expected:
+                    who = "own" if key == own_key else "other"
+                    leaks.append(f"{scope} {who} {method.upper()} {url} -> {response.status_code}, "
+                                 f"expected {expected}")
     assert not leaks, leaks
     assert _snapshot(w) == before
 
