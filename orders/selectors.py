@@ -2,11 +2,11 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, Sum
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from sellers.models import Listing, Seller
+from sellers.models import Listing, Seller, buyable_q
 
 from . import guest_access
 from .models import (
@@ -120,9 +120,7 @@ class CartSummary:
         return not self.is_empty and not self.problems
 
 
-def _listing_is_buyable(listing: Listing) -> bool:
-    return (listing.is_active and listing.archived_at is None
-            and listing.seller.status == Seller.Status.APPROVED and listing.available > 0)
+_LISTING_BUYABLE = ExpressionWrapper(buyable_q("listing__"), output_field=BooleanField())
 
 
 def cart_summary(*, cart: Cart | None,
@@ -137,6 +135,7 @@ def cart_summary(*, cart: Cart | None,
     lines = (
         CartLine.objects.filter(cart=cart)
         .select_related("listing__seller", "listing__product__model")
+        .annotate(listing_buyable=_LISTING_BUYABLE)
         .order_by("listing__seller__name", "listing__seller_id", "created_at", "pk")
     )
     groups: dict[int, SellerGroup] = {}
@@ -144,7 +143,7 @@ def cart_summary(*, cart: Cart | None,
         listing = line.listing
         group = groups.setdefault(listing.seller_id, SellerGroup(seller=listing.seller))
         problem = ""
-        if not _listing_is_buyable(listing):
+        if not line.listing_buyable:  # the one definition, in SQL (sellers.models.buyable_q)
             problem = "unavailable"
         elif line.quantity > listing.available:
             problem = "short"

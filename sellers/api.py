@@ -11,7 +11,6 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Router, Schema
@@ -39,7 +38,7 @@ from .api_types import (
     forbid_unknown_query_parameters,
 )
 from .ledger import Reason, RowInput, StockCause, listings_apply_bulk
-from .models import Listing
+from .models import Listing, in_stock_q
 from .permissions import Scope
 from .selectors import buy_box_positions
 from .services import listing_archive, listing_create, listing_update, validate_price, validate_quantity
@@ -267,9 +266,9 @@ def listings_list(request, filters: Query[ListingFilters]):
     if filters.grade is not None:
         queryset = queryset.filter(grade=filters.grade)
     if filters.in_stock is True:
-        queryset = queryset.filter(quantity__gt=F("allocated"))
+        queryset = queryset.filter(in_stock_q())
     elif filters.in_stock is False:
-        queryset = queryset.filter(quantity__lte=F("allocated"))
+        queryset = queryset.exclude(in_stock_q())
     if filters.updated_since is not None:
         queryset = queryset.filter(updated_at__gte=filters.updated_since)
     page = list(queryset[filters.offset:filters.offset + filters.limit])

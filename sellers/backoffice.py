@@ -3,12 +3,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .models import Listing, Seller
+from .models import Listing, Seller, buyable_q, in_stock_q, low_stock_q
 from .selectors import buy_box_positions, with_buy_box_winner
 
 LISTING_SORTS = {
@@ -21,8 +20,8 @@ LISTING_SORTS = {
     "product": ("product__model__name", "product__storage_gb", "grade", "pk"),
 }
 
-# A listing that can win: the seller's active, in-stock offer (the seller is approved).
-BUYABLE = Q(is_active=True, archived_at__isnull=True, quantity__gt=F("allocated"))
+# A listing that can win: buyable by the one definition (a suspended seller's offers cannot).
+BUYABLE = buyable_q()
 
 
 def seller_listings(*, seller: Seller, q: str = "", grade: str = "", status: str = "", stock: str = "",
@@ -44,11 +43,11 @@ def seller_listings(*, seller: Seller, q: str = "", grade: str = "", status: str
     if grade:
         listings = listings.filter(grade=grade)
     if stock == "in":
-        listings = listings.filter(quantity__gt=F("allocated"))
+        listings = listings.filter(in_stock_q())
     elif stock == "out":
-        listings = listings.filter(quantity__lte=F("allocated"))
+        listings = listings.exclude(in_stock_q())
     elif stock == "low":
-        listings = listings.filter(quantity__lte=F("allocated") + settings.LOW_STOCK_THRESHOLD)
+        listings = listings.filter(low_stock_q())
     if q:
         listings = listings.filter(Q(sku__icontains=q) | Q(product__model__name__icontains=q)
                                    | Q(product__reference__iexact=q))
@@ -142,16 +141,14 @@ def seller_dashboard(*, seller: Seller) -> Dashboard:
     days = sales_by_day(seller=seller)
     awaiting = (SellerOrder.objects.filter(seller=seller, state=SellerOrder.State.PAID)
                 .select_related("order").order_by("paid_at", "pk"))
-    low_stock_q = Q(is_active=True, archived_at__isnull=True,
-                    quantity__lte=F("allocated") + settings.LOW_STOCK_THRESHOLD)
     counts = (with_buy_box_winner(Listing.objects.filter(seller=seller))
               .aggregate(buyable=Count("pk", filter=BUYABLE),
                          winning=Count("pk", filter=BUYABLE & Q(buy_box_winner_id=F("pk"))),
-                         low_stock=Count("pk", filter=low_stock_q)))
+                         low_stock=Count("pk", filter=low_stock_q())))
     losing = []
     if counts["buyable"] > counts["winning"]:
         losing = listing_rows(seller_listings(seller=seller, buy_box="losing")[:5])
-    low_stock = list(Listing.objects.filter(seller=seller).filter(low_stock_q)
+    low_stock = list(Listing.objects.filter(seller=seller).filter(low_stock_q())
                      .select_related("product__model").order_by("quantity", "sku")[:5])
     return Dashboard(
         days=days, orders_total=sum(d.orders for d in days),

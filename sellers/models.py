@@ -97,12 +97,19 @@ class SellerMember(models.Model):
         return f"{self.user} @ {self.seller}"
 
 
-# The one definition of an offer a shopper may see and buy: active, not archived, with units
-# available, from an approved seller. IN_STOCK and LIVE are its parts, for a seller's own pages
-# (which filter by seller and show a suspended seller's offers too).
-LIVE = Q(is_active=True, archived_at__isnull=True)
-IN_STOCK = Q(quantity__gt=F("allocated"))
-BUYABLE = LIVE & IN_STOCK & Q(seller__status=Seller.Status.APPROVED)
+# The one definition of an offer a shopper may see and buy: live (active, not archived), in stock
+# (units available) and from an approved seller. Its parts serve a seller's own pages, which show a
+# suspended seller's offers too; `prefix` reaches a listing from another model ("listing__").
+def live_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}is_active": True, f"{prefix}archived_at__isnull": True})
+
+
+def in_stock_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}quantity__gt": F(f"{prefix}allocated")})
+
+
+def buyable_q(prefix: str = "") -> Q:
+    return live_q(prefix) & in_stock_q(prefix) & Q(**{f"{prefix}seller__status": Seller.Status.APPROVED})
 
 
 def low_stock_q(threshold: int | None = None) -> Q:
@@ -110,13 +117,13 @@ def low_stock_q(threshold: int | None = None) -> Q:
     available (none available counts: the offer is offline until restocked)."""
     if threshold is None:
         threshold = settings.LOW_STOCK_THRESHOLD
-    return LIVE & Q(quantity__lte=F("allocated") + threshold)
+    return live_q() & Q(quantity__lte=F("allocated") + threshold)
 
 
 class ListingQuerySet(models.QuerySet):
     def buyable(self) -> "ListingQuerySet":
         """Offers a shopper may see and buy: active, in stock, from an approved seller."""
-        return self.filter(BUYABLE)
+        return self.filter(buyable_q())
 
     def low_stock(self, threshold: int | None = None) -> "ListingQuerySet":
         return self.filter(low_stock_q(threshold))

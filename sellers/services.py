@@ -2,7 +2,6 @@
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -15,7 +14,7 @@ from catalog.models import Grade, Product
 from marketplace.controls import has_control_characters
 
 from .ledger import STOCK_FIELDS, Reason, StockCause, stock_listing_insert, stock_set
-from .models import MIN_WARRANTY_MONTHS, Listing, Seller, SellerMember
+from .models import MIN_WARRANTY_MONTHS, Listing, Seller, SellerMember, low_stock_q
 from .permissions import Perm, member_require
 
 MAX_PRICE = Decimal("100000.00")
@@ -346,9 +345,8 @@ def seller_settings_update(*, seller: Seller, actor: SellerMember, low_stock_ale
 
 def low_stock_listings(seller: Seller):
     """Active offers whose available units are at or under the low-stock threshold."""
-    return (Listing.objects.filter(seller=seller, is_active=True, archived_at__isnull=True)
+    return (Listing.objects.filter(low_stock_q(), seller=seller)
             .annotate(available_units=F("quantity") - F("allocated"))
-            .filter(available_units__lte=settings.LOW_STOCK_THRESHOLD)
             .select_related("product__model").order_by("available_units", "sku"))
 
 

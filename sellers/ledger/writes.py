@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Listing, StockMovement
+from ..models import Listing, StockMovement, live_q
 
 Reason = StockMovement.Reason
 # The two columns only this package writes.
@@ -106,9 +106,10 @@ def stock_allocate(*, listing_id: int, quantity: int) -> bool:
     when not enough is available. The caller records the movements of the whole order with
     `stock_allocations_record` once its lines exist, in the same transaction (order_place)."""
     _require_transaction()
+    # Live by the one definition (sellers.models); the seller's status is checked by the caller:
+    # a join here would turn the guarded UPDATE into a sub-select.
     return bool(Listing.objects.filter(
-        pk=listing_id, is_active=True, archived_at__isnull=True,
-        quantity__gte=F("allocated") + quantity,
+        live_q(), pk=listing_id, quantity__gte=F("allocated") + quantity,
     ).update(allocated=F("allocated") + quantity))
 
 
