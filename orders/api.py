@@ -18,7 +18,7 @@ from pydantic import ConfigDict
 
 from sellers.api_auth import ApiKeyAuth
 from sellers.api_filters import UpdatedSinceFilter
-from sellers.api_types import MAX_OFFSET, QueryInteger, Text
+from sellers.api_types import MAX_OFFSET, ById, QueryInteger, Text, text_schema
 from sellers.permissions import Scope
 
 from . import fulfilment
@@ -129,8 +129,8 @@ class ShipIn(Schema):
         "serials": {"981": ["356938035643809"]}}]})
     carrier: Text(40, description="One of: " + ", ".join(fulfilment.CARRIERS))
     tracking_number: Text(40)
-    serials: dict[int, list[Text(40)]] = Field(
-        description="For each line id, one IMEI or serial number per unit.")
+    serials: ById(list[Text(40)], {"type": "array", "items": text_schema(40)},
+                  description="For each line id, one IMEI or serial number per unit.")
 
 
 # Every key reads; accepting, refusing and shipping needs the key's "orders" scope.

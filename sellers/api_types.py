@@ -1,11 +1,12 @@
 """The seller API's input types: strict JSON types, no control characters, and published bounds.
 
-An integer is a JSON integer, a flag a JSON boolean, a date-time an RFC 3339 (ISO 8601) string with
-its offset: nothing is coerced (`false` is not 0, `"no"` is not false, `0.5` is not a date). Each
-bound is published in the OpenAPI schema and checked by the same validator as the services, so the
-schema, the API, the back office and the CSV import agree. Query strings are text on the wire: a
-query integer is digits, a query flag `true` or `false`, and a query parameter the operation does
-not declare is refused (422 naming it) instead of silently ignored.
+An integer is a JSON Schema integer (5 or 5.0, never true or "5"), a flag a JSON boolean, a
+date-time an RFC 3339 (ISO 8601) string with its offset: nothing is coerced (`false` is not 0,
+`"no"` is not false, `0.5` is not a date). Each bound is published in the OpenAPI schema and
+checked by the same validator as the services, so the schema, the API, the back office and the CSV
+import agree. Query strings are text on the wire: a query integer is digits, a query flag `true` or
+`false`, and a query parameter the operation does not declare is refused (422 naming it) instead of
+silently ignored.
 """
 import re
 from datetime import UTC, datetime
@@ -67,19 +68,45 @@ def Text(max_length: int, *, description: str | None = None):  # noqa: N802 - a 
             raise _refused(_("Enter at most %(max)s characters.") % {"max": max_length})
         return value
 
-    schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": max_length,
-                              "pattern": _TEXT_PATTERN}
+    schema = text_schema(max_length)
     if description:
         schema["description"] = description
     return Annotated[str, BeforeValidator(check), WithJsonSchema(schema)]
 
 
+def text_schema(max_length: int) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": _TEXT_PATTERN}
+
+
+def _id_key(value: Any) -> int:
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value):
+        return int(value)
+    raise _refused(_("Use the id, in digits, as the key."))
+
+
+def ById(item_type, item_schema: dict[str, Any], *, description: str):  # noqa: N802 - a type factory
+    """A JSON object keyed by ids written in digits, e.g. {"981": [...]} (JSON keys are strings)."""
+    return Annotated[dict[Annotated[int, BeforeValidator(_id_key)], item_type], WithJsonSchema({
+        "type": "object", "propertyNames": {"pattern": "^[0-9]{1,18}$"},
+        "additionalProperties": item_schema, "description": description})]
+
+
 # --- Numbers and flags in a JSON body --------------------------------------------------------------
+def _json_integer(value: Any) -> int | None:
+    """A JSON Schema integer: an int, or a number with no fraction (5.0); never a boolean or text."""
+    if type(value) is int:  # bool is an int subclass: refused
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return None
+
+
 def _bounded_integer(check, message: str):
     def validate(value: Any) -> int:
-        if type(value) is not int:  # bool is an int subclass: refused too
+        number = _json_integer(value)
+        if number is None:
             raise _refused(message)
-        return _checked(check, value)
+        return _checked(check, number)
 
     return validate
 
@@ -224,9 +251,10 @@ def forbid_unknown_query_parameters(router) -> None:
 
 # --- Bulk items: strict types here, bounds checked item by item (a bad item fails alone) ---------
 def _whole_number(value: Any) -> int:
-    if type(value) is not int:
+    number = _json_integer(value)
+    if number is None:
         raise _refused(_("Enter a whole number."))
-    return value
+    return number
 
 
 def _amount(value: Any) -> Decimal:
