@@ -120,7 +120,7 @@ def test_owner_invites_a_colleague_who_joins_through_the_emailed_link(
     invitation = SellerInvitation.objects.get()
     assert invitation.email == "colleague@example.test" and invitation.role == "warehouse"
     url = reverse("sellers:invitation_accept", kwargs={"token": invitation.token})
-    assert url in mail.outbox[0].body
+    assert url in mail.outbox[0].body and "Your role: Warehouse." in mail.outbox[0].body
 
     colleague = UserFactory(email="colleague@example.test")
     client.force_login(colleague)
