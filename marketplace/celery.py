@@ -28,6 +28,14 @@ app.conf.beat_schedule = {
         "task": "orders.tasks.compute_payouts",
         "schedule": crontab(hour=2, minute=0),
     },
+    "retry-due-refunds": {
+        "task": "orders.tasks.retry_due_refunds",
+        "schedule": 60.0,
+    },
+    "resume-stalled-stock-imports": {
+        "task": "sellers.tasks.resume_stalled_imports",
+        "schedule": 60.0,
+    },
     "send-low-stock-alerts": {
         "task": "sellers.tasks.send_low_stock_alerts",
         "schedule": crontab(hour=7, minute=0),

@@ -155,6 +155,12 @@ ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default
 SELLER_ACCEPT_HOURS = env.int("SELLER_ACCEPT_HOURS", default=48)
 AUTO_DELIVER_DAYS = env.int("AUTO_DELIVER_DAYS", default=7)
 RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
+# A refund the provider did not take is sent again with back-off (1, 2, 4 … minutes, at most this
+# far apart) for this long, then left to staff in the admin.
+REFUND_RETRY_HOURS = env.int("REFUND_RETRY_HOURS", default=72)
+REFUND_RETRY_MAX_DELAY_MINUTES = env.int("REFUND_RETRY_MAX_DELAY_MINUTES", default=360)
+# A stock import with no progress for this long is taken over by the timed job (a worker died).
+STOCK_IMPORT_STALL_MINUTES = env.int("STOCK_IMPORT_STALL_MINUTES", default=3)
 DEFAULT_COMMISSION_RATE = env.str("DEFAULT_COMMISSION_RATE", default="0.10")
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=3)
 # Database connections one CSV stock import applies its batches with, side by side (PostgreSQL).

@@ -1,17 +1,16 @@
 """Fulfilment and after-sales: the seller order state machine, shipping, returns, refunds, payouts.
 
-The one place where a seller order or a return changes state. Each change takes the row lock
-(select_for_update), checks the transition table, records who, when and why, and enqueues its
-e-mail after commit. Money leaves through the payment provider outside any lock: the refund's
-intent is recorded first, the provider is called with its idempotency key, and the result is
-recorded idempotently, so a retry can never refund twice.
+What sellers, staff and timed jobs do to a seller order or a return. Each action takes the row
+lock (select_for_update), moves the state through orders.states (the one writer of states, with
+the transition tables), and enqueues its e-mail after commit. Money owed back is recorded and
+sent by orders.refunds.
 """
 import calendar
 import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,18 +25,29 @@ from sellers.ledger import StockCause, stock_consume, stock_release
 from sellers.models import Seller
 
 from .models import (
-    Order,
     OrderLine,
-    Payment,
     Payout,
     PayoutEntry,
     Refund,
     ReturnRequest,
     ReturnTransition,
     SellerOrder,
-    SellerOrderTransition,
     UnitSerial,
 )
+from .refunds import RefundError, commission_for, refund_create, refund_for_seller_order, refund_process
+from .states import (
+    RETURN_TRANSITIONS,
+    TRANSITIONS,
+    TransitionError,
+    return_move,
+    return_transition_check,
+    seller_order_move,
+    transition_check,
+)
+
+# Re-exported: the back office, the API, the admin and the tasks name these as fulfilment.X.
+__all__ = ["RETURN_TRANSITIONS", "TRANSITIONS", "RefundError", "TransitionError", "refund_create",
+           "refund_process", "return_transition_check"]
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -45,78 +55,12 @@ ZERO = Decimal("0.00")
 S = SellerOrder.State
 R = ReturnRequest.State
 
-# --- The transition tables ----------------------------------------------------------------------
-# Every state change a seller order may make. Anything else is refused with TransitionError.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.AWAITING_PAYMENT: frozenset({S.PAID, S.CANCELLED}),
-    S.PAID: frozenset({S.ACCEPTED, S.CANCELLED}),
-    S.ACCEPTED: frozenset({S.SHIPPED, S.CANCELLED}),
-    S.SHIPPED: frozenset({S.DELIVERED, S.REFUNDED}),  # a parcel lost in transit is refunded in full
-    S.DELIVERED: frozenset({S.REFUNDED}),
-    S.CANCELLED: frozenset({S.REFUNDED}),
-    S.REFUNDED: frozenset(),
-}
-
-RETURN_TRANSITIONS: dict[str, frozenset[str]] = {
-    R.REQUESTED: frozenset({R.ACCEPTED, R.DISPUTED, R.REJECTED}),
-    R.DISPUTED: frozenset({R.ACCEPTED, R.REJECTED}),  # staff arbitrate a dispute
-    R.ACCEPTED: frozenset({R.RECEIVED}),
-    R.RECEIVED: frozenset({R.REFUNDED}),
-    R.REFUNDED: frozenset(),
-    R.REJECTED: frozenset(),
-}
-
 # What a seller can still do, for the back office and the API.
 REFUSABLE = (S.PAID, S.ACCEPTED)
 
 
-class TransitionError(Exception):
-    """An impossible state change: shipping a cancelled order, accepting a shipped one, …"""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = str(message)
-
-
-class RefundError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = str(message)
-
-
-def transition_check(from_state: str, to_state: str) -> None:
-    """Raises TransitionError unless the table allows from_state → to_state."""
-    if to_state not in TRANSITIONS.get(from_state, ()):
-        raise TransitionError(_("A seller order that is “%(from)s” cannot become “%(to)s”.") % {
-            "from": S(from_state).label, "to": S(to_state).label})
-
-
-def return_transition_check(from_state: str, to_state: str) -> None:
-    if to_state not in RETURN_TRANSITIONS.get(from_state, ()):
-        raise TransitionError(_("A return that is “%(from)s” cannot become “%(to)s”.") % {
-            "from": R(from_state).label, "to": R(to_state).label})
-
-
 def _locked(seller_order: SellerOrder) -> SellerOrder:
     return SellerOrder.objects.select_for_update().select_related("order", "seller").get(pk=seller_order.pk)
-
-
-def _move(*, seller_order: SellerOrder, to_state: str, actor=None, reason: str = "", now=None,
-          **fields) -> SellerOrder:
-    """Applies one checked transition to a locked seller order and records it."""
-    transition_check(seller_order.state, to_state)
-    now = now or timezone.now()
-    SellerOrderTransition.objects.create(seller_order=seller_order, from_state=seller_order.state,
-                                         to_state=to_state, actor=actor, reason=reason[:255])
-    seller_order.state = to_state
-    stamp = {S.ACCEPTED: "accepted_at", S.SHIPPED: "shipped_at", S.DELIVERED: "delivered_at",
-             S.CANCELLED: "cancelled_at"}.get(to_state)
-    if stamp:
-        fields[stamp] = now
-    for name, value in fields.items():
-        setattr(seller_order, name, value)
-    seller_order.save(update_fields=["state", "updated_at", *fields])
-    return seller_order
 
 
 def _notify(seller_order_id: int, event: str) -> None:
@@ -136,7 +80,7 @@ def seller_order_accept(*, seller_order: SellerOrder, actor=None, reason: str = 
     """The seller confirms it will ship: paid → accepted."""
     with transaction.atomic():
         seller_order = _locked(seller_order)
-        _move(seller_order=seller_order, to_state=S.ACCEPTED, actor=actor,
+        seller_order_move(seller_order=seller_order, to_state=S.ACCEPTED, actor=actor,
               reason=reason or "accepted by the seller")
         _notify(seller_order.pk, "accepted")
     return seller_order
@@ -161,13 +105,12 @@ def seller_order_cancel(*, seller_order: SellerOrder, cause: str, reason: str, a
         if seller_order.state not in REFUSABLE:
             transition_check(seller_order.state, S.CANCELLED)
             raise TransitionError(_("Only a paid or accepted seller order can be cancelled."))
-        _move(seller_order=seller_order, to_state=S.CANCELLED, actor=actor, reason=reason, now=now,
-              cancel_cause=cause)
+        seller_order_move(seller_order=seller_order, to_state=S.CANCELLED, actor=actor, reason=reason,
+                          now=now, cancel_cause=cause)
         _release_allocation(seller_order)
-        refund = _refund_intent(seller_order=seller_order, amount=None, reason=reason,
+        refund_for_seller_order(seller_order=seller_order, reason=reason,
                                 key=f"refurb-so-{seller_order.pk}-cancel", actor=actor)
         _notify(seller_order.pk, "cancelled")
-        _refund_after_commit(refund)
     return seller_order
 
 
@@ -281,7 +224,7 @@ def seller_order_ship(*, seller_order: SellerOrder, carrier: str, tracking_numbe
                     for line in lines for unit, serial in enumerate(cleaned[line.pk], start=1)])
         except IntegrityError as exc:
             raise TransitionError(_("The serial numbers of this order are already recorded.")) from exc
-        _move(seller_order=seller_order, to_state=S.SHIPPED, actor=actor, now=now,
+        seller_order_move(seller_order=seller_order, to_state=S.SHIPPED, actor=actor, now=now,
               reason=f"{carrier} {tracking_number.strip()}", carrier=carrier,
               tracking_number=tracking_number.strip())
         _notify(seller_order.pk, "shipped")
@@ -292,7 +235,7 @@ def seller_order_deliver(*, seller_order: SellerOrder, actor=None, reason: str =
     """Shipped → delivered (staff, or automatically AUTO_DELIVER_DAYS after shipping)."""
     with transaction.atomic():
         seller_order = _locked(seller_order)
-        _move(seller_order=seller_order, to_state=S.DELIVERED, actor=actor, now=now,
+        seller_order_move(seller_order=seller_order, to_state=S.DELIVERED, actor=actor, now=now,
               reason=reason or ("marked delivered by staff" if actor else "marked delivered"))
         _notify(seller_order.pk, "delivered")
     return seller_order
@@ -329,136 +272,7 @@ def seller_orders_deliver_shipped(*, now=None) -> int:
     return done
 
 
-# --- Refunds -------------------------------------------------------------------------------------
-def _refund_intent(*, seller_order: SellerOrder, amount: Decimal | None, reason: str, key: str, actor=None,
-                   return_request: ReturnRequest | None = None) -> Refund | None:
-    """Records a pending refund on a locked seller order; amount None is all that is left.
-    Returns the existing refund for a key already used, None when nothing is left to refund."""
-    existing = Refund.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        if existing.seller_order_id != seller_order.pk:
-            raise RefundError(_("This refund key belongs to another order."))
-        return existing
-    outstanding = (seller_order.refunds.filter(status__in=[Refund.Status.PENDING, Refund.Status.SUCCEEDED])
-                   .aggregate(total=Sum("amount"))["total"] or ZERO)
-    if amount is None:
-        amount = seller_order.total - outstanding
-        if amount <= 0:
-            return None
-    payment = seller_order.order.payments.filter(status=Payment.Status.SUCCEEDED).order_by("pk").first()
-    if payment is None:
-        raise RefundError(_("This order has no payment to refund."))
-    if amount > seller_order.total - outstanding:
-        raise RefundError(_("At most %(left)s is left to refund on this seller order.")
-                          % {"left": seller_order.total - outstanding})
-    return Refund.objects.create(seller_order=seller_order, payment=payment, amount=amount,
-                                 reason=reason[:255], idempotency_key=key, created_by=actor,
-                                 return_request=return_request)
-
-
-def _refund_after_commit(refund: Refund | None) -> None:
-    from . import tasks
-
-    if refund is not None and refund.status != Refund.Status.SUCCEEDED:
-        refund_id = refund.pk
-        transaction.on_commit(lambda: tasks.process_refund.delay(refund_id))
-
-
-def refund_create(*, seller_order: SellerOrder, amount: Decimal, reason: str, idempotency_key: str,
-                  actor=None) -> Refund:
-    """A full or partial refund of a seller order (staff). Recorded once per idempotency key; the
-    provider is called after commit. Refunding a fully refunded order raises TransitionError."""
-    amount = Decimal(amount).quantize(CENT)
-    if amount <= 0:
-        raise ValidationError({"amount": _("A refund must be more than zero.")})
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the money is given back.")})
-    with transaction.atomic():
-        seller_order = _locked(seller_order)
-        if seller_order.state not in (S.SHIPPED, S.DELIVERED, S.CANCELLED):
-            raise TransitionError(_("A seller order that is “%(state)s” cannot be refunded.")
-                                  % {"state": seller_order.get_state_display()})
-        if seller_order.settled_at is not None:
-            raise RefundError(_("This seller order is already in the seller's payout ledger."))
-        refund = _refund_intent(seller_order=seller_order, amount=amount, reason=reason,
-                                key=idempotency_key, actor=actor)
-        _refund_after_commit(refund)
-    return refund
-
-
-def refund_process(*, refund: Refund) -> Refund:
-    """Sends a pending (or failed) refund to the provider — outside any lock — and records the
-    result. Safe to run twice: the provider sees the same idempotency key, and a succeeded refund
-    is never applied again."""
-    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
-    if refund.status == Refund.Status.SUCCEEDED:
-        return refund
-    from .services import payment_refund
-
-    try:
-        result = payment_refund(payment=refund.payment, amount=refund.amount,
-                                idempotency_key=refund.idempotency_key)
-    except Exception as exc:
-        logger.exception("refund %s failed at the provider", refund.pk)
-        Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
-            status=Refund.Status.FAILED, failure_reason=str(exc)[:255])
-        raise RefundError(_("The payment service refused the refund; it will be tried again.")) from exc
-    if not result.succeeded:
-        Refund.objects.filter(pk=refund.pk).exclude(status=Refund.Status.SUCCEEDED).update(
-            status=Refund.Status.FAILED, provider_reference=result.reference,
-            failure_reason="refused by the provider")
-        raise RefundError(_("The payment service refused the refund."))
-    return _refund_record_success(refund=refund, reference=result.reference)
-
-
-def _refund_record_success(*, refund: Refund, reference: str) -> Refund:
-    with transaction.atomic():
-        seller_order = _locked(refund.seller_order)
-        refund = Refund.objects.select_for_update().get(pk=refund.pk)
-        if refund.status == Refund.Status.SUCCEEDED:
-            return refund
-        refund.status = Refund.Status.SUCCEEDED
-        refund.provider_reference = reference
-        refund.failure_reason = ""
-        refund.completed_at = timezone.now()
-        refund.save(update_fields=["status", "provider_reference", "failure_reason", "completed_at"])
-        seller_order.refunded_amount += refund.amount
-        seller_order.commission_amount = commission_for(seller_order)
-        seller_order.save(update_fields=["refunded_amount", "commission_amount", "updated_at"])
-        fully = seller_order.refunded_amount == seller_order.total
-        if fully and S.REFUNDED in TRANSITIONS[seller_order.state]:
-            _move(seller_order=seller_order, to_state=S.REFUNDED, reason=f"refund {reference}")
-            order = Order.objects.select_for_update().get(pk=seller_order.order_id)
-            if not order.seller_orders.exclude(state__in=[S.REFUNDED, S.CANCELLED]).exists() \
-                    and order.status == Order.Status.PAID:
-                order.status = Order.Status.REFUNDED
-                order.save(update_fields=["status", "updated_at"])
-        if refund.return_request_id:
-            ret = ReturnRequest.objects.select_for_update().get(pk=refund.return_request_id)
-            _return_move(ret=ret, to_state=R.REFUNDED, reason=f"refund {reference}")
-            _notify_return(ret.pk, "refunded")
-        else:
-            _notify(seller_order.pk, f"refunded-{refund.pk}")
-    return refund
-
-
-def commission_for(seller_order: SellerOrder) -> Decimal:
-    """The platform's commission at the seller's rate, on the goods kept (refunds give it back)."""
-    kept_goods = max(seller_order.subtotal - seller_order.refunded_amount, ZERO)
-    return (kept_goods * seller_order.commission_rate).quantize(CENT, ROUND_HALF_UP)
-
-
 # --- Returns -------------------------------------------------------------------------------------
-def _return_move(*, ret: ReturnRequest, to_state: str, actor=None, reason: str = "", **fields) -> None:
-    return_transition_check(ret.state, to_state)
-    ReturnTransition.objects.create(return_request=ret, from_state=ret.state, to_state=to_state,
-                                    actor=actor, reason=reason[:255])
-    ret.state = to_state
-    for name, value in fields.items():
-        setattr(ret, name, value)
-    ret.save(update_fields=["state", "updated_at", *fields])
-
-
 def warranty_end(*, delivered_at: datetime | None, months: int) -> date | None:
     """The last day of the warranty: `months` calendar months from the day of delivery."""
     if delivered_at is None:
@@ -519,7 +333,7 @@ def return_accept(*, ret: ReturnRequest, actor=None, note: str = "", by_staff: b
         if ret.state == R.DISPUTED and not by_staff:
             raise TransitionError(_("A disputed return is decided by our staff."))
         fields = {"staff_note": note} if by_staff else {"seller_note": note}
-        _return_move(ret=ret, to_state=R.ACCEPTED, actor=actor, reason=note or "accepted", **fields)
+        return_move(ret=ret, to_state=R.ACCEPTED, actor=actor, reason=note or "accepted", **fields)
         _notify_return(ret.pk, "accepted")
     return ret
 
@@ -530,7 +344,7 @@ def return_dispute(*, ret: ReturnRequest, note: str, actor=None) -> ReturnReques
         raise ValidationError({"note": _("Say why you dispute this return; our staff will read it.")})
     with transaction.atomic():
         ret = _locked_return(ret)
-        _return_move(ret=ret, to_state=R.DISPUTED, actor=actor, reason=note, seller_note=note.strip())
+        return_move(ret=ret, to_state=R.DISPUTED, actor=actor, reason=note, seller_note=note.strip())
         _notify_return(ret.pk, "disputed")
     return ret
 
@@ -541,7 +355,7 @@ def return_reject(*, ret: ReturnRequest, note: str, actor=None) -> ReturnRequest
         raise ValidationError({"note": _("Say why the return is rejected; the shopper will read it.")})
     with transaction.atomic():
         ret = _locked_return(ret)
-        _return_move(ret=ret, to_state=R.REJECTED, actor=actor, reason=note, staff_note=note.strip())
+        return_move(ret=ret, to_state=R.REJECTED, actor=actor, reason=note, staff_note=note.strip())
         _notify_return(ret.pk, "rejected")
     return ret
 
@@ -550,13 +364,12 @@ def return_mark_received(*, ret: ReturnRequest, actor=None) -> ReturnRequest:
     """The item is back with the seller: the line is refunded through the provider."""
     with transaction.atomic():
         ret = _locked_return(ret)
-        _return_move(ret=ret, to_state=R.RECEIVED, actor=actor, reason="item received")
+        return_move(ret=ret, to_state=R.RECEIVED, actor=actor, reason="item received")
         seller_order = ret.seller_order
-        refund = _refund_intent(seller_order=seller_order, amount=ret.amount, return_request=ret,
+        refund_for_seller_order(seller_order=seller_order, amount=ret.amount, return_request=ret,
                                 reason=f"return {ret.pk}: {ret.get_reason_display()}",
                                 key=f"refurb-return-{ret.pk}", actor=actor)
         _notify_return(ret.pk, "received")
-        _refund_after_commit(refund)
     return ret
 
 

@@ -131,6 +131,9 @@ class Order(models.Model):
                                    name="order_total_is_sum"),
             models.CheckConstraint(condition=Q(subtotal__gte=0) & Q(shipping_total__gte=0),
                                    name="order_amounts_not_negative"),
+            # One cart, one live unpaid order: a double click can never hold stock twice.
+            models.UniqueConstraint(fields=["cart"], condition=Q(status="awaiting_payment"),
+                                    name="one_live_order_per_cart"),
         ]
 
     def __str__(self) -> str:
@@ -397,7 +400,9 @@ class Refund(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
-    seller_order = models.ForeignKey(SellerOrder, on_delete=models.PROTECT, related_name="refunds")
+    # None for a payment that arrived for an order no longer payable: refunded whole.
+    seller_order = models.ForeignKey(SellerOrder, on_delete=models.PROTECT, related_name="refunds",
+                                     null=True, blank=True)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     return_request = models.OneToOneField(ReturnRequest, on_delete=models.PROTECT, null=True, blank=True,
                                           related_name="refund")
@@ -409,11 +414,18 @@ class Refund(models.Model):
     failure_reason = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+")
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # When a worker sends it next (back-off after a failure); None once it succeeded, or when the
+    # retries ran out and staff must look at it.
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)  # one attempt at a time
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["next_attempt_at"], name="refund_next_attempt",
+                                condition=Q(status__in=["pending", "failed"]))]
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]

@@ -25,11 +25,12 @@ from .models import (
     Payment,
     ProviderEvent,
     SellerOrder,
-    SellerOrderTransition,
 )
 from .payments import get_provider
 from .payments.base import PaymentState, RefundResult
+from .refunds import refund_unneeded_payment
 from .selectors import shipping_fee_for
+from .states import order_move, seller_order_move
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -195,9 +196,53 @@ def _line_refused(line: CartLine, listing: Listing, available: int) -> CheckoutE
                                     "quantity": line.quantity}, line_id=line.pk)
 
 
+class PricesChanged(CheckoutError):
+    """A line costs more than when the shopper reviewed it, or the cart changed since: review again."""
+
+    def __init__(self, message: str, *, changes: list[dict]):
+        super().__init__(message)
+        self.changes = changes
+
+
+def cart_price_snapshot(*, cart: Cart) -> dict[str, str]:
+    """What the shopper sees on the review page: each listing's unit price, to check at placing."""
+    return {str(listing_id): str(price) for listing_id, price
+            in cart.lines.values_list("listing_id", "listing__price")}
+
+
+def _prices_rose(*, lines: list[CartLine], reviewed: dict[str, str]) -> list[dict]:
+    """The lines whose price went up since review (a fall is honoured), and lines not reviewed."""
+    changes = []
+    for line in lines:
+        seen = reviewed.get(str(line.listing_id))
+        if seen is None or line.listing.price > Decimal(seen):
+            changes.append({"product": str(line.listing.product), "seller": line.listing.seller.name,
+                            "was": Decimal(seen) if seen is not None else None, "now": line.listing.price})
+    return changes
+
+
+def _same_order(order: Order, *, lines: list[CartLine], email: str, address, shipping_method: str) -> bool:
+    """Is this live order exactly what the cart would place now (a repeated POST, a second tab)?"""
+    placed = sorted(OrderLine.objects.filter(seller_order__order=order)
+                    .values_list("listing_id", "quantity"))
+    wanted = sorted((line.listing_id, line.quantity) for line in lines)
+    return (placed == wanted and order.email == email and order.shipping_method == shipping_method
+            and (order.ship_full_name, order.ship_line1, order.ship_line2 or "", order.ship_postal_code,
+                 order.ship_city, order.ship_country, order.ship_phone or "")
+            == (address.full_name, address.line1, address.line2 or "", address.postal_code, address.city,
+                address.country, address.phone or ""))
+
+
 def order_place(*, cart: Cart, email: str, address, user=None,
-                shipping_method: str = Order.ShippingMethod.STANDARD) -> Order:
+                shipping_method: str = Order.ShippingMethod.STANDARD,
+                reviewed_prices: dict[str, str] | None = None) -> Order:
     """Places an order for the whole cart, allocating every line's stock at once.
+
+    One cart has at most one live unpaid order: the cart row is locked first, so a double click,
+    a second tab or a retried POST waits for the first and then gets the same order back; a cart
+    that changed meanwhile replaces the earlier order (its stock goes back first). The database
+    holds the rule too (a partial unique constraint). With `reviewed_prices` (what the review page
+    showed), a line that costs more now raises PricesChanged; a price that fell is honoured.
 
     Each line is a guarded single UPDATE, taken in listing primary-key order so concurrent
     checkouts over the same listings queue instead of deadlocking. If any line cannot be
@@ -207,14 +252,23 @@ def order_place(*, cart: Cart, email: str, address, user=None,
     if shipping_method not in Order.ShippingMethod.values:
         raise CheckoutError(_("Choose a shipping method."))
     with transaction.atomic():
-        # One unpaid order per cart: an earlier one gives its stock back before this one takes it.
-        for previous in Order.objects.filter(cart=cart, status=Order.Status.AWAITING_PAYMENT):
-            _release(order=previous, status=Order.Status.CANCELLED,
-                     reason="replaced by a newer order from the same cart")
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
         lines = list(cart.lines.select_related("listing__seller", "listing__product__model")
                      .order_by("listing_id"))
         if not lines:
             raise CheckoutError(_("Your cart is empty."))
+        if reviewed_prices is not None:
+            changes = _prices_rose(lines=lines, reviewed=reviewed_prices)
+            if changes:
+                raise PricesChanged(_("Some prices changed since you reviewed your order. "
+                                      "Check the new total before you place it."), changes=changes)
+        live = Order.objects.filter(cart=cart, status=Order.Status.AWAITING_PAYMENT).first()
+        if live is not None:
+            if _same_order(live, lines=lines, email=email, address=address, shipping_method=shipping_method):
+                return live
+            # The cart changed since: the earlier order gives its stock back before this one takes it.
+            _release(order=live, status=Order.Status.CANCELLED,
+                     reason="replaced by a newer order from the same cart")
         for line in lines:
             listing = line.listing
             if listing.seller.status != Seller.Status.APPROVED:
@@ -273,14 +327,6 @@ def order_place(*, cart: Cart, email: str, address, user=None,
     return order
 
 
-def _transition(*, seller_order: SellerOrder, to_state: str, reason: str, actor=None) -> None:
-    from .fulfilment import transition_check  # the one transition table
-
-    transition_check(seller_order.state, to_state)
-    SellerOrderTransition.objects.create(seller_order=seller_order, from_state=seller_order.state,
-                                         to_state=to_state, reason=reason, actor=actor)
-
-
 def order_mark_paid(*, order: Order, payment: Payment) -> bool:
     """Confirms an order on a verified provider event: its seller orders go to `paid`, the stock
     stays allocated, the cart lines go and the e-mails leave after commit. Idempotent."""
@@ -298,20 +344,19 @@ def order_mark_paid(*, order: Order, payment: Payment) -> bool:
             if not already_succeeded and (order.status != Order.Status.PAID
                                           or order.payments.filter(status=Payment.Status.SUCCEEDED)
                                           .exclude(pk=payment.pk).exists()):
-                # Money for an order released meanwhile, or a second payment: give it back.
-                transaction.on_commit(lambda: tasks.refund_unneeded_payment.delay(payment.pk))
+                # Money for an order released meanwhile, or a second payment: it is owed back,
+                # recorded now and sent (and retried) after commit.
+                refund_unneeded_payment(payment=payment)
             return False
         payment.save(update_fields=["status", "failure_reason", "updated_at"])
         now = timezone.now()
-        order.status = Order.Status.PAID
-        order.paid_at = now
-        order.save(update_fields=["status", "paid_at", "updated_at"])
-        seller_orders = list(order.seller_orders.filter(state=SellerOrder.State.AWAITING_PAYMENT))
+        reason = f"payment {payment.provider} {payment.provider_reference}"
+        order_move(order=order, to_status=Order.Status.PAID, reason=reason, paid_at=now)
+        seller_orders = list(order.seller_orders.select_for_update()
+                             .filter(state=SellerOrder.State.AWAITING_PAYMENT).order_by("pk"))
         for seller_order in seller_orders:
-            _transition(seller_order=seller_order, to_state=SellerOrder.State.PAID,
-                        reason=f"payment {payment.provider} {payment.provider_reference}")
-        order.seller_orders.filter(pk__in=[so.pk for so in seller_orders]).update(
-            state=SellerOrder.State.PAID, paid_at=now, updated_at=now)
+            seller_order_move(seller_order=seller_order, to_state=SellerOrder.State.PAID, reason=reason,
+                              now=now)
         if order.cart_id:
             listing_ids = OrderLine.objects.filter(seller_order__order=order).values("listing_id")
             CartLine.objects.filter(cart_id=order.cart_id, listing_id__in=listing_ids).delete()
@@ -328,6 +373,8 @@ def order_mark_paid(*, order: Order, payment: Payment) -> bool:
 
 
 def _release(*, order: Order, status: str, reason: str) -> bool:
+    from . import tasks
+
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != Order.Status.AWAITING_PAYMENT:
         return False
@@ -338,23 +385,20 @@ def _release(*, order: Order, status: str, reason: str) -> bool:
         order_id=order.pk))
     listings_changed_on_commit([listing_id for listing_id, _quantity in lines])
     now = timezone.now()
-    seller_orders = list(order.seller_orders.filter(state=SellerOrder.State.AWAITING_PAYMENT))
+    seller_orders = list(order.seller_orders.select_for_update()
+                         .filter(state=SellerOrder.State.AWAITING_PAYMENT).order_by("pk"))
     for seller_order in seller_orders:
-        _transition(seller_order=seller_order, to_state=SellerOrder.State.CANCELLED, reason=reason)
-    order.seller_orders.filter(pk__in=[so.pk for so in seller_orders]).update(
-        state=SellerOrder.State.CANCELLED, cancelled_at=now, updated_at=now,
-        cancel_cause=SellerOrder.CancelCause.UNPAID)
-    order.status = status
-    order.save(update_fields=["status", "updated_at"])
-    open_payments = list(order.payments.filter(status__in=[Payment.Status.PENDING, Payment.Status.FAILED]))
-    order.payments.filter(pk__in=[p.pk for p in open_payments]).update(status=Payment.Status.CANCELLED)
+        seller_order_move(seller_order=seller_order, to_state=SellerOrder.State.CANCELLED, reason=reason,
+                          now=now, cancel_cause=SellerOrder.CancelCause.UNPAID)
+    order_move(order=order, to_status=status, reason=reason)
+    open_payments = list(order.payments.filter(status__in=[Payment.Status.PENDING, Payment.Status.FAILED])
+                         .values_list("pk", flat=True))
+    order.payments.filter(pk__in=open_payments).update(status=Payment.Status.CANCELLED)
 
     def stop_checkouts():
-        for payment in open_payments:
-            try:
-                get_provider(payment.provider).checkout_cancel(payment=payment)
-            except Exception:  # a provider outage must not undo the release
-                logger.exception("could not cancel payment %s at the provider", payment.pk)
+        # Each is asked again with back-off while the provider is down: a release never waits on it.
+        for payment_id in open_payments:
+            tasks.cancel_checkout.delay(payment_id)
 
     transaction.on_commit(stop_checkouts)
     return True
@@ -384,6 +428,15 @@ class PaymentError(Exception):
         self.message = message
 
 
+def _hold_for_checkout(*, order: Order, provider) -> None:
+    """The stock hold and the provider's checkout end together: a checkout that cannot close
+    sooner than the provider's minimum (Stripe: 30 minutes) lengthens the hold to match."""
+    earliest = timezone.now() + provider.min_checkout_lifetime
+    if order.expires_at is None or order.expires_at < earliest:
+        order.expires_at = earliest
+        order.save(update_fields=["expires_at", "updated_at"])
+
+
 def payment_start(*, order: Order, success_url: str, cancel_url: str) -> Payment:
     """The payment to send the shopper to: the pending one with the current provider, or a new one.
 
@@ -394,12 +447,17 @@ def payment_start(*, order: Order, success_url: str, cancel_url: str) -> Payment
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status != Order.Status.AWAITING_PAYMENT:
             raise PaymentError(_("This order can no longer be paid."))
-        pending = order.payments.filter(status=Payment.Status.PENDING, provider=provider.name
-                                        ).exclude(redirect_url="").first()
-        if pending is not None:
+        # A pending payment is reused even before its checkout exists (a second tab asking while
+        # the first waits on the provider): the provider's idempotency makes it the same checkout.
+        pending = (order.payments.filter(status=Payment.Status.PENDING, provider=provider.name)
+                   .order_by("pk").first())
+        if pending is not None and pending.redirect_url:
             return pending
-        payment = Payment.objects.create(order=order, provider=provider.name, amount=order.total,
-                                         currency=order.currency)
+        if pending is None:
+            _hold_for_checkout(order=order, provider=provider)
+        payment = pending or Payment.objects.create(order=order, provider=provider.name,
+                                                    amount=order.total, currency=order.currency)
+        payment.order = order
     try:
         checkout = provider.checkout_create(payment=payment, success_url=success_url,
                                             cancel_url=cancel_url)

@@ -2,10 +2,15 @@
 
 Thin, idempotent wrappers over services, enqueued with transaction.on_commit.
 """
+import logging
+
 from celery import shared_task
 
-from . import emails, fulfilment, services
+from . import emails, fulfilment, refunds, services
 from .models import Order, Payment, Refund, ReturnRequest, SellerOrder
+from .payments import get_provider
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="orders.tasks.release_expired_orders")
@@ -31,16 +36,19 @@ def send_seller_order_notice(seller_order_id: int) -> int:
     return emails.seller_order_notice_send(seller_order=seller_order) if seller_order else 0
 
 
-@shared_task(name="orders.tasks.refund_unneeded_payment", acks_late=True)
-def refund_unneeded_payment(payment_id: int) -> str:
-    """A payment that arrived for an order already released (or paid twice) is refunded in full.
-    The idempotency key makes a second run the same refund."""
+@shared_task(name="orders.tasks.cancel_checkout", bind=True, acks_late=True, max_retries=12)
+def cancel_checkout(self, payment_id: int) -> str:
+    """Stops the provider from taking a payment for a released order. A provider that is down is
+    asked again with back-off; the checkout also expires by itself with the stock hold."""
     payment = Payment.objects.get(pk=payment_id)
-    result = services.payment_refund(payment=payment, amount=payment.amount,
-                                     idempotency_key=f"refurb-unneeded-{payment.pk}")
-    Payment.objects.filter(pk=payment.pk).update(
-        failure_reason=f"refunded in full ({result.reference}): the order was no longer payable")
-    return result.reference
+    try:
+        get_provider(payment.provider).checkout_cancel(payment=payment)
+    except Exception as exc:
+        logger.warning("could not stop the checkout of payment %s: %s", payment_id, exc)
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc, countdown=min(30 * 2 ** self.request.retries, 600)) from exc
+    return "cancelled"
 
 
 # --- Fulfilment and after-sales ----------------------------------------------------------------
@@ -59,16 +67,19 @@ def compute_payouts() -> int:
     return fulfilment.payouts_compute()
 
 
-@shared_task(name="orders.tasks.process_refund", bind=True, acks_late=True, max_retries=8)
-def process_refund(self, refund_id: int) -> str:
-    """Sends a recorded refund to the provider; retried with back-off, always with the same key."""
-    refund = Refund.objects.get(pk=refund_id)
+@shared_task(name="orders.tasks.process_refund", acks_late=True)
+def process_refund(refund_id: int) -> str:
+    """Sends a recorded refund to the provider, always with the same key; a failure is recorded
+    with its next attempt, which the retry_due_refunds job makes."""
     try:
-        return fulfilment.refund_process(refund=refund).status
-    except fulfilment.RefundError as exc:
-        if self.request.is_eager:
-            return Refund.Status.FAILED
-        raise self.retry(exc=exc, countdown=60 * 2 ** self.request.retries) from exc
+        return refunds.refund_process(refund=Refund(pk=refund_id)).status
+    except refunds.RefundError:
+        return Refund.Status.FAILED
+
+
+@shared_task(name="orders.tasks.retry_due_refunds")
+def retry_due_refunds() -> int:
+    return refunds.refunds_retry_due()
 
 
 @shared_task(name="orders.tasks.send_seller_order_update")

@@ -1,4 +1,6 @@
 """Shopper pages: the cart, checkout, payment, order confirmation and the account area."""
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -28,7 +30,9 @@ from .forms import (
 )
 from .models import Address, CartLine, Order, Payment, SellerOrder
 from .payments import get_provider
-from .payments.base import InvalidEvent
+from .payments.base import InvalidEvent, ProviderUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 # --- Cart ---------------------------------------------------------------------------------------
@@ -159,10 +163,41 @@ def checkout(request):
         request.session[CHECKOUT_SESSION_KEY] = {
             "email": user.email if user.is_authenticated else form.cleaned_data["email"],
             "address": address, "shipping_method": form.cleaned_data["shipping_method"],
+            # The prices this page showed: placing the order checks none of them rose since.
+            "reviewed": services.cart_price_snapshot(cart=cart),
         }
         return redirect("orders:checkout_review")
     return render(request, "orders/checkout_delivery.html",
                   {"form": form, "summary": selectors.cart_summary(cart=cart), "step": 1})
+
+
+REVIEW_SALT = "orders.checkout.review"
+REVIEW_MAX_AGE = 24 * 3600
+
+
+def _reviewed_prices(request, details: dict) -> dict[str, str]:
+    """The prices the shopper saw: those signed into the review form they submit (a second tab
+    keeps its own), else those the session last showed them; none means review again."""
+    token = request.POST.get("reviewed", "")
+    if token:
+        try:
+            return signing.loads(token, salt=REVIEW_SALT, max_age=REVIEW_MAX_AGE)
+        except signing.BadSignature:
+            pass
+    return details.get("reviewed") or {}
+
+
+def _price_change_notice(changes: list[dict]) -> str:
+    parts = []
+    for change in changes:
+        if change["was"] is None:
+            parts.append(_("%(product)s from %(seller)s: %(now)s") % {
+                "product": change["product"], "seller": change["seller"], "now": format_money(change["now"])})
+        else:
+            parts.append(_("%(product)s from %(seller)s: was %(was)s, now %(now)s") % {
+                "product": change["product"], "seller": change["seller"],
+                "was": format_money(change["was"]), "now": format_money(change["now"])})
+    return "; ".join(parts)
 
 
 def checkout_review(request):
@@ -173,14 +208,17 @@ def checkout_review(request):
     details = request.session.get(CHECKOUT_SESSION_KEY)
     if not details:
         return redirect("orders:checkout")
-    summary = selectors.cart_summary(cart=cart, shipping_method=details["shipping_method"])
     if request.method == "POST":
         # Only the cart and the delivery details count: any price or total posted is ignored.
         try:
             order = services.order_place(cart=cart, email=details["email"],
                                          address=services.ShippingAddress(**details["address"]),
                                          user=request.user if request.user.is_authenticated else None,
-                                         shipping_method=details["shipping_method"])
+                                         shipping_method=details["shipping_method"],
+                                         reviewed_prices=_reviewed_prices(request, details))
+        except services.PricesChanged as error:
+            messages.warning(request, f"{error.message} {_price_change_notice(error.changes)}")
+            return redirect("orders:checkout_review")
         except services.CheckoutError as error:
             messages.error(request, error.message)
             return redirect("orders:cart")
@@ -188,8 +226,13 @@ def checkout_review(request):
         if order.user_id is None:
             guest_access.access_grant(response=response, order=order)
         return response
+    summary = selectors.cart_summary(cart=cart, shipping_method=details["shipping_method"])
+    snapshot = services.cart_price_snapshot(cart=cart)
+    if details.get("reviewed") != snapshot:
+        request.session[CHECKOUT_SESSION_KEY] = {**details, "reviewed": snapshot}
     return render(request, "orders/checkout_review.html",
                   {"summary": summary, "details": details, "step": 2,
+                   "reviewed": signing.dumps(snapshot, salt=REVIEW_SALT),
                    "shipping_label": Order.ShippingMethod(details["shipping_method"]).label})
 
 
@@ -299,7 +342,11 @@ def payment_webhook(request, provider):
             provider_name=provider, payload=request.body,
             signature=request.headers.get("Stripe-Signature", ""))
     except InvalidEvent:
-        return HttpResponseBadRequest("invalid signature")
+        return HttpResponseBadRequest("invalid event")
+    except ProviderUnavailable as error:
+        # Nothing was stored: the provider delivers the event again, and it is applied then.
+        logger.warning("%s webhook deferred, provider unavailable: %s", provider, error)
+        return HttpResponse("provider unavailable, retry later", status=503)
     return HttpResponse(outcome)
 
 

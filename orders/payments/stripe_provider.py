@@ -3,40 +3,38 @@
 Every event is answered by re-reading the Checkout Session (and its PaymentIntent) from Stripe,
 so an event arriving late or out of order can never move a payment backwards.
 """
-import contextlib
 from datetime import timedelta
 from decimal import Decimal
 
 import stripe
 from django.conf import settings
-from django.utils import timezone
 
 from .base import (
     Checkout,
-    InvalidEvent,
     PaymentProvider,
     PaymentState,
     PaymentStatus,
     ProviderEventData,
+    ProviderUnavailable,
     RefundResult,
+    stripe_shaped_event,
     to_minor_units,
 )
 
-# Stripe refuses a Checkout Session that expires sooner than 30 minutes from now.
-STRIPE_MIN_SESSION_LIFETIME = timedelta(minutes=31)
-
-HANDLED_EVENTS = {
+HANDLED_EVENTS = frozenset({
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
     "payment_intent.succeeded",
     "payment_intent.payment_failed",
-}
+})
 
 
 class StripeProvider(PaymentProvider):
     name = "stripe"
+    # Stripe refuses a Checkout Session that expires sooner than 30 minutes from now.
+    min_checkout_lifetime = timedelta(minutes=31)
 
     @property
     def _api_key(self) -> str:
@@ -62,7 +60,7 @@ class StripeProvider(PaymentProvider):
             "success_url": success_url,
             "cancel_url": cancel_url,
         }
-        if order.expires_at and order.expires_at - timezone.now() >= STRIPE_MIN_SESSION_LIFETIME:
+        if order.expires_at:  # the session closes with the stock hold (payment_start sets both)
             params["expires_at"] = int(order.expires_at.timestamp())
         session = stripe.checkout.Session.create(
             api_key=self._api_key, idempotency_key=f"refurb-checkout-{payment.pk}", **params
@@ -70,23 +68,16 @@ class StripeProvider(PaymentProvider):
         return Checkout(reference=session.id, redirect_url=session.url)
 
     def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData | None:
-        try:
-            event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
-        except (ValueError, stripe.SignatureVerificationError) as exc:
-            raise InvalidEvent(str(exc)) from exc
-        data = event.to_dict()
-        if data["type"] not in HANDLED_EVENTS:
-            return None
-        payment_id = (data["data"]["object"].get("metadata") or {}).get("payment_id")
-        if not payment_id:
-            return None
-        return ProviderEventData(event_id=data["id"], event_type=data["type"],
-                                 payment_id=int(payment_id), payload=data)
+        return stripe_shaped_event(payload=payload, signature=signature,
+                                   secret=settings.STRIPE_WEBHOOK_SECRET, handled_types=HANDLED_EVENTS)
 
     def payment_status(self, *, payment, event: ProviderEventData) -> PaymentStatus:
-        session = stripe.checkout.Session.retrieve(
-            payment.provider_reference, api_key=self._api_key, expand=["payment_intent"]
-        ).to_dict()
+        try:
+            session = stripe.checkout.Session.retrieve(
+                payment.provider_reference, api_key=self._api_key, expand=["payment_intent"]
+            ).to_dict()
+        except stripe.StripeError as exc:
+            raise ProviderUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
         if session.get("payment_status") in ("paid", "no_payment_required"):
             return PaymentStatus(PaymentState.SUCCEEDED)
         if session.get("status") == "expired":
@@ -105,9 +96,14 @@ class StripeProvider(PaymentProvider):
     def checkout_cancel(self, *, payment) -> None:
         if not payment.provider_reference:
             return
-        # Already complete or expired: nothing left to stop.
-        with contextlib.suppress(stripe.InvalidRequestError):
+        try:
             stripe.checkout.Session.expire(payment.provider_reference, api_key=self._api_key)
+        except stripe.InvalidRequestError:
+            # Stripe refuses to expire a session that is complete or expired already: nothing is
+            # left to stop then. Anything else (still open, or Stripe down) is raised, and retried.
+            session = stripe.checkout.Session.retrieve(payment.provider_reference, api_key=self._api_key)
+            if session.to_dict().get("status") == "open":
+                raise
 
     def refund(self, *, payment, amount: Decimal, idempotency_key: str) -> RefundResult:
         session = stripe.checkout.Session.retrieve(payment.provider_reference, api_key=self._api_key)

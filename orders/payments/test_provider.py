@@ -5,6 +5,7 @@ scheme and settings.TEST_PROVIDER_SECRET, that goes through the same verificatio
 processing as a Stripe webhook (orders.services.payment_event_process).
 """
 import hashlib
+import hmac
 import json
 import uuid
 from decimal import Decimal
@@ -16,12 +17,12 @@ from django.utils.translation import gettext_lazy as _
 
 from .base import (
     Checkout,
-    InvalidEvent,
     PaymentProvider,
     PaymentState,
     PaymentStatus,
     ProviderEventData,
     RefundResult,
+    stripe_shaped_event,
     to_minor_units,
 )
 
@@ -35,7 +36,10 @@ class TestProvider(PaymentProvider):
     name = "test"
 
     def checkout_create(self, *, payment, success_url: str, cancel_url: str) -> Checkout:
-        reference = f"testpay_{uuid.uuid4().hex}"
+        # One checkout per payment, like Stripe's idempotency key: asking twice gives the same page.
+        digest = hmac.new(settings.TEST_PROVIDER_SECRET.encode(), f"checkout:{payment.pk}".encode(),
+                          hashlib.sha256).hexdigest()[:32]
+        reference = f"testpay_{digest}"
         return Checkout(reference=reference,
                         redirect_url=reverse("orders:test_provider_pay", args=[reference]))
 
@@ -61,16 +65,7 @@ class TestProvider(PaymentProvider):
         return payload.encode(), header
 
     def event_verify(self, *, payload: bytes, signature: str) -> ProviderEventData | None:
-        try:
-            event = stripe.Webhook.construct_event(payload, signature, settings.TEST_PROVIDER_SECRET)
-        except (ValueError, stripe.SignatureVerificationError) as exc:
-            raise InvalidEvent(str(exc)) from exc
-        data = event.to_dict()
-        payment_id = (data["data"]["object"].get("metadata") or {}).get("payment_id")
-        if not payment_id:
-            return None
-        return ProviderEventData(event_id=data["id"], event_type=data["type"],
-                                 payment_id=int(payment_id), payload=data)
+        return stripe_shaped_event(payload=payload, signature=signature, secret=settings.TEST_PROVIDER_SECRET)
 
     def payment_status(self, *, payment, event: ProviderEventData) -> PaymentStatus:
         # The signed event is the test provider's only record: its object holds the state.

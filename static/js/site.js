@@ -35,3 +35,19 @@ document.addEventListener("DOMContentLoaded", () => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
+// A form marked data-submit-once sends once: a double click or a second Enter does nothing more,
+// and the button says the order is on its way. The server holds the rule too (one order per cart).
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-submit-once]");
+  if (!form) return;
+  if (form.dataset.submitted) {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.submitted = "1";
+  form.querySelectorAll("button[type=submit]").forEach((button) => {
+    button.setAttribute("aria-disabled", "true");
+    button.setAttribute("aria-busy", "true");
+    if (button.dataset.busyLabel) button.textContent = button.dataset.busyLabel;
+  });
+});

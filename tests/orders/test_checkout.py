@@ -172,14 +172,24 @@ def test_order_splits_per_seller_with_commission_shipping_and_snapshots(listing)
     assert line.unit_price == Decimal("399.00")
 
 
-def test_placing_again_from_the_same_cart_releases_the_earlier_unpaid_order(listing):
+def test_placing_the_same_cart_again_returns_the_same_unpaid_order(listing):
     cart = make_cart(lines=[(listing, 2)])
     first = services.order_place(cart=cart, email="a@example.test", address=ADDRESS)
+    second = services.order_place(cart=cart, email="a@example.test", address=ADDRESS)
+    listing.refresh_from_db()
+    assert second.pk == first.pk and Order.objects.count() == 1
+    assert listing.allocated == 2
+
+
+def test_placing_a_changed_cart_releases_the_earlier_unpaid_order(listing):
+    cart = make_cart(lines=[(listing, 2)])
+    first = services.order_place(cart=cart, email="a@example.test", address=ADDRESS)
+    services.cart_update(line=cart.lines.get(), quantity=1)
     second = services.order_place(cart=cart, email="a@example.test", address=ADDRESS)
     first.refresh_from_db()
     listing.refresh_from_db()
     assert first.status == Order.Status.CANCELLED and second.status == Order.Status.AWAITING_PAYMENT
-    assert listing.allocated == 2
+    assert listing.allocated == 1
 
 
 def test_empty_cart_cannot_be_placed(db):

@@ -1,12 +1,14 @@
 """Refunds through Stripe, its HTTP stubbed at the network edge: idempotency keys, minor units,
 recorded once, retried after a failure, and never called while a row lock is held."""
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from orders import fulfilment, services, tasks
+from orders import fulfilment, refunds, services, tasks
 from orders.models import Order, Refund, SellerOrder
 
 from .conftest import ADDRESS, make_cart, signed_event
@@ -96,9 +98,11 @@ def test_a_failed_refund_is_recorded_and_retried_with_the_same_key(
     seller_order.refresh_from_db()
     assert seller_order.state == "cancelled" and seller_order.refunded_amount == 0  # no money moved yet
 
+    # Sent again too early (a redelivered task), it waits for its back-off.
+    assert tasks.process_refund(refund.pk) == "failed" and len(refund_calls(fake_stripe)) == 1
     outage["on"] = False
-    with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.process_refund(refund.pk) == "succeeded"
+    with django_capture_on_commit_callbacks(execute=True):  # the timed job, once the attempt is due
+        assert refunds.refunds_retry_due(now=timezone.now() + timedelta(minutes=2)) == 1
     keys = {c["headers"]["Idempotency-Key"] for c in refund_calls(fake_stripe)}
     assert keys == {f"refurb-so-{seller_order.pk}-cancel"}
     seller_order.refresh_from_db()

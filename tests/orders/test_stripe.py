@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from orders import services
-from orders.models import Order, Payment, ProviderEvent, SellerOrder, SellerOrderTransition
-from orders.tasks import refund_unneeded_payment
+from orders import refunds, services
+from orders.models import Order, Payment, ProviderEvent, Refund, SellerOrder, SellerOrderTransition
+from orders.tasks import process_refund
 
 from .conftest import ADDRESS, make_cart, signed_event
 
@@ -173,11 +173,13 @@ def test_unhandled_event_types_are_acknowledged_and_ignored(client, settings, pa
     assert response.status_code == 200 and response.content == b"ignored"
 
 
-def test_refund_task_runs_twice_with_the_same_key(payment, fake_stripe):
+def test_refund_task_runs_twice_with_the_same_key_and_refunds_once(payment, fake_stripe):
     fake_stripe.pay(payment.provider_reference)
     Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.SUCCEEDED)
-    refund_unneeded_payment(payment.pk)
-    refund_unneeded_payment(payment.pk)
-    keys = {r["headers"]["Idempotency-Key"] for r in fake_stripe.requests if r["path"] == "/v1/refunds"}
-    assert keys == {f"refurb-unneeded-{payment.pk}"}
+    refund = refunds.refund_unneeded_payment(payment=payment)
+    process_refund(refund.pk)
+    process_refund(refund.pk)
+    calls = [r for r in fake_stripe.requests if r["path"] == "/v1/refunds"]
+    assert [c["headers"]["Idempotency-Key"] for c in calls] == [f"refurb-unneeded-{payment.pk}"]
+    assert Refund.objects.get().status == Refund.Status.SUCCEEDED
     assert reverse("orders:payment_webhook", args=["stripe"]) == WEBHOOK
