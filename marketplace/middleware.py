@@ -1,4 +1,5 @@
 """Security headers Django does not set itself, route rate limits, and control characters refused."""
+from importlib import import_module
 from urllib.parse import unquote_plus
 
 from django.conf import settings
@@ -63,8 +64,8 @@ class ControlCharacterMiddleware:
     """Refuses control characters (NUL first: PostgreSQL cannot store it) at the edge, once.
 
     A path holding one names nothing: 404. A query string or a form holding one is a bad request:
-    400 (form text keeps its tabs and line breaks). The seller API checks its own query strings
-    and bodies in its schemas, which answer 422 naming the field.
+    400 (form text keeps its tabs and line breaks). A cookie holding one is ignored. The seller API
+    checks its own query strings and bodies in its schemas, which answer 422 naming the field.
     """
 
     def __init__(self, get_response):
@@ -73,6 +74,12 @@ class ControlCharacterMiddleware:
     def __call__(self, request):
         if has_control_characters(request.path):
             raise Http404
+        if any(has_control_characters(value) for value in request.COOKIES.values()):
+            # No cookie of ours holds one: forget those (a session key with NUL cannot be looked up).
+            request.COOKIES = {name: value for name, value in request.COOKIES.items()
+                               if not has_control_characters(value)}
+            if hasattr(request, "session") and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+                request.session = import_module(settings.SESSION_ENGINE).SessionStore()
         if not request.path_info.startswith(API_PREFIX):
             if has_control_characters(unquote_plus(request.META.get("QUERY_STRING", ""))):
                 raise BadRequest("control character in the query string")

@@ -406,3 +406,10 @@ def test_the_portable_bulk_path_applies_the_same_listing_rules(seller, archived)
     assert {result.key: set(result.errors) for result in results} == {1: {"active"}, 2: {"sku"}}
     _still_archived(archived)
 
+
+
+@pytest.mark.parametrize("name", ["sessionid", "csrftoken", "django_language", "other"])
+def test_a_cookie_with_a_control_character_is_ignored(client, name):
+    client.cookies[name] = "abcdefgh\x00ijklmnop"
+    assert client.get("/").status_code == 200
+    assert client.get(reverse("orders:cart")).status_code == 200
