@@ -397,7 +397,7 @@ def stock_import_apply(*, stock_import_id: int) -> None:
             for future in futures:
                 future.result()  # raises the first error a thread met
     with transaction.atomic():
-        locked = StockImport.objects.select_for_update().get(pk=stock_import.pk)
+        locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import.pk)
         if locked.status == StockImport.Status.RUNNING and len(locked.batches_done) >= len(batches):
             _finish(locked)  # an empty file, or the batches done before a crash were the last ones
 
@@ -447,7 +447,7 @@ def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked
     with transaction.atomic():
         seller = Seller.objects.filter(pk=seller_id, status=Seller.Status.APPROVED).first()
         if seller is None:
-            locked = StockImport.objects.select_for_update().get(pk=stock_import_id)
+            locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import_id)
             if locked.status == StockImport.Status.RUNNING:
                 _finish(locked, error_message=_("Only approved sellers can publish listings."))
             return False
@@ -458,7 +458,10 @@ def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked
             # lock on the import row below is held for a moment only, not while other batches wait.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        locked = StockImport.objects.select_for_update().get(pk=stock_import_id)
+        # FOR NO KEY UPDATE: the batch's stock movements name the import, and their foreign-key
+        # checks hold a key-share lock on its row; a plain FOR UPDATE from two batches, each
+        # holding that share, would deadlock.
+        locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import_id)
         if locked.status != StockImport.Status.RUNNING or number in locked.batches_done:
             transaction.set_rollback(True)
             return locked.status == StockImport.Status.RUNNING
