@@ -64,8 +64,9 @@ class ControlCharacterMiddleware:
     """Refuses control characters (NUL first: PostgreSQL cannot store it) at the edge, once.
 
     A path holding one names nothing: 404. A query string or a form holding one is a bad request:
-    400 (form text keeps its tabs and line breaks). A cookie holding one is ignored. The seller API
-    checks its own query strings and bodies in its schemas, which answer 422 naming the field.
+    400 (both keep tabs and line breaks: text pasted into a search box or a textarea). A cookie
+    holding one is ignored. The seller API checks its own query strings and bodies in its schemas,
+    which answer 422 naming the field.
     """
 
     def __init__(self, get_response):
@@ -81,7 +82,7 @@ class ControlCharacterMiddleware:
             if hasattr(request, "session") and settings.SESSION_COOKIE_NAME not in request.COOKIES:
                 request.session = import_module(settings.SESSION_ENGINE).SessionStore()
         if not request.path_info.startswith(API_PREFIX):
-            if has_control_characters(unquote_plus(request.META.get("QUERY_STRING", ""))):
+            if has_control_characters_in_text(unquote_plus(request.META.get("QUERY_STRING", ""))):
                 raise BadRequest("control character in the query string")
             if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES and any(
                     has_control_characters_in_text(text) for key, values in request.POST.lists()

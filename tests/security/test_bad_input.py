@@ -60,9 +60,13 @@ def test_a_control_character_in_a_path_is_404(client, path):
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("query", ["q=a%00b", "q=a%0Ab", "a%00=1", "q=%7F"])
+@pytest.mark.parametrize("query", ["q=a%00b", "q=a%08b", "a%00=1", "q=%7F", "q=%C2%85"])
 def test_a_control_character_in_a_page_query_string_is_400(client, query):
     assert client.get(f"/search/?{query}").status_code == 400
+
+
+def test_a_search_pasted_with_a_tab_or_a_line_break_is_answered(client):
+    assert client.get("/search/?q=iPhone%0913%0A").status_code == 200
 
 
 def test_a_control_character_in_the_back_office_listing_filter_is_400(client):
