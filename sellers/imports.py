@@ -9,11 +9,13 @@ import csv
 import gc
 import hashlib
 import io
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from operator import itemgetter
 from queue import Empty, SimpleQueue
@@ -22,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +39,8 @@ from .services import (
     validate_sku,
     validate_warranty,
 )
+
+logger = logging.getLogger(__name__)
 
 # The documented file format, in the order of the template and the export.
 COLUMNS = ("sku", "product_reference", "grade", "price", "quantity", "warranty_months", "active")
@@ -374,7 +379,8 @@ def stock_import_apply(*, stock_import_id: int) -> None:
             status=StockImport.Status.FAILED, error_message=message, finished_at=timezone.now())
         return
     StockImport.objects.filter(pk=stock_import.pk, status=StockImport.Status.QUEUED).update(
-        status=StockImport.Status.RUNNING, started_at=timezone.now(), total_rows=checked.row_count)
+        status=StockImport.Status.RUNNING, started_at=timezone.now(), progressed_at=timezone.now(),
+        total_rows=checked.row_count)
 
     rows = _file_rows(checked)
     batches = [rows[start:start + BATCH_SIZE] for start in range(0, len(rows), BATCH_SIZE)]
@@ -400,6 +406,32 @@ def stock_import_apply(*, stock_import_id: int) -> None:
         locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import.pk)
         if locked.status == StockImport.Status.RUNNING and len(locked.batches_done) >= len(batches):
             _finish(locked)  # an empty file, or the batches done before a crash were the last ones
+
+
+def stock_imports_resume_stalled(*, now=None) -> list[int]:
+    """The timed job's part: an import queued or running with no progress for
+    STOCK_IMPORT_STALL_MINUTES lost its worker (killed, or its machine gone, while the broker
+    would wait an hour to redeliver). It is taken over — claimed by one guarded UPDATE, so two
+    runs of the job resume it once — and applied again; the batches done are skipped, so it ends
+    as one clean run would. Returns the ids resumed."""
+    from .tasks import apply_stock_import
+
+    now = now or timezone.now()
+    stalled_before = now - timedelta(minutes=settings.STOCK_IMPORT_STALL_MINUTES)
+    unfinished = [StockImport.Status.QUEUED, StockImport.Status.RUNNING]
+    candidates = (StockImport.objects.filter(status__in=unfinished)
+                  .filter(Q(progressed_at__lt=stalled_before)
+                          | Q(progressed_at__isnull=True, created_at__lt=stalled_before))
+                  .values_list("pk", "progressed_at"))
+    resumed = []
+    for pk, progressed_at in candidates:
+        claimed = StockImport.objects.filter(pk=pk, progressed_at=progressed_at) if progressed_at \
+            else StockImport.objects.filter(pk=pk, progressed_at__isnull=True)
+        if claimed.update(progressed_at=now):
+            logger.warning("stock import %s stalled since %s: resumed", pk, progressed_at)
+            resumed.append(pk)
+            transaction.on_commit(partial(apply_stock_import.delay, pk))
+    return resumed
 
 
 def _threads_for(batch_count: int) -> int:
@@ -468,8 +500,9 @@ def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked
         _record(locked, results)
         locked.batches_done.append(number)
         locked.processed_rows += len(batch)
-        fields = ["batches_done", "processed_rows", "created_count", "updated_count", "unchanged_count",
-                  "failed_count", "errors"]
+        locked.progressed_at = timezone.now()
+        fields = ["batches_done", "processed_rows", "progressed_at", "created_count", "updated_count",
+                  "unchanged_count", "failed_count", "errors"]
         if len(locked.batches_done) == batch_count:  # the last batch finishes the import with it
             locked.status = StockImport.Status.DONE
             locked.finished_at = timezone.now()

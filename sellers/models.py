@@ -247,6 +247,9 @@ class StockImport(models.Model):
     error_message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Last sign of life: each batch done moves it. No progress for a few minutes means the worker
+    # died, and the timed job resumes the import (imports.stock_imports_resume_stalled).
+    progressed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

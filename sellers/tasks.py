@@ -9,6 +9,13 @@ def apply_stock_import(stock_import_id: int) -> None:
     stock_import_apply(stock_import_id=stock_import_id)
 
 
+@shared_task(name="sellers.tasks.resume_stalled_imports")
+def resume_stalled_imports() -> int:
+    from .imports import stock_imports_resume_stalled
+
+    return len(stock_imports_resume_stalled())
+
+
 @shared_task(name="sellers.tasks.send_low_stock_alerts")
 def send_low_stock_alerts() -> int:
     from .services import low_stock_alerts_send
