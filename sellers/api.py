@@ -59,10 +59,15 @@ api = NinjaAPI(
         "**Authentication**: create a key in the seller back office (Stock sync › API keys) and "
         "send it as `Authorization: Bearer <key>`. Every call sees only your own listings.\n\n"
         "**Errors** are JSON: `{\"detail\": \"...\", \"errors\": {\"<field>\": [\"<reason>\", ...]}}` "
-        "with status 401 (no or bad key), 403 (the key's scopes do not allow the write: every key "
-        "reads, `listings` changes listings and stock, `orders` accepts, refuses and ships), "
-        "404 (not found or not yours), 422 (invalid input) or 429 "
-        "(rate limit; wait the number of seconds in the `Retry-After` header)."
+        "with status 400 (the body is not JSON), 401 (no or bad key), 403 (the key's scopes do not "
+        "allow the write: every key reads, `listings` changes listings and stock, `orders` accepts, "
+        "refuses and ships), 404 (not found or not yours), 422 (invalid input, each field by its path "
+        "such as `items.3.quantity`, or a query parameter the operation does not take) or 429 "
+        "(rate limit; wait the number of seconds in the `Retry-After` header).\n\n"
+        "**Types are strict**: an integer is a JSON integer (not `true`, not `\"5\"`), a flag a JSON "
+        "boolean, a price a JSON number or a decimal string such as `\"429.90\"`, a date-time RFC 3339 "
+        "with its offset (`2026-01-31T08:00:00Z`); text holds no control characters. Every bound "
+        "(price, quantity, warranty 12–120 months, page size and offset) is in the schema below."
     ),
 )
 
