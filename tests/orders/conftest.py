@@ -50,6 +50,7 @@ class FakeStripeHTTP(stripe.HTTPClient):
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self._ids = itertools.count(1)
+        self.down = False  # True: every call answers 503, as Stripe does in an outage
 
     # --- what the tests do on "Stripe's side"
     def pay(self, session_id: str) -> dict:
@@ -86,6 +87,8 @@ class FakeStripeHTTP(stripe.HTTPClient):
         self.requests.append({"method": method, "path": parsed.path, "headers": dict(headers or {}),
                               "params": params})
         path = parsed.path
+        if self.down:
+            return json.dumps({"error": {"message": "Service unavailable", "type": "api_error"}}), 503, {}
         if method == "post" and path == "/v1/checkout/sessions":
             session_id = f"cs_test_{next(self._ids)}"
             metadata = {k[len("metadata["):-1]: v for k, v in params.items() if k.startswith("metadata[")}
@@ -98,7 +101,12 @@ class FakeStripeHTTP(stripe.HTTPClient):
             }
             return self._ok(self.sessions[session_id])
         if path.startswith("/v1/checkout/sessions/") and path.endswith("/expire"):
-            return self._ok(self.expire(path.split("/")[4]))
+            session_id = path.split("/")[4]
+            if self.sessions[session_id]["status"] != "open":  # Stripe refuses, as here
+                return json.dumps({"error": {"type": "invalid_request_error", "message":
+                                             "Only Checkout Sessions with a status of open can be expired."}}
+                                  ), 400, {}
+            return self._ok(self.expire(session_id))
         if method == "get" and path.startswith("/v1/checkout/sessions/"):
             session = dict(self.sessions[path.split("/")[4]])
             if "payment_intent" in params.get("expand[0]", "") and session["payment_intent"]:
