@@ -6,15 +6,13 @@ seller and in its audit trail. Every list keeps a fixed number of queries whatev
 """
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.cache import products_changed_on_commit, seller_products_changed_on_commit
+from marketplace.admin_actions import ReasonForm, reason_action
 
 from . import services
 from .ledger import Reason, stock_cause
@@ -30,7 +28,7 @@ class SellerMemberInline(admin.TabularInline):
         return super().get_queryset(request).select_related("user")
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(ReasonForm):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4, "cols": 60}), max_length=2000,
         help_text=_("Kept on the seller and in its history; sent to the seller with rejections and "
@@ -93,33 +91,16 @@ class SellerAdmin(SimpleHistoryAdmin):
     def _decide(self, request, queryset, action: str):
         """Shows the confirmation page asking for a reason, then applies the decision."""
         service, done_message, title = DECISIONS[action]
-        form = DecisionForm(request.POST if "confirm" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            reason = form.cleaned_data["reason"]
-            done, refused = 0, []
-            for seller in queryset:
-                seller._change_reason = reason  # the audit trail records why
-                try:
-                    service(seller, reason)
-                except ValidationError as error:
-                    refused.append(f"{seller}: {' '.join(error.messages)}")
-                else:
-                    done += 1
-            if done:
-                self.message_user(request, done_message(done) % {"count": done}, messages.SUCCESS)
-            for line in refused:
-                self.message_user(request, line, messages.WARNING)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            "sellers": list(queryset),
-            "form": form,
-            "action": action,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/sellers/seller/decision.html", context)
+
+        def decide(seller, data):
+            seller._change_reason = data["reason"]  # the audit trail records why
+            service(seller, data["reason"])
+
+        return reason_action(self, request, queryset, action=action, title=title, apply=decide,
+                             done_message=lambda n: done_message(n) % {"count": n},
+                             refusal_level=messages.WARNING, form_class=DecisionForm,
+                             describe=lambda seller: f"{seller.name} — {seller.get_status_display()}",
+                             log=False)
 
     @admin.action(description=_("Approve selected sellers (with a reason; e-mails them)"),
                   permissions=["change"])
