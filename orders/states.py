@@ -9,6 +9,8 @@ holds locked (select_for_update) inside its transaction.
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellers.permissions import Perm, member_user_require
+
 from .models import Order, ReturnRequest, ReturnTransition, SellerOrder, SellerOrderTransition
 
 S = SellerOrder.State
@@ -105,8 +107,12 @@ def order_move(*, order: Order, to_status: str, reason: str, actor=None, **field
 
 
 def return_move(*, ret: ReturnRequest, to_state: str, actor=None, reason: str = "", **fields) -> None:
-    """Applies one checked transition to a locked return and records it."""
+    """Applies one checked transition to a locked return and records it. A member of the seller
+    moving it needs a role that decides returns (a shopper or staff is checked at their door)."""
     return_transition_check(ret.state, to_state)
+    if actor is not None:
+        member_user_require(user_id=actor.pk, seller_id=ret.seller_order.seller_id,
+                            permission=Perm.RETURNS_WRITE)
     ReturnTransition.objects.create(return_request=ret, from_state=ret.state, to_state=to_state,
                                     actor=actor, reason=reason[:255])
     ret.state = to_state

@@ -32,6 +32,7 @@ from catalog.models import Product
 
 from .ledger import Reason, RowInput, RowResult, StockCause, listings_apply_bulk
 from .models import Seller, StockImport
+from .permissions import Perm, member_user_require
 from .services import (
     validate_grade,
     validate_price,
@@ -154,9 +155,12 @@ def _check_header(columns: tuple[str, ...]) -> None:
 
 @transaction.atomic
 def stock_import_create(*, seller: Seller, uploaded_by, name: str, data: bytes) -> StockImport:
-    """Checks the file, stores it under a generated name and queues the worker that applies it."""
+    """Checks the file, stores it under a generated name and queues the worker that applies it.
+    A member uploading needs a role that changes stock."""
     from .tasks import apply_stock_import
 
+    member_user_require(user_id=getattr(uploaded_by, "pk", None), seller_id=seller.pk,
+                        permission=Perm.LISTINGS_WRITE)
     checked = stock_file_check(data)
     stock_import = StockImport(seller=seller, uploaded_by=uploaded_by, original_name=name[:255],
                                sha256=checked.sha256, total_rows=checked.row_count)

@@ -91,6 +91,20 @@ def member_require(member, permission: str, *, seller_id: int | None = None) -> 
         raise RoleForbidden(permission)
 
 
+def member_user_require(*, user_id: int | None, seller_id: int, permission: str) -> None:
+    """For services that know only who acts: a member of this seller must have a role that
+    includes `permission`. Anyone else (staff, a shopper, an API key, a task) is checked at their
+    own door; this keeps a member's role from being skipped by a page that forgot to ask."""
+    if user_id is None:
+        return
+    from .models import SellerMember
+
+    role = (SellerMember.objects.filter(user_id=user_id, seller_id=seller_id)
+            .values_list("role", flat=True).first())
+    if role is not None and not role_has(role, permission):
+        raise RoleForbidden(permission)
+
+
 def scopes_clean(scopes) -> list[str]:
     """The key's scopes in their canonical order; read is always included."""
     chosen = set(scopes or ())

@@ -15,7 +15,7 @@ from marketplace.controls import has_control_characters
 
 from .ledger import STOCK_FIELDS, Reason, StockCause, stock_listing_insert, stock_set
 from .models import MIN_WARRANTY_MONTHS, Listing, Seller, SellerMember, low_stock_q
-from .permissions import Perm, member_require
+from .permissions import Perm, member_require, member_user_require
 
 MAX_PRICE = Decimal("100000.00")
 MAX_QUANTITY = 100_000
@@ -134,6 +134,7 @@ def listing_create(*, seller: Seller, product: Product, grade: str, sku: str, pr
     """Creates a seller's offer; every rule is checked, and a duplicate SKU is a clear error.
     Its quantity is its first stock movement, of `cause` (the door and who; back office by default)."""
     _ensure_can_publish(seller)
+    member_user_require(user_id=cause and cause.user_id, seller_id=seller.pk, permission=Perm.LISTINGS_WRITE)
     if not product.is_active:
         raise ValidationError({"product": _("This product is not sold on the marketplace.")})
     listing = Listing(
@@ -171,6 +172,8 @@ def listing_update(*, listing: Listing, price=None, quantity=None, warranty_mont
     allocated to orders (those are promised to shoppers). A new quantity goes through the stock
     ledger as a movement of `cause` (the door and who; back office by default).
     """
+    member_user_require(user_id=cause and cause.user_id, seller_id=listing.seller_id,
+                        permission=Perm.LISTINGS_WRITE)
     locked = Listing.objects.select_for_update().get(pk=listing.pk)
     listing_change_validate(listing=locked, price=price, quantity=quantity,
                             warranty_months=warranty_months, is_active=is_active)
