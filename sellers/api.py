@@ -378,6 +378,11 @@ def listings_bulk(request, payload: BulkIn):
 forbid_unknown_query_parameters(router)
 api.add_router("/", router)
 
+# The stock ledger's reads (sellers/api_movements.py), with the same key auth and error handlers.
+from .api_movements import router as movements_router  # noqa: E402
+
+api.add_router("/", movements_router)
+
 # Orders (accept, refuse, ship) live with the orders app; the same key auth and error handlers apply.
 from orders.api import router as orders_router  # noqa: E402
 

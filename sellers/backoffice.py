@@ -7,6 +7,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Query
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from .ledger.selectors import reason_label, with_last_stock_change
 from .models import Listing, Seller, buyable_q, in_stock_q, low_stock_q
 from .selectors import buy_box_positions, with_buy_box_winner
 
@@ -57,7 +58,7 @@ def seller_listings(*, seller: Seller, q: str = "", grade: str = "", status: str
             listings = listings.filter(buy_box_winner_id=F("pk"))
         else:
             listings = listings.exclude(buy_box_winner_id=F("pk"))
-    return listings.order_by(*LISTING_SORTS.get(sort, LISTING_SORTS["recent"]))
+    return with_last_stock_change(listings).order_by(*LISTING_SORTS.get(sort, LISTING_SORTS["recent"]))
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,12 @@ class ListingRow:
     listing: Listing
     position: object  # sellers.selectors.BuyBoxPosition
     urls: dict[str, str] = field(default_factory=dict)  # the row's actions by URL name, if given
+
+    @property
+    def last_stock_change(self) -> tuple | None:
+        """(when, why in words) of the listing's last stock movement, when the list read it."""
+        when = getattr(self.listing, "last_stock_change_at", None)
+        return (when, reason_label(self.listing.last_stock_reason)) if when else None
 
 
 def listing_rows(listings) -> list[ListingRow]:

@@ -6,6 +6,7 @@ prefixed with an apostrophe; the import removes that prefix again, so files roun
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from django.utils.translation import gettext as _
 
@@ -59,3 +60,20 @@ def import_errors_lines(*, stock_import: StockImport) -> Iterator[str]:
     header = (_("line"), _("sku"), _("column"), _("reason"))
     return _csv_lines([header, *((error["line"], error.get("sku", ""), error["column"], error["reason"])
                                  for error in stock_import.errors)])
+
+
+MOVEMENT_COLUMNS = ("date", "sku", "reason", "quantity_change", "allocated_change", "stock_import",
+                    "seller_order", "api_key", "user")
+
+
+def movements_export_lines(*, movements) -> Iterator[str]:
+    """Stock movements (a queryset in ledger order, with their listings) as CSV, streamed."""
+    from .ledger.selectors import reason_label
+
+    rows = movements.select_related("api_key", "user").iterator(chunk_size=2000)
+    yield from _csv_lines(chain([MOVEMENT_COLUMNS], (
+        (m.created_at.isoformat(), m.listing.sku, reason_label(m.reason), m.quantity_delta, m.allocated_delta,
+         m.stock_import_id or "", m.seller_order_id or "", m.api_key.name if m.api_key else "",
+         m.user.email if m.user else "")
+        for m in rows)))
+

@@ -494,9 +494,9 @@ def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked
             # lock on the import row below is held for a moment only, not while other batches wait.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        # FOR NO KEY UPDATE: the batch's stock movements name the import, and their foreign-key
-        # checks hold a key-share lock on its row; a plain FOR UPDATE from two batches, each
-        # holding that share, would deadlock.
+        # FOR NO KEY UPDATE serialises the batches' progress and, unlike FOR UPDATE, never waits
+        # for a key-share lock on the import row (a foreign-key check of a row naming it): two
+        # batches each holding one and asking FOR UPDATE would deadlock.
         locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import_id)
         if locked.status != StockImport.Status.RUNNING or number in locked.batches_done:
             transaction.set_rollback(True)

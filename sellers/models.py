@@ -312,22 +312,26 @@ class StockMovement(models.Model):
     # are read, and every index is written for each row a 100,000-row import adds.
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="movements",
                                 db_index=False)
-    # The listing's seller, copied: a seller's feed of movements reads one index range.
-    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The listing's seller, copied: a seller's feed of movements reads one index range. This and the
+    # causes below have no foreign-key constraint in the database: each would be one more trigger
+    # per row of a 100,000-row import (measured: a third of the import's database time). The
+    # ledger writes them from rows it has just read, and Django keeps on_delete.
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="+", db_index=False,
+                               db_constraint=False)
     quantity_delta = models.IntegerField(_("change of quantity"))
     allocated_delta = models.IntegerField(_("change of allocated"))
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     # What caused it. A deleted cause is forgotten (set to NULL); the movement stays.
     stock_import = models.ForeignKey(StockImport, on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", db_index=False)
+                                     related_name="+", db_index=False, db_constraint=False)
     order = models.ForeignKey("orders.Order", on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="+", db_index=False)
+                              related_name="+", db_index=False, db_constraint=False)
     seller_order = models.ForeignKey("orders.SellerOrder", on_delete=models.SET_NULL, null=True,
-                                     blank=True, related_name="+", db_index=False)
+                                     blank=True, related_name="+", db_index=False, db_constraint=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                             blank=True, related_name="+", db_index=False)
+                             blank=True, related_name="+", db_index=False, db_constraint=False)
     api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="+", db_index=False)
+                                related_name="+", db_index=False, db_constraint=False)
     created_at = models.DateTimeField(_("when"), db_index=False)
 
     class Meta:

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import team_views, views
+from . import stock_history_views, team_views, views
 
 app_name = "sellers"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("listings/<int:pk>/toggle/", views.listing_toggle, name="listing_toggle"),
     path("listings/<int:pk>/archive/", views.listing_archive, name="listing_archive"),
     path("listings/<int:pk>/match-price/", views.listing_match_price, name="listing_match_price"),
+    path("listings/<int:pk>/stock/", stock_history_views.listing_stock_history, name="listing_stock_history"),
+    path("stock/movements.csv", stock_history_views.stock_movements_export, name="stock_movements_export"),
     path("team/", team_views.team_page, name="team"),
     path("team/members/<int:pk>/role/", team_views.member_role, name="member_role"),
     path("team/members/<int:pk>/remove/", team_views.member_remove, name="member_remove"),

@@ -5,7 +5,7 @@ same transaction; nothing outside sellers.ledger writes those two columns (tests
 test_ledger_single_writer.py scans the code base for it).
 """
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -130,6 +130,22 @@ def stock_allocations_record(*, order, user=None) -> None:
         cursor.execute(_ALLOCATIONS_RECORD_SQL, [Reason.ORDER_PLACED, user_id, timezone.now(), order.pk])
 
 
+_SELLER_ORDERS_SQL = """
+SELECT line.listing_id, line.seller_order_id FROM orders_orderline AS line
+JOIN orders_sellerorder AS so ON so.id = line.seller_order_id WHERE so.order_id = %s
+"""
+
+
+def _seller_orders_of(cause: StockCause) -> dict[int, int]:
+    """For an order released as a whole: each listing's seller order, so that each seller's history
+    links to its own part of the order."""
+    if cause.order_id is None or cause.seller_order_id is not None:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_SELLER_ORDERS_SQL, [cause.order_id])
+        return dict(cursor.fetchall())
+
+
 def stock_release(*, lines: Iterable[tuple[int, int]], cause: StockCause) -> list[int]:
     """Gives back the units an order held: (listing id, units) in listing order, one guarded UPDATE
     each (never below zero). Returns the listings released."""
@@ -141,10 +157,12 @@ def stock_release(*, lines: Iterable[tuple[int, int]], cause: StockCause) -> lis
             released.append((listing_id, quantity))
     if released:
         sellers = _seller_ids(listing_id for listing_id, _units in released)
+        seller_orders = _seller_orders_of(cause)
         now = timezone.now()
         StockMovement.objects.bulk_create([
             _movement(listing_id=listing_id, seller_id=sellers[listing_id], quantity_delta=0,
-                      allocated_delta=-quantity, cause=cause, now=now)
+                      allocated_delta=-quantity, now=now, cause=replace(
+                          cause, seller_order_id=seller_orders.get(listing_id, cause.seller_order_id)))
             for listing_id, quantity in released])
     return [listing_id for listing_id, _units in released]
 

@@ -147,7 +147,9 @@ def test_expiry_and_seller_refusal_give_the_units_back_with_their_reasons(db):
     unpaid = services.order_place(cart=make_cart(lines=[(listing, 1)]), email="a@example.test",
                                   address=ADDRESS)
     services.order_release(order=unpaid, reason="payment not received in time")
-    assert last(listing).reason == Reason.PAYMENT_FAILED and last(listing).order_id == unpaid.pk
+    released = last(listing)
+    assert (released.reason, released.order_id, released.seller_order_id) == (
+        Reason.PAYMENT_FAILED, unpaid.pk, unpaid.seller_orders.get().pk)
     order = paid_order(lines=[(listing, 2)])
     fulfilment.seller_order_refuse(seller_order=order.seller_orders.get(), reason="a fault found")
     refused = last(listing)
