@@ -31,11 +31,12 @@ class StockImportForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Key name"), max_length=100,
                            help_text=gettext_lazy("The system that will use it, e.g. “Warehouse ERP”."))
+    # Every key reads (Scope.READ); the writes are the choice.
     scopes = forms.MultipleChoiceField(
-        label=gettext_lazy("What the key may do"), choices=Scope.choices, initial=[Scope.READ],
+        label=gettext_lazy("Besides reading your listings and orders, the key may"),
+        choices=[(scope.value, scope.label) for scope in Scope if scope != Scope.READ],
         widget=forms.CheckboxSelectMultiple, required=False,
-        help_text=gettext_lazy("Every key reads your listings and orders; give it the writes its "
-                               "system needs and no more."))
+        help_text=gettext_lazy("Give it the writes its system needs and no more."))
 
 
 def _csv_response(lines, filename: str) -> StreamingHttpResponse:
