@@ -360,11 +360,11 @@ def return_reject(*, ret: ReturnRequest, note: str, actor=None) -> ReturnRequest
     return ret
 
 
-def return_mark_received(*, ret: ReturnRequest, actor=None) -> ReturnRequest:
+def return_mark_received(*, ret: ReturnRequest, actor=None, reason: str = "") -> ReturnRequest:
     """The item is back with the seller: the line is refunded through the provider."""
     with transaction.atomic():
         ret = _locked_return(ret)
-        return_move(ret=ret, to_state=R.RECEIVED, actor=actor, reason="item received")
+        return_move(ret=ret, to_state=R.RECEIVED, actor=actor, reason=reason or "item received")
         seller_order = ret.seller_order
         refund_for_seller_order(seller_order=seller_order, amount=ret.amount, return_request=ret,
                                 reason=f"return {ret.pk}: {ret.get_reason_display()}",

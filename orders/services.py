@@ -372,7 +372,7 @@ def order_mark_paid(*, order: Order, payment: Payment) -> bool:
     return True
 
 
-def _release(*, order: Order, status: str, reason: str) -> bool:
+def _release(*, order: Order, status: str, reason: str, actor=None) -> bool:
     from . import tasks
 
     order = Order.objects.select_for_update().get(pk=order.pk)
@@ -389,8 +389,8 @@ def _release(*, order: Order, status: str, reason: str) -> bool:
                          .filter(state=SellerOrder.State.AWAITING_PAYMENT).order_by("pk"))
     for seller_order in seller_orders:
         seller_order_move(seller_order=seller_order, to_state=SellerOrder.State.CANCELLED, reason=reason,
-                          now=now, cancel_cause=SellerOrder.CancelCause.UNPAID)
-    order_move(order=order, to_status=status, reason=reason)
+                          now=now, cancel_cause=SellerOrder.CancelCause.UNPAID, actor=actor)
+    order_move(order=order, to_status=status, reason=reason, actor=actor)
     open_payments = list(order.payments.filter(status__in=[Payment.Status.PENDING, Payment.Status.FAILED])
                          .values_list("pk", flat=True))
     order.payments.filter(pk__in=open_payments).update(status=Payment.Status.CANCELLED)
@@ -404,11 +404,11 @@ def _release(*, order: Order, status: str, reason: str) -> bool:
     return True
 
 
-def order_release(*, order: Order, reason: str, status: str = Order.Status.EXPIRED) -> bool:
-    """Gives an unpaid order's stock back and cancels its seller orders. Idempotent: a paid or
-    already released order is left alone (returns False)."""
+def order_release(*, order: Order, reason: str, status: str = Order.Status.EXPIRED, actor=None) -> bool:
+    """Gives an unpaid order's stock back and cancels its seller orders (`actor`: the staff member
+    who cancelled it). Idempotent: a paid or already released order is left alone (returns False)."""
     with transaction.atomic():
-        return _release(order=order, status=status, reason=reason)
+        return _release(order=order, status=status, reason=reason, actor=actor)
 
 
 def orders_release_expired(*, now=None) -> int:

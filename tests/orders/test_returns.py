@@ -91,15 +91,17 @@ def test_seller_disputes_staff_arbitrate_in_the_admin_and_the_refund_follows_rec
     staff = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(staff)
     changelist = reverse("admin:orders_returnrequest_changelist")
-    ReturnRequest.objects.filter(pk=ret.pk).update(staff_note="Scratches visible on the shopper's photos.")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(changelist, {"action": "accept_returns", "_selected_action": [ret.pk]})
+        response = client.post(changelist, {"action": "accept_returns", "_selected_action": [ret.pk],
+                                            "confirm": "yes",
+                                            "reason": "Scratches visible on the shopper's photos."})
     assert response.status_code == 302
     ret.refresh_from_db()
-    assert ret.state == "accepted"
+    assert ret.state == "accepted" and ret.staff_note == "Scratches visible on the shopper's photos."
     assert ret.transitions.last().actor == staff
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(changelist, {"action": "mark_received", "_selected_action": [ret.pk]})
+        client.post(changelist, {"action": "mark_received", "_selected_action": [ret.pk], "confirm": "yes",
+                                 "reason": "Parcel opened at the warehouse."})
     ret.refresh_from_db()
     seller_order.refresh_from_db()
     assert ret.state == "refunded"
@@ -117,14 +119,13 @@ def test_staff_reject_needs_a_note_and_is_final(client, delivered):
                                            comment="Bought a new one.")
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     changelist = reverse("admin:orders_returnrequest_changelist")
-    reject = {"action": "reject_returns", "_selected_action": [ret.pk]}
-    response = client.post(changelist, reject, follow=True)
-    assert "Say why the return is rejected" in response.content.decode()
+    reject = {"action": "reject_returns", "_selected_action": [ret.pk], "confirm": "yes", "reason": " "}
+    response = client.post(changelist, reject)
+    assert response.status_code == 200 and "This field is required." in response.content.decode()
     ret.refresh_from_db()
     assert ret.state == "requested"
-    ReturnRequest.objects.filter(pk=ret.pk).update(staff_note="Opened and activated on another account.")
-    client.post(changelist, {"action": "reject_returns", "_selected_action": [ret.pk]})
+    client.post(changelist, {**reject, "reason": "Opened and activated on another account."})
     ret.refresh_from_db()
-    assert ret.state == "rejected"
+    assert ret.state == "rejected" and ret.staff_note == "Opened and activated on another account."
     with pytest.raises(fulfilment.TransitionError):
         fulfilment.return_accept(ret=ret, by_staff=True)
