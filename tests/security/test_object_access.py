@@ -122,6 +122,7 @@ OWNED = {
     "sellers:listing_toggle": lambda w: {"pk": w.listing.pk},
     "sellers:listing_archive": lambda w: {"pk": w.listing.pk},
     "sellers:listing_match_price": lambda w: {"pk": w.listing.pk},
+    "sellers:listing_stock_history": lambda w: {"pk": w.listing.pk},
     "sellers:stock_import": lambda w: {"pk": w.stock_import.pk},
     "sellers:stock_import_progress": lambda w: {"pk": w.stock_import.pk},
     "sellers:stock_import_errors": lambda w: {"pk": w.stock_import.pk},
@@ -150,6 +151,7 @@ OWNED = {
 API_OWNED = {
     "/api/v1/listings/{listing_id}": lambda w: w.listing.pk,
     "/api/v1/listings/{listing_id}/price-to-win": lambda w: w.listing.pk,
+    "/api/v1/listings/{listing_id}/movements": lambda w: w.listing.pk,
     "/api/v1/orders/{seller_order_id}": lambda w: w.seller_order.pk,
     "/api/v1/orders/{seller_order_id}/accept": lambda w: w.seller_order.pk,
     "/api/v1/orders/{seller_order_id}/refuse": lambda w: w.seller_order.pk,
