@@ -3,14 +3,15 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from marketplace.mail import send_once
+
 from . import guest_access
-from .models import Notification, Order, ReturnRequest, SellerOrder
+from .models import Order, ReturnRequest, SellerOrder
 
 
 def order_confirmation_send(*, order: Order) -> int:
@@ -18,7 +19,7 @@ def order_confirmation_send(*, order: Order) -> int:
     context = {"order": order, "seller_orders": seller_orders,
                "order_url": guest_access.order_link(order=order)}
     body = render_to_string("orders/emails/order_confirmation.txt", context)
-    return _send_once(f"order:{order.pk}:confirmed",
+    return send_once(f"order:{order.pk}:confirmed",
                       _("Your order %(number)s is confirmed") % {"number": order.number}, body, [order.email])
 
 
@@ -29,7 +30,7 @@ def seller_order_notice_send(*, seller_order: SellerOrder) -> int:
     context = {"seller_order": seller_order, "order": seller_order.order, "seller": seller,
                "lines": seller_order.lines.all(), "dashboard_url": settings.SITE_URL + "/seller/orders/"}
     body = render_to_string("orders/emails/seller_order_notice.txt", context)
-    return _send_once(f"so:{seller_order.pk}:new",
+    return send_once(f"so:{seller_order.pk}:new",
                       _("New order %(number)s to accept") % {"number": seller_order.order.number}, body,
                       list(recipients))
 
@@ -52,21 +53,6 @@ RETURN_SUBJECTS = {
 }
 
 
-def _send_once(key: str, subject: str, body: str, recipients: list[str]) -> int:
-    """Sends the e-mail unless one with this key already left: a task run twice mails once.
-    The key is stored in the same transaction as the sending, so a failed send can be retried."""
-    recipients = sorted({r for r in recipients if r})
-    if not recipients:
-        return 0
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                Notification.objects.create(key=key[:120])
-        except IntegrityError:
-            return 0
-        return send_mail(subject, body, None, recipients)
-
-
 def _seller_recipients(seller) -> list[str]:
     return [seller.contact_email, *seller.members.values_list("user__email", flat=True)]
 
@@ -86,13 +72,13 @@ def seller_order_update_send(*, seller_order: SellerOrder, event: str) -> int:
                                             tracking_number=seller_order.tracking_number),
                "order_url": guest_access.order_link(order=order)}
     subject = str(SHOPPER_SUBJECTS[kind]) % {"number": order.number, "seller": seller_order.seller.name}
-    sent = _send_once(f"so:{seller_order.pk}:{event}", subject,
+    sent = send_once(f"so:{seller_order.pk}:{event}", subject,
                       render_to_string("orders/emails/seller_order_update.txt", context), [order.email])
     if kind == "cancelled" and seller_order.cancel_cause == SellerOrder.CancelCause.NOT_ACCEPTED:
         body = render_to_string("orders/emails/seller_order_missed.txt", {
             **context, "dashboard_url": settings.SITE_URL + reverse("sellers:order_list")})
         subject = _("Order %(number)s was cancelled: not accepted in time") % {"number": order.number}
-        sent += _send_once(f"so:{seller_order.pk}:missed", subject, body,
+        sent += send_once(f"so:{seller_order.pk}:missed", subject, body,
                            _seller_recipients(seller_order.seller))
     return sent
 
@@ -109,7 +95,7 @@ def return_update_send(*, ret: ReturnRequest, event: str) -> int:
     subject = str(RETURN_SUBJECTS[event]) % {"number": order.number}
     body = render_to_string("orders/emails/return_update.txt", context)
     recipients = _seller_recipients(seller_order.seller) if event == "requested" else [order.email]
-    return _send_once(f"return:{ret.pk}:{event}", subject, body, recipients)
+    return send_once(f"return:{ret.pk}:{event}", subject, body, recipients)
 
 
 def order_link_send(*, number: str, email: str) -> int:

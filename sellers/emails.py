@@ -5,6 +5,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from marketplace.mail import send_once
+
 from .models import Listing, Seller, SellerInvitation
 
 
@@ -14,16 +16,20 @@ def _recipients(seller: Seller) -> list[str]:
     return sorted(emails)
 
 
-def _send(*, template: str, subject: str, context: dict, to: list[str]) -> int:
+def _send(*, template: str, subject: str, context: dict, to: list[str], once_key: str = "") -> int:
+    """Renders and sends; with `once_key`, a second run of the same task sends nothing."""
     if not to:
         return 0
     context = {**context, "SITE_URL": settings.SITE_URL}
     body = render_to_string(f"sellers/emails/{template}.txt", context)
+    if once_key:
+        return send_once(once_key, f"[Refurb] {subject}", body, to, settings.DEFAULT_FROM_EMAIL)
     return send_mail(f"[Refurb] {subject}", body, settings.DEFAULT_FROM_EMAIL, to)
 
 
-def send_status_email(*, seller: Seller, status: str) -> int:
-    """Tells the seller's team that staff approved, rejected or suspended the seller."""
+def send_status_email(*, seller: Seller, status: str, change: str = "") -> int:
+    """Tells the seller's team that staff approved, rejected or suspended the seller; once per
+    decision (`change` tells one decision from a later one to the same status)."""
     with translation.override(settings.LANGUAGE_CODE):
         subjects = {
             Seller.Status.APPROVED: translation.gettext("Your seller account is approved"),
@@ -35,7 +41,7 @@ def send_status_email(*, seller: Seller, status: str) -> int:
         context = {"seller": seller, "dashboard_url": settings.SITE_URL + reverse("sellers:dashboard"),
                    "status_url": settings.SITE_URL + reverse("sellers:status")}
         return _send(template=f"status_{status}", subject=subjects[status], context=context,
-                     to=_recipients(seller))
+                     to=_recipients(seller), once_key=f"seller:{seller.pk}:{status}:{change}")
 
 
 def send_invitation_email(*, invitation: SellerInvitation) -> int:
@@ -44,7 +50,8 @@ def send_invitation_email(*, invitation: SellerInvitation) -> int:
         return _send(template="invitation",
                      subject=translation.gettext("Join %(seller)s on Refurb")
                      % {"seller": invitation.seller.name},
-                     context={"invitation": invitation, "accept_url": url}, to=[invitation.email])
+                     context={"invitation": invitation, "accept_url": url}, to=[invitation.email],
+                     once_key=f"invitation:{invitation.pk}")
 
 
 def send_low_stock_email(*, seller: Seller, listings: list[Listing]) -> int:

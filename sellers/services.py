@@ -283,7 +283,9 @@ def seller_apply(*, user, name: str, vat_number: str, contact_name: str, contact
 def _decision_email_on_commit(seller: Seller) -> None:
     from .tasks import send_seller_status_email
 
-    transaction.on_commit(lambda: send_seller_status_email.delay(seller.pk, seller.status))
+    # The decision's own time tells it from a later one to the same status: a task run twice mails once.
+    change = seller.updated_at.isoformat()
+    transaction.on_commit(lambda: send_seller_status_email.delay(seller.pk, seller.status, change))
     # Every status change moves the seller's offers in or out of the buy boxes.
     seller_products_changed_on_commit(seller.pk)
 

@@ -24,13 +24,13 @@ def send_low_stock_alerts() -> int:
 
 
 @shared_task(name="sellers.tasks.send_seller_status_email")
-def send_seller_status_email(seller_id: int, status: str) -> int:
+def send_seller_status_email(seller_id: int, status: str, change: str = "") -> int:
     """E-mails the decision; skipped when the seller's status has moved on since."""
     from .emails import send_status_email
     from .models import Seller
 
     seller = Seller.objects.filter(pk=seller_id, status=status).first()
-    return send_status_email(seller=seller, status=status) if seller else 0
+    return send_status_email(seller=seller, status=status, change=change) if seller else 0
 
 
 @shared_task(name="sellers.tasks.send_seller_invitation_email")

@@ -35,3 +35,35 @@ def test_seller_new_order_notice_task_run_twice_mails_the_seller_once(paid_order
     notices = [m for m in mail.outbox if "to accept" in m.subject]
     assert len(notices) == 1
     assert seller_order.seller.contact_email in notices[0].to
+
+
+def test_a_seller_decision_task_run_twice_mails_once_and_a_later_decision_mails_again(
+        db, django_capture_on_commit_callbacks):
+    from sellers import services as seller_services
+    from sellers import tasks as seller_tasks
+    from tests.factories import SellerFactory
+
+    seller = SellerFactory(status="approved")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        seller_services.seller_suspend(seller=seller, reason="Too many late shipments this month")
+    seller.refresh_from_db()
+    seller_tasks.send_seller_status_email(seller.pk, "suspended", seller.updated_at.isoformat())  # again
+    assert len([m for m in mail.outbox if "suspended" in m.subject]) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        seller_services.seller_approve(seller=seller)
+    with django_capture_on_commit_callbacks(execute=True):
+        seller_services.seller_suspend(seller=seller, reason="Late shipments again, after a warning")
+    assert len([m for m in mail.outbox if "suspended" in m.subject]) == 2
+
+
+def test_an_invitation_task_run_twice_mails_once(seller_member):
+    from sellers import tasks as seller_tasks
+    from sellers.models import SellerInvitation
+
+    invitation = SellerInvitation.objects.create(seller=seller_member.seller, email="new@example.test",
+                                                 token="t" * 40, invited_by=seller_member.user)
+    mail.outbox.clear()
+    seller_tasks.send_seller_invitation_email(invitation.pk)
+    seller_tasks.send_seller_invitation_email(invitation.pk)
+    assert len([m for m in mail.outbox if m.to == ["new@example.test"]]) == 1
