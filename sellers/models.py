@@ -45,6 +45,14 @@ class Seller(models.Model):
                                  default=Decimal("0.00"),
                                  validators=[MinValueValidator(0), MaxValueValidator(5)])
     rating_count = models.PositiveIntegerField(_("number of ratings"), default=0)
+    # The quality score (sellers/quality.py) and what it rests on, kept by sellers.performance;
+    # the buy box reads quality_score in SQL. 70 = no history yet.
+    quality_score = models.DecimalField(_("quality score"), max_digits=5, decimal_places=2,
+                                        default=Decimal("70.00"), editable=False)
+    # {"rating": {"value": "4.80", "count": 12}, "fulfilment": …, "on_time": …, "defect": …}
+    quality_parts = models.JSONField(_("score parts"), default=dict, blank=True, editable=False)
+    quality_computed_at = models.DateTimeField(_("score computed"), null=True, blank=True,
+                                               editable=False)
     low_stock_alerts = models.BooleanField(_("daily low-stock e-mail"), default=True)
     # The day the last low-stock e-mail went out: the daily task claims a day once.
     low_stock_alert_sent_on = models.DateField(null=True, blank=True, editable=False)
@@ -66,6 +74,8 @@ class Seller(models.Model):
                                    name="seller_rating_between_0_and_5"),
             models.CheckConstraint(condition=Q(shipping_fee__gte=0),
                                    name="seller_shipping_fee_not_negative"),
+            models.CheckConstraint(condition=Q(quality_score__gte=0) & Q(quality_score__lte=100),
+                                   name="seller_quality_score_between_0_and_100"),
         ]
 
     def __str__(self) -> str:
@@ -74,6 +84,22 @@ class Seller(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
+
+
+class SellerScoreDay(models.Model):
+    """A seller's quality score as it stood on one day: its trend (one row a seller a day)."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="score_days")
+    day = models.DateField()
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+    parts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["seller", "day"]
+        constraints = [models.UniqueConstraint(fields=["seller", "day"], name="sellerscoreday_one_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.seller_id} {self.day}: {self.score}"
 
 
 class SellerMember(models.Model):
