@@ -612,6 +612,35 @@ def _gen_orders(cursor, rng: random.Random, n: int, shopper_ids: list[int], sell
             "payments": len(payment_rows)}
 
 
+# A generated marketplace holds what `manage.py stock_check` proves of a real one: each listing's
+# allocated is the units its live seller orders hold (awaiting payment, paid, accepted; on hand
+# raised to cover them), and its numbers are its opening stock movement.
+_LEDGER_SQL = (
+    "UPDATE sellers_listing AS l SET allocated = COALESCE(h.units, 0), "
+    "quantity = GREATEST(l.quantity, COALESCE(h.units, 0)) "
+    "FROM sellers_listing AS x LEFT JOIN (SELECT line.listing_id, SUM(line.quantity) AS units "
+    "FROM orders_orderline AS line JOIN orders_sellerorder AS so ON so.id = line.seller_order_id "
+    "WHERE so.state IN ('awaiting_payment', 'paid', 'accepted') GROUP BY line.listing_id) AS h "
+    "ON h.listing_id = x.id WHERE x.id = l.id AND (l.allocated <> COALESCE(h.units, 0) "
+    "OR l.quantity < COALESCE(h.units, 0)); "
+    "INSERT INTO sellers_stockmovement (listing_id, seller_id, quantity_delta, allocated_delta, reason, "
+    "created_at) SELECT id, seller_id, quantity, allocated, 'opening', created_at FROM sellers_listing "
+    "WHERE quantity <> 0 OR allocated <> 0 ORDER BY id"
+)
+_BUYABLE_SQL = (
+    "SELECT COUNT(*) FROM sellers_listing AS l JOIN sellers_seller AS s ON s.id = l.seller_id "
+    "WHERE l.is_active AND l.archived_at IS NULL AND l.quantity > l.allocated AND s.status = 'approved'"
+)
+
+
+def _gen_stock_ledger(cursor) -> int:
+    """Allocations that live orders hold and every listing's opening movement; returns the buyable
+    listings (the allocations moved)."""
+    cursor.execute(_LEDGER_SQL)
+    cursor.execute(_BUYABLE_SQL)
+    return cursor.fetchone()[0]
+
+
 def refresh_search_index(cursor=None) -> str:
     """Fills the catalog's stored search fields after a bulk load, with the catalog's own service.
 
@@ -684,6 +713,9 @@ def generate(*, scale: float = 1.0, seed: int = 2026, log=print) -> dict:
             f"({time.perf_counter() - started:.1f} s)")
         order_counts = _gen_orders(cursor, rng, counts["orders"], shopper_users, sellers, listings, catalog)
         log(f"  orders: {order_counts} ({time.perf_counter() - started:.1f} s)")
+        buyable = _gen_stock_ledger(cursor)
+        log(f"  stock ledger: allocations from live orders, opening movements "
+            f"({time.perf_counter() - started:.1f} s)")
         # Check every foreign key now, and leave no deferred trigger pending in the transaction.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         _reset_sequences(cursor, models)
@@ -692,7 +724,7 @@ def generate(*, scale: float = 1.0, seed: int = 2026, log=print) -> dict:
         result = {
             "categories": len(catalog.category_ids), "models": len(catalog.model_names),
             "products": len(catalog.product_model), "sellers": counts["sellers"],
-            "listings": len(listings.seller), "buyable_listings": sum(listings.buyable),
+            "listings": len(listings.seller), "buyable_listings": buyable,
             "users": len(seller_users) + len(shopper_users) + 1, **order_counts,
         }
         _record(cursor, scale=scale, seed=seed, seconds=time.perf_counter() - started, counts=result)

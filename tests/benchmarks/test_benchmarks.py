@@ -57,6 +57,22 @@ def test_generator_fills_the_catalog_search_fields(tiny_marketplace):
     assert not ProductModel.objects.filter(search_vector__isnull=True).exists()
 
 
+def test_generated_marketplace_passes_stock_check(tiny_marketplace):
+    """Allocations are the units live orders hold, and every listing's numbers are its movements."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from sellers.models import StockMovement
+
+    out = StringIO()
+    call_command("stock_check", stdout=out)
+    assert "Stock ledger OK" in out.getvalue()
+    assert Listing.objects.filter(allocated__gt=0).exists()
+    assert StockMovement.objects.filter(reason=StockMovement.Reason.OPENING).count() == (
+        Listing.objects.exclude(quantity=0, allocated=0).count())
+
+
 def test_generator_resets_sequences_so_new_rows_do_not_collide(tiny_marketplace):
     listing = ListingFactory()
     assert listing.pk > Listing.objects.exclude(pk=listing.pk).order_by("-pk").first().pk
