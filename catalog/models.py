@@ -18,11 +18,6 @@ class Grade(models.TextChoices):
     FAIR = "fair", _("Fair")
 
     @classmethod
-    def ordered(cls) -> list["Grade"]:
-        """Best to worst."""
-        return list(cls)
-
-    @classmethod
     def rank(cls, value: str) -> int:
         """0 for the best grade."""
         return [grade.value for grade in cls].index(value)

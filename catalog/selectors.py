@@ -169,25 +169,6 @@ def decorate_cards(models) -> list[ProductModel]:
     return models
 
 
-def popular_models(*, limit: int = 10, exclude: list[int] = ()) -> list[ProductModel]:
-    """Models with the most buyable offers."""
-    cards = model_cards().filter(offer_count__gt=0).exclude(pk__in=list(exclude))
-    return decorate_cards(cards.order_by(*SORTS["popular"], "name")[:limit])
-
-
-def best_deals(*, limit: int = 10) -> list[ProductModel]:
-    """Models whose from-price saves the most against the new price (in percent)."""
-    return decorate_cards(best_deals_queryset(limit=limit))
-
-
-def best_deals_queryset(*, limit: int = 10) -> QuerySet:
-    cards = model_cards().filter(from_price__isnull=False, saving__gt=0).annotate(
-        saving_ratio=ExpressionWrapper(F("saving") / F("reference_price_new"),
-                                       output_field=DecimalField(max_digits=12, decimal_places=6))
-    )
-    return cards.order_by("-saving_ratio", "name")[:limit]
-
-
 def home_cards(*, limit: int = 10) -> tuple[list[ProductModel], list[ProductModel]]:
     """The home page's best deals (biggest saving in percent against new) and popular models
     (most buyable offers), in four queries: one GROUP BY over all offers, not a subquery per model."""

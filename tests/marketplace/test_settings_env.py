@@ -18,7 +18,6 @@ SAMPLES: dict[str, tuple[str, str, dict]] = {
     "ALLOWED_HOSTS": ("shop.example,www.shop.example", "ALLOWED_HOSTS", {}),
     "CSRF_TRUSTED_ORIGINS": ("https://shop.example", "CSRF_TRUSTED_ORIGINS", {}),
     "DATABASE_URL": ("postgres://u:p@db.example:5432/shop", "DATABASES", {}),
-    "DATABASE_REPLICA_URL": ("postgres://u:p@replica.example:5432/shop", "DATABASES", {}),
     "CONN_MAX_AGE": ("17", "DATABASES", {}),
     "REDIS_URL": ("redis://cache.example:6379/3", "CACHES", {}),
     "CACHE_KEY_PREFIX": ("other-prefix", "CACHES", {"REDIS_URL": "redis://cache.example:6379/3"}),
