@@ -374,3 +374,23 @@ def test_a_staff_member_without_the_change_permission_is_not_offered_the_actions
     confirm(client, SellerOrder, "mark_delivered", [shipped], "Not mine to decide.")
     shipped.refresh_from_db()
     assert shipped.state == "shipped"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_refunding_what_is_left_at_once_make_one_refund():
+    from django.test import Client
+
+    from tests.orders.test_concurrency import run_concurrently
+
+    _seller, listing = seller_setup()
+    delivered = to_state(paid_order(lines=[(listing, 1)]).seller_orders.get(), "delivered")
+    clients = []
+    for _ in range(2):
+        client = Client()
+        client.force_login(UserFactory(is_staff=True, is_superuser=True))
+        clients.append(client)
+    responses = run_concurrently([lambda c=c: confirm(c, SellerOrder, "refund", [delivered], "Lost parcel.",
+                                                      amount="") for c in clients])
+    assert all(r.status_code == 200 for r in responses), responses
+    assert Refund.objects.filter(seller_order=delivered).count() == 1
+    assert Refund.objects.get(seller_order=delivered).amount == Decimal("403.90")
