@@ -394,3 +394,18 @@ def test_two_staff_refunding_what_is_left_at_once_make_one_refund():
     assert all(r.status_code == 200 for r in responses), responses
     assert Refund.objects.filter(seller_order=delivered).count() == 1
     assert Refund.objects.get(seller_order=delivered).amount == Decimal("403.90")
+
+
+def test_recording_a_payout_asks_a_reason_and_pays_each_seller_once(staff_client, staff):
+    seller, listing = seller_setup()
+    for _ in range(2):
+        delivered = to_state(paid_order(lines=[(listing, 1)]).seller_orders.get(), "delivered")
+    fulfilment.payouts_compute(now=delivered.delivered_at + timedelta(days=31))
+    entries = list(PayoutEntry.objects.filter(seller=seller))
+    assert len(entries) >= 2
+    page = act(staff_client, PayoutEntry, "pay_out_balance", entries).content.decode()
+    assert seller.name in page and 'name="reason"' in page and not Payout.objects.exists()
+    response = confirm(staff_client, PayoutEntry, "pay_out_balance", entries, "Monthly transfer.")
+    assert "1 payout recorded." in page_messages(response)
+    payout = Payout.objects.get()
+    assert payout.seller == seller and payout.created_by == staff
