@@ -36,6 +36,10 @@ app.conf.beat_schedule = {
         "task": "sellers.tasks.resume_stalled_imports",
         "schedule": 60.0,
     },
+    "recompute-seller-scores": {
+        "task": "sellers.tasks.recompute_seller_scores",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "send-low-stock-alerts": {
         "task": "sellers.tasks.send_low_stock_alerts",
         "schedule": crontab(hour=7, minute=0),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "catalog",
     "sellers",
     "orders",
+    "reviews",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from sellers.api import api
+from marketplace.api import api
 
 from . import views
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("seller/", include("sellers.urls")),
+    path("", include("reviews.urls")),
     path("", include("orders.urls")),
     path("", include("catalog.urls")),
 ]

@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.cache import listings_changed_on_commit
+from reviews.tasks import send_review_invitation as review_invitation_task
 from sellers.ledger import Reason as StockReason
 from sellers.ledger import StockCause, stock_consume, stock_release
 from sellers.models import Seller
+from sellers.performance import seller_performance_changed_on_commit
 
 from .models import (
     OrderLine,
@@ -238,6 +240,7 @@ def seller_order_deliver(*, seller_order: SellerOrder, actor=None, reason: str =
         seller_order_move(seller_order=seller_order, to_state=S.DELIVERED, actor=actor, now=now,
               reason=reason or ("marked delivered by staff" if actor else "marked delivered"))
         _notify(seller_order.pk, "delivered")
+        transaction.on_commit(lambda: review_invitation_task.delay(seller_order.pk))
     return seller_order
 
 
@@ -318,6 +321,7 @@ def return_request_create(*, order_line: OrderLine, reason: str, comment: str, u
         ReturnTransition.objects.create(return_request=ret, from_state="", to_state=R.REQUESTED, actor=user,
                                         reason=reason)
         _notify_return(ret.pk, "requested")
+        seller_performance_changed_on_commit(seller_order.seller_id)  # a fault counts as a defect
     return ret
 
 

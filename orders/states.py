@@ -9,6 +9,7 @@ holds locked (select_for_update) inside its transaction.
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sellers.performance import seller_performance_changed_on_commit
 from sellers.permissions import Perm, member_user_require
 
 from .models import Order, ReturnRequest, ReturnTransition, SellerOrder, SellerOrderTransition
@@ -90,6 +91,7 @@ def seller_order_move(*, seller_order: SellerOrder, to_state: str, actor=None, r
     for name, value in fields.items():
         setattr(seller_order, name, value)
     seller_order.save(update_fields=["state", "updated_at", *fields])
+    seller_performance_changed_on_commit(seller_order.seller_id)  # its quality score, debounced
     return seller_order
 
 
@@ -119,3 +121,4 @@ def return_move(*, ret: ReturnRequest, to_state: str, actor=None, reason: str = 
     for name, value in fields.items():
         setattr(ret, name, value)
     ret.save(update_fields=["state", "updated_at", *fields])
+    seller_performance_changed_on_commit(ret.seller_order.seller_id)

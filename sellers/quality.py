@@ -119,3 +119,24 @@ def effective_price_sql(*, price: str = "price", score: str = "seller__quality_s
         Round(ExpressionWrapper(F(price) * factor * warranty_part, output_field=money), 2),
         output_field=DecimalField(max_digits=12, decimal_places=2),
     )
+
+
+def score_band(score: Decimal) -> str:
+    """The score in words, as shoppers see it on the seller's page."""
+    from django.utils.translation import gettext as _
+
+    score = Decimal(score)
+    if score >= 90:
+        return _("Excellent")
+    if score >= 80:
+        return _("Very good")
+    if score >= 70:
+        return _("Good")
+    if score >= 60:
+        return _("Fair")
+    return _("Needs improvement")
+
+
+def shows_rating(rating_count: int) -> bool:
+    """Whether an offer shows the seller's stars; below MIN_REVIEWS_FOR_RATING it says "New seller"."""
+    return (rating_count or 0) >= MIN_REVIEWS_FOR_RATING

@@ -41,3 +41,22 @@ def send_seller_invitation_email(invitation_id: int) -> int:
     invitation = (SellerInvitation.objects.select_related("seller")
                   .filter(pk=invitation_id, accepted_at__isnull=True).first())
     return send_invitation_email(invitation=invitation) if invitation else 0
+
+
+@shared_task(name="sellers.tasks.recompute_seller_score")
+def recompute_seller_score(seller_id: int) -> int:
+    """One seller's quality score, after a change (debounced by sellers.performance)."""
+    from django.core.cache import cache
+
+    from .performance import PENDING_KEY, seller_scores_compute
+
+    cache.delete(PENDING_KEY.format(seller_id))  # changes from now on enqueue a fresh run
+    return seller_scores_compute(seller_ids=[seller_id])
+
+
+@shared_task(name="sellers.tasks.recompute_seller_scores")
+def recompute_seller_scores() -> int:
+    """Every seller's quality score and the day's history row (nightly)."""
+    from .performance import seller_scores_compute
+
+    return seller_scores_compute()
