@@ -2,7 +2,7 @@
 
 Every endpoint is authenticated by an API key and scoped to the key's seller: another seller's
 listing does not exist (404). Endpoints stay thin: single-listing writes go through
-sellers.services, bulk writes through sellers.imports.listings_apply_bulk, the price to win
+sellers.services, bulk writes through sellers.ledger.listings_apply_bulk, the price to win
 through sellers.selectors.buy_box_positions. Bad input is a 4xx with one entry per field.
 """
 from datetime import datetime
@@ -377,14 +377,4 @@ def listings_bulk(request, payload: BulkIn):
 
 forbid_unknown_query_parameters(router)
 api.add_router("/", router)
-
-# The stock ledger's reads (sellers/api_movements.py), with the same key auth and error handlers.
-from .api_movements import router as movements_router  # noqa: E402
-
-api.add_router("/", movements_router)
-
-# Orders (accept, refuse, ship) live with the orders app; the same key auth and error handlers apply.
-from orders.api import router as orders_router  # noqa: E402
-
-forbid_unknown_query_parameters(orders_router)
-api.add_router("/orders/", orders_router)
+# The stock ledger's and the orders' routers join this API in marketplace/api.py.

@@ -18,9 +18,9 @@ from django.contrib.admin.sites import site as admin_site
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from marketplace.api import api
 from orders import services as order_services
 from orders.models import Address, Order, Payment, SellerOrder
-from sellers.api import api
 from sellers.api_auth import api_key_create
 from sellers.models import ApiKey, SellerInvitation, SellerMember, StockImport
 from tests.factories import ListingFactory, SellerMemberFactory, UserFactory

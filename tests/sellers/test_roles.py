@@ -20,8 +20,8 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from marketplace.api import api
 from orders.models import ReturnRequest, SellerOrder
-from sellers.api import api
 from sellers.api_auth import api_key_create
 from sellers.models import ApiKey, Listing, SellerInvitation, SellerMember, StockImport
 from tests.factories import ListingFactory, SellerMemberFactory, UserFactory

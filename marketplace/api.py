@@ -1,0 +1,14 @@
+"""The seller API under /api/v1/, assembled in one place: the NinjaAPI of sellers.api (its key auth
+and error handlers) with the listings, the stock ledger (sellers.api_movements) and the orders
+(orders.api) routers. The apps do not import each other's API."""
+from orders.api import router as orders_router
+from sellers.api import api
+from sellers.api_movements import router as movements_router
+from sellers.api_types import forbid_unknown_query_parameters
+
+api.add_router("/", movements_router)
+# Orders (accept, refuse, ship) live with the orders app; the same key auth and error handlers apply.
+forbid_unknown_query_parameters(orders_router)
+api.add_router("/orders/", orders_router)
+
+__all__ = ["api"]
