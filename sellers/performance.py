@@ -171,12 +171,18 @@ def seller_scores_compute(*, seller_ids=None, now=None) -> int:
 
 
 def seller_performance_changed_on_commit(seller_id: int) -> None:
-    """A seller order, return or review of this seller changed: recompute its score after commit,
-    at most once per DEBOUNCE_SECONDS however many changes come (the key is the debounce)."""
+    """A seller order, return or review of this seller changed: recompute its score after commit.
+
+    With a worker, changes within DEBOUNCE_SECONDS share one run: the first adds the cache key and
+    enqueues a run for after the key has expired, so every change made while the key lives is
+    read by that run, and a change after it enqueues the next. Without a worker (tasks run eagerly,
+    as in development and tests) there is nothing to coalesce: it recomputes at once."""
     def enqueue():
         from .tasks import recompute_seller_score
 
-        if cache.add(PENDING_KEY.format(seller_id), 1, timeout=DEBOUNCE_SECONDS * 4):
-            recompute_seller_score.apply_async((seller_id,), countdown=DEBOUNCE_SECONDS)
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            seller_scores_compute(seller_ids=[seller_id])
+        elif cache.add(PENDING_KEY.format(seller_id), 1, timeout=DEBOUNCE_SECONDS):
+            recompute_seller_score.apply_async((seller_id,), countdown=DEBOUNCE_SECONDS + 5)
 
     transaction.on_commit(enqueue)

@@ -46,11 +46,8 @@ def send_seller_invitation_email(invitation_id: int) -> int:
 @shared_task(name="sellers.tasks.recompute_seller_score")
 def recompute_seller_score(seller_id: int) -> int:
     """One seller's quality score, after a change (debounced by sellers.performance)."""
-    from django.core.cache import cache
+    from .performance import seller_scores_compute
 
-    from .performance import PENDING_KEY, seller_scores_compute
-
-    cache.delete(PENDING_KEY.format(seller_id))  # changes from now on enqueue a fresh run
     return seller_scores_compute(seller_ids=[seller_id])
 
 
