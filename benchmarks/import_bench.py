@@ -9,7 +9,7 @@ catalog rows and listings, all prefixed "bench-import-"; other data is left alon
 
 `make benchmark` runs it too (benchmarks/run.py). Each of --repeat rounds (default 5) times, on
 an empty seller:
-1. the CSV import of --rows rows creating listings: the upload (sellers.imports.stock_import_create:
+1. the CSV import of --rows rows creating listings: the upload (sellers.stock_sync.stock_import_create:
    the file check, the stored file, the import record) and the worker's job (stock_import_apply:
    the check again, per-row validation with the services' rules, set-based apply in batches on
    STOCK_IMPORT_THREADS connections side by side), called in-process as the web request and the
@@ -57,10 +57,10 @@ from django.db import connections as db_connections  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from catalog.models import Brand, Category, Grade, Product, ProductModel  # noqa: E402
-from sellers import imports, tasks  # noqa: E402
+from sellers import stock_sync, tasks  # noqa: E402
 from sellers.api_auth import api_key_create  # noqa: E402
-from sellers.imports import COLUMNS, stock_import_apply, stock_import_create  # noqa: E402
 from sellers.models import ApiKey, Seller, StockImport  # noqa: E402
+from sellers.stock_sync import COLUMNS, stock_import_apply, stock_import_create  # noqa: E402
 
 PREFIX = "bench-import-"
 RESULTS = ROOT / "benchmarks" / "results" / "import.md"
@@ -318,7 +318,7 @@ def summarise(rounds: list[dict], args, load_before: float) -> dict:
         "cores": os.cpu_count(),
         "rows": args.rows,
         "rounds": len(rounds),
-        "batch_size": imports.BATCH_SIZE,
+        "batch_size": stock_sync.BATCH_SIZE,
         "threads": settings.STOCK_IMPORT_THREADS,
         "copy_seconds": med(lambda r: r["copy"]),
         "sql_floor_insert_seconds": med(lambda r: r["floor_1"]),

@@ -7,6 +7,10 @@ seller and in its audit trail. Every list keeps a fixed number of queries whatev
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -161,23 +165,21 @@ class ListingAdminForm(forms.ModelForm):
         return cleaned
 
 
-class StockMovementInline(admin.TabularInline):
-    """The listing's stock ledger, newest first: read-only, movements are never edited."""
+STOCK_MOVEMENTS_SHOWN = 50
 
-    model = StockMovement
-    fk_name = "listing"
-    fields = ["created_at", "reason", "quantity_delta", "allocated_delta", "stock_import", "order",
-              "seller_order", "user", "api_key"]
-    readonly_fields = fields
-    ordering = ["-id"]
-    extra = 0
-    can_delete = False
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related(
-            "stock_import", "order", "seller_order", "user", "api_key")
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    """The stock ledger, read-only: movements are written by sellers.ledger and never edited."""
 
-    def has_add_permission(self, request, obj=None):
+    list_display = ["created_at", "listing", "seller", "reason", "quantity_delta", "allocated_delta",
+                    "stock_import", "seller_order", "user", "api_key"]
+    list_select_related = ["listing", "seller", "stock_import", "seller_order__order", "user", "api_key"]
+    list_filter = ["reason", "created_at"]
+    search_fields = ["listing__sku", "seller__name"]
+    raw_id_fields = ["listing"]
+
+    def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -201,11 +203,30 @@ class ListingAdmin(SimpleHistoryAdmin):
     search_fields = ["sku", "product__reference", "product__model__name", "seller__name"]
     autocomplete_fields = ["seller", "product"]
     fields = ["seller", "product", "grade", "sku", "price", "quantity", "allocated", "warranty_months",
-              "is_active", "archived_at", "created_at", "updated_at"]
+              "is_active", "archived_at", "created_at", "updated_at", "stock_movements"]
     readonly_fields = ["seller", "product", "grade", "sku", "allocated", "archived_at", "created_at",
-                       "updated_at"]
+                       "updated_at", "stock_movements"]
     date_hierarchy = "updated_at"
-    inlines = [StockMovementInline]
+
+    @admin.display(description=_("stock movements"))
+    def stock_movements(self, obj):
+        """The listing's latest movements, newest first, and a link to all of them (read-only: the
+        form stays the listing's alone, with no formset to post)."""
+        movements = list(StockMovement.objects.filter(listing=obj).order_by("-id").select_related(
+            "stock_import", "seller_order__order", "user", "api_key")[:STOCK_MOVEMENTS_SHOWN])
+        if not movements:
+            return _("None yet.")
+        cells = "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"
+        rows = format_html_join("", cells, (
+            (date_format(timezone.localtime(m.created_at), "SHORT_DATETIME_FORMAT"), m.get_reason_display(),
+             f"{m.quantity_delta:+d}", f"{m.allocated_delta:+d}",
+             m.stock_import or m.seller_order or m.api_key or m.user or "") for m in movements))
+        link = reverse("admin:sellers_stockmovement_changelist") + f"?listing__id__exact={obj.pk}"
+        return format_html(
+            '<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+            '<tbody>{}</tbody></table><p><a href="{}">{}</a></p>',
+            _("When"), _("Reason"), _("Change on hand"), _("Change held"), _("Caused by"), rows, link,
+            _("All movements of this listing"))
 
     def has_add_permission(self, request):
         return False

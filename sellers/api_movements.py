@@ -5,6 +5,7 @@ from datetime import datetime
 from ninja import Field, Query, Router, Schema
 
 from .access import seller_listing_get
+from .api import ERRORS
 from .api_auth import ApiKeyAuth
 from .api_types import MAX_OFFSET, QueryInteger, forbid_unknown_query_parameters
 from .ledger.selectors import listing_movements, seller_movements
@@ -61,7 +62,7 @@ class FeedFilters(Schema):
     limit: QueryInteger(500, ge=1, le=FEED_MAX)
 
 
-@router.get("/listings/{int:listing_id}/movements", response=MovementPage,
+@router.get("/listings/{int:listing_id}/movements", response={200: MovementPage, **ERRORS},
             summary="A listing's stock movements, newest first")
 def listing_movements_list(request, listing_id: int, filters: Query[PageFilters]):
     listing = seller_listing_get(seller=request.seller, pk=listing_id)
@@ -71,7 +72,8 @@ def listing_movements_list(request, listing_id: int, filters: Query[PageFilters]
             "items": [MovementOut.of(movement, listing.sku) for movement in page]}
 
 
-@router.get("/movements", response=MovementFeed, summary="Every stock movement of yours after a cursor")
+@router.get("/movements", response={200: MovementFeed, **ERRORS},
+            summary="Every stock movement of yours after a cursor")
 def movements_feed(request, filters: Query[FeedFilters]):
     """Oldest first, at most `limit` per call: call again with `next_after` until `items` is empty."""
     page = list(seller_movements(seller=request.seller, after_id=filters.after)[:filters.limit])

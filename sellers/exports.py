@@ -10,8 +10,8 @@ from itertools import chain
 
 from django.utils.translation import gettext as _
 
-from .imports import COLUMNS, FORMULA_PREFIXES
 from .models import Listing, Seller, StockImport
+from .stock_sync import COLUMNS, FORMULA_PREFIXES
 
 TEMPLATE_EXAMPLE = ("GREEN-IP13-128-BLK-A", "0194252707272", "excellent", "429.90", "7", "12", "yes")
 

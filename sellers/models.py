@@ -274,7 +274,7 @@ class StockImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     # Last sign of life: each batch done moves it. No progress for a few minutes means the worker
-    # died, and the timed job resumes the import (imports.stock_imports_resume_stalled).
+    # died, and the timed job resumes the import (stock_sync.stock_imports_resume_stalled).
     progressed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

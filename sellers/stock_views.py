@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .access import seller_api_keys, seller_permission_check, seller_required
 from .api_auth import api_key_create, api_key_revoke
 from .exports import import_errors_lines, listings_export_lines, template_lines
-from .imports import COLUMNS, MAX_FILE_BYTES, decode_upload, stock_import_create
 from .models import ApiKey, StockImport
 from .permissions import Perm, Scope
+from .stock_sync import COLUMNS, MAX_FILE_BYTES, decode_upload, stock_import_create
 
 REPORT_ROWS_ON_PAGE = 200
 

@@ -4,14 +4,14 @@ from celery import shared_task
 
 @shared_task(name="sellers.tasks.apply_stock_import", acks_late=True)
 def apply_stock_import(stock_import_id: int) -> None:
-    from .imports import stock_import_apply
+    from .stock_sync import stock_import_apply
 
     stock_import_apply(stock_import_id=stock_import_id)
 
 
 @shared_task(name="sellers.tasks.resume_stalled_imports")
 def resume_stalled_imports() -> int:
-    from .imports import stock_imports_resume_stalled
+    from .stock_sync import stock_imports_resume_stalled
 
     return len(stock_imports_resume_stalled())
 

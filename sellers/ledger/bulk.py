@@ -1,7 +1,7 @@
 """The bulk writer of stock: rows of a CSV import or a bulk API call applied set-based, with their
 stock movements written by the same statements.
 
-Rows already validated (sellers.imports) are written with a few statements per batch, never one
+Rows already validated (sellers.stock_sync) are written with a few statements per batch, never one
 query per row. On PostgreSQL a batch is streamed with COPY into a temporary staging table and
 applied from there: one statement matching it to the seller's listings (written back to the
 staging table), one locking read of the listings that change (in primary-key order), one UPDATE

@@ -12,8 +12,8 @@ from catalog.models import Category, Grade
 from catalog.services import product_models_refresh_search
 from orders import services as order_services
 from sellers import services as seller_services
-from sellers.imports import RowInput, listings_apply_bulk
 from sellers.models import Listing, Seller
+from sellers.stock_sync import RowInput, listings_apply_bulk
 from tests.factories import (
     CategoryFactory,
     ListingFactory,

@@ -11,11 +11,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from sellers.imports import stock_import_apply, stock_import_create
 from sellers.ledger import Reason, RowInput, StockCause
 from sellers.ledger.bulk import _apply_portable
 from sellers.models import Listing
 from sellers.services import listing_archive, listing_update
+from sellers.stock_sync import stock_import_apply, stock_import_create
 from tests.factories import ListingFactory, ProductFactory, SellerFactory, SellerMemberFactory, UserFactory
 from tests.sellers.factories_stock import api_key_for, bearer, csv_bytes, listing_row
 
@@ -148,7 +148,8 @@ def test_every_numeric_query_parameter_publishes_its_maximum(client):
     numeric = [(path, parameter) for path, item in schema["paths"].items() for operation in item.values()
                for parameter in operation.get("parameters", []) if parameter["in"] == "query"
                and "integer" in json.dumps(parameter["schema"])]
-    assert len(numeric) == 4  # limit and offset of both lists
+    # limit and offset of both lists and of a listing's movements; after and limit of the movements feed
+    assert len(numeric) == 8
     for path, parameter in numeric:
         assert "maximum" in json.dumps(parameter["schema"]), (path, parameter["name"])
 

@@ -16,8 +16,8 @@ from orders.models import Address
 from sellers import api as seller_api
 from sellers.exports import listings_export_lines
 from sellers.forms import SellerApplicationForm
-from sellers.imports import MAX_FILE_BYTES, stock_file_check, stock_import_create
 from sellers.models import Listing, Seller
+from sellers.stock_sync import MAX_FILE_BYTES, stock_file_check, stock_import_create
 from tests.factories import ListingFactory, ProductFactory, SellerFactory, SellerMemberFactory, UserFactory
 from tests.sellers.factories_stock import api_key_for, csv_bytes, listing_row
 

@@ -3,7 +3,7 @@ import csv
 import io
 
 from sellers.api_auth import api_key_create
-from sellers.imports import COLUMNS
+from sellers.stock_sync import COLUMNS
 
 
 def csv_bytes(rows, *, columns=COLUMNS, delimiter=",", bom=False, encoding="utf-8") -> bytes:

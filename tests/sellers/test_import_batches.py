@@ -9,17 +9,17 @@ import pytest
 from django.apps import apps
 from django.db import connection, connections, transaction
 
-import sellers.imports as imports
+import sellers.stock_sync.worker as imports
 from catalog.models import Grade
 from sellers import tasks
-from sellers.imports import (
+from sellers.models import Listing, Seller, StockImport
+from sellers.stock_sync import (
     listings_apply_bulk,
     parse_stock_rows,
     stock_file_check,
     stock_import_apply,
     stock_import_create,
 )
-from sellers.models import Listing, Seller, StockImport
 from tests.factories import ListingFactory, ProductFactory, SellerFactory
 from tests.sellers.factories_stock import csv_bytes, listing_row
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from catalog.models import Grade
 from marketplace.celery import app
 from sellers import tasks
-from sellers.imports import stock_import_create, stock_imports_resume_stalled
 from sellers.models import Listing, StockImport
+from sellers.stock_sync import stock_import_create, stock_imports_resume_stalled
 from tests.factories import ProductFactory, SellerFactory
 from tests.sellers.factories_stock import csv_bytes, listing_row
 from tests.sellers.test_import_worker import ROOT, _database_url, _wait_until_finished

@@ -14,8 +14,8 @@ from django.db import connection
 from catalog.models import Grade
 from marketplace.celery import app
 from sellers import tasks
-from sellers.imports import stock_import_create
 from sellers.models import Listing, StockImport
+from sellers.stock_sync import stock_import_create
 from tests.factories import ProductFactory, SellerFactory
 from tests.sellers.factories_stock import csv_bytes, listing_row
 

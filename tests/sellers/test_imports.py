@@ -9,9 +9,9 @@ from django.db import connection
 from django.urls import reverse
 
 from catalog.models import Grade
-from sellers.imports import BATCH_SIZE, stock_file_check, stock_import_apply, stock_import_create
 from sellers.models import Listing, StockImport
 from sellers.selectors import buy_boxes
+from sellers.stock_sync import BATCH_SIZE, stock_file_check, stock_import_apply, stock_import_create
 from tests.factories import ListingFactory, ProductFactory, SellerFactory, SellerMemberFactory
 from tests.sellers.factories_stock import csv_bytes, listing_row
 
@@ -97,7 +97,7 @@ def test_running_the_task_twice_applies_the_import_once(seller, products):
 
 def test_an_interrupted_import_resumes_after_its_last_committed_batch(seller, products, monkeypatch):
     """A worker killed mid-import: the committed batches stay, the rest applies on the re-run."""
-    import sellers.imports as imports
+    import sellers.stock_sync.worker as imports
 
     monkeypatch.setattr(imports, "BATCH_SIZE", 2)
     rows = [listing_row(products[i % 3], f"I-{i}", grade=["good", "fair", "premium", "excellent",
@@ -247,7 +247,7 @@ def test_ten_megabytes_of_junk_is_refused_quickly(seller):
 
 
 def test_a_file_with_too_many_rows_is_refused_but_blank_rows_do_not_count(monkeypatch):
-    import sellers.imports as imports
+    import sellers.stock_sync.file_check as imports
 
     monkeypatch.setattr(imports, "MAX_ROWS", 3)
     three = csv_bytes([("A", "E", "good", "1", "1", "12", "yes")] * 3)
@@ -450,7 +450,7 @@ def test_a_failed_row_invalidates_nothing(seller, products, django_capture_on_co
 def test_bulk_rows_without_a_price_keep_the_listing_price(seller, products):
     from django.db import transaction
 
-    from sellers.imports import RowInput, listings_apply_bulk
+    from sellers.stock_sync import RowInput, listings_apply_bulk
 
     listing = ListingFactory(seller=seller, product=products[0], sku="API-1", price=Decimal("300.00"),
                              quantity=2, warranty_months=24, is_active=False)

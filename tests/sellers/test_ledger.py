@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from orders import fulfilment, services
 from orders.models import Order
-from sellers.imports import stock_import_apply, stock_import_create
 from sellers.ledger import Reason, RowInput, StockCause, listings_apply_bulk
 from sellers.ledger.checks import stock_mismatches
 from sellers.models import Listing, StockMovement
+from sellers.stock_sync import stock_import_apply, stock_import_create
 from tests.factories import ListingFactory, ProductFactory, SellerFactory, SellerMemberFactory, UserFactory
 from tests.orders.conftest import ADDRESS, make_cart
 from tests.orders.fulfil_support import paid_order, to_state
@@ -175,14 +175,18 @@ def test_admin_quantity_change_writes_an_admin_movement_and_shows_the_ledger(adm
     page = admin_client.get(url)
     assert page.status_code == 200 and "Opening balance" in page.content.decode()
     response = admin_client.post(url, {
-        "price": "400.00", "quantity": "6", "warranty_months": "12", "is_active": "on",
-        "movements-TOTAL_FORMS": "1", "movements-INITIAL_FORMS": "1", "movements-MIN_NUM_FORMS": "0",
-        "movements-MAX_NUM_FORMS": "1000", "movements-0-id": str(last(listing).pk),
-        "movements-0-listing": str(listing.pk)})
+        "price": "400.00", "quantity": "6", "warranty_months": "12", "is_active": "on"})
     assert response.status_code == 302, response.content.decode()[:2000]
     movement = last(listing)
     assert (movement.reason, movement.quantity_delta, movement.user_id) == (Reason.ADMIN, 1, admin_user.pk)
     assert_ledger_holds()
+    ledger = admin_client.get(reverse("admin:sellers_stockmovement_changelist"),
+                              {"listing__id__exact": listing.pk})
+    assert ledger.status_code == 200 and "Marketplace staff" in ledger.content.decode()
+    view = admin_client.get(reverse("admin:sellers_stockmovement_change", args=[movement.pk]))
+    assert view.status_code == 200
+    assert admin_client.post(reverse("admin:sellers_stockmovement_delete", args=[movement.pk]),
+                             {"post": "yes"}).status_code == 403
 
 
 def test_restock_of_a_return_adds_units_with_its_seller_order(db):

@@ -313,9 +313,9 @@ def test_services_refuse_a_member_whose_role_lacks_the_permission():
     from sellers import services
     from sellers import team as team_services
     from sellers.api_auth import api_key_revoke
-    from sellers.imports import stock_import_create
     from sellers.ledger import Reason, StockCause
     from sellers.permissions import RoleForbidden
+    from sellers.stock_sync import stock_import_create
 
     team = Team()
     as_warehouse = StockCause(Reason.BACK_OFFICE, user_id=team.warehouse.user_id)

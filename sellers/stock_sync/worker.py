@@ -1,0 +1,210 @@
+"""Stock sync, the threaded worker: a stored import applied in idempotent batches, side by side on
+STOCK_IMPORT_THREADS connections (PostgreSQL), each batch validated in its thread and written by
+the stock ledger's set-based bulk writer (sellers.ledger.bulk) with its movements; a stalled
+import is resumed by the timed job."""
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from functools import partial
+from operator import itemgetter
+from queue import Empty, SimpleQueue
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, connections, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..ledger import Reason, RowResult, StockCause, listings_apply_bulk
+from ..models import Seller, StockImport
+from .file_check import BATCH_SIZE, MAX_REPORTED_ERRORS, CheckedFile, _collector_paused, stock_file_check
+from .rows import _file_rows, parse_stock_rows, repeated_skus
+
+logger = logging.getLogger(__name__)
+
+
+# --- The worker's job ------------------------------------------------------------------------------
+@_collector_paused()
+def stock_import_apply(*, stock_import_id: int) -> None:
+    """Applies a stored import in idempotent batches; safe to run twice or after a killed worker.
+
+    Each batch commits its listing changes together with the import's progress (its number among
+    the batches done, counts, errors), under a lock on the import row taken last. A re-run skips
+    the batches done, and a batch interrupted half-way left nothing behind. On PostgreSQL the
+    batches run side by side on STOCK_IMPORT_THREADS connections: the database does most of the
+    work, and one connection keeps one core busy.
+    """
+    stock_import = StockImport.objects.get(pk=stock_import_id)
+    if stock_import.status in (StockImport.Status.DONE, StockImport.Status.FAILED):
+        return
+    try:
+        with stock_import.file.open("rb") as handle:
+            checked = stock_file_check(handle.read())
+    except (ValidationError, OSError) as exc:
+        message = exc.messages[0] if isinstance(exc, ValidationError) else _("The file could not be read.")
+        StockImport.objects.filter(pk=stock_import.pk).update(
+            status=StockImport.Status.FAILED, error_message=message, finished_at=timezone.now())
+        return
+    StockImport.objects.filter(pk=stock_import.pk, status=StockImport.Status.QUEUED).update(
+        status=StockImport.Status.RUNNING, started_at=timezone.now(), progressed_at=timezone.now(),
+        total_rows=checked.row_count)
+
+    rows = _file_rows(checked)
+    batches = [rows[start:start + BATCH_SIZE] for start in range(0, len(rows), BATCH_SIZE)]
+    done = set(stock_import.batches_done)
+    pending = [(number, batch) for number, batch in enumerate(batches) if number not in done]
+    apply = partial(_apply_batch, checked=checked, repeated=repeated_skus(checked),
+                    stock_import_id=stock_import.pk, seller_id=stock_import.seller_id,
+                    batch_count=len(batches),
+                    cause=StockCause(Reason.IMPORT, stock_import_id=stock_import.pk,
+                                     user_id=stock_import.uploaded_by_id))
+    threads = _threads_for(len(pending))
+    if threads == 1:
+        _apply_in_turn(apply, pending)
+    else:
+        queue: SimpleQueue = SimpleQueue()
+        for item in pending:
+            queue.put(item)
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="stock-import") as pool:
+            futures = [pool.submit(_apply_from_queue, apply, queue) for _ in range(threads)]
+            for future in futures:
+                future.result()  # raises the first error a thread met
+    with transaction.atomic():
+        locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import.pk)
+        if locked.status == StockImport.Status.RUNNING and len(locked.batches_done) >= len(batches):
+            _finish(locked)  # an empty file, or the batches done before a crash were the last ones
+
+
+def stock_imports_resume_stalled(*, now=None) -> list[int]:
+    """The timed job's part: an import queued or running with no progress for
+    STOCK_IMPORT_STALL_MINUTES lost its worker (killed, or its machine gone, while the broker
+    would wait an hour to redeliver). It is taken over — claimed by one guarded UPDATE, so two
+    runs of the job resume it once — and applied again; the batches done are skipped, so it ends
+    as one clean run would. Returns the ids resumed."""
+    from ..tasks import apply_stock_import
+
+    now = now or timezone.now()
+    stalled_before = now - timedelta(minutes=settings.STOCK_IMPORT_STALL_MINUTES)
+    unfinished = [StockImport.Status.QUEUED, StockImport.Status.RUNNING]
+    candidates = (StockImport.objects.filter(status__in=unfinished)
+                  .filter(Q(progressed_at__lt=stalled_before)
+                          | Q(progressed_at__isnull=True, created_at__lt=stalled_before))
+                  .values_list("pk", "progressed_at"))
+    resumed = []
+    for pk, progressed_at in candidates:
+        claimed = StockImport.objects.filter(pk=pk, progressed_at=progressed_at) if progressed_at \
+            else StockImport.objects.filter(pk=pk, progressed_at__isnull=True)
+        if claimed.update(progressed_at=now):
+            logger.warning("stock import %s stalled since %s: resumed", pk, progressed_at)
+            resumed.append(pk)
+            transaction.on_commit(partial(apply_stock_import.delay, pk))
+    return resumed
+
+
+def _threads_for(batch_count: int) -> int:
+    """Batches run side by side only on PostgreSQL, and only outside a caller's transaction (its
+    uncommitted rows are invisible to other connections)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, min(settings.STOCK_IMPORT_THREADS, batch_count))
+
+
+def _apply_in_turn(apply, batches) -> None:
+    for number, batch in batches:
+        if not apply(number, batch):
+            return
+
+
+def _apply_from_queue(apply, queue: SimpleQueue) -> None:
+    """A pool thread: the next batch from the queue until none is left or the import stopped, on a
+    database connection of the thread's own, closed at the end."""
+    try:
+        while True:
+            try:
+                number, batch = queue.get_nowait()
+            except Empty:
+                return
+            if not apply(number, batch):
+                return
+    finally:
+        connections.close_all()  # this thread's connections only
+
+
+def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked: CheckedFile,
+                 repeated: dict[str, list[int]], stock_import_id: int, seller_id: int,
+                 batch_count: int, cause: StockCause | None = None) -> bool:
+    """Validates one batch of rows, applies it and records it as done, in one transaction. A batch
+    already applied (by an earlier or a concurrent run) is skipped, or undone if that run committed
+    it meanwhile. False once the import has stopped. Batches side by side validate in Python while
+    another's SQL runs."""
+    state = StockImport.objects.filter(pk=stock_import_id).values_list("status", "batches_done").first()
+    if state is None or state[0] != StockImport.Status.RUNNING:
+        return False
+    if number in state[1]:
+        return True
+    good, failed = parse_stock_rows(checked, batch, repeated=repeated)
+    with transaction.atomic():
+        seller = Seller.objects.filter(pk=seller_id, status=Seller.Status.APPROVED).first()
+        if seller is None:
+            locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import_id)
+            if locked.status == StockImport.Status.RUNNING:
+                _finish(locked, error_message=_("Only approved sellers can publish listings."))
+            return False
+        cause = cause or StockCause(Reason.IMPORT, stock_import_id=stock_import_id)
+        results = failed + listings_apply_bulk(seller=seller, rows=good, allow_create=True, cause=cause)
+        if connection.vendor == "postgresql":
+            # The deferred foreign-key checks of the new listings run now, not at commit, so the
+            # lock on the import row below is held for a moment only, not while other batches wait.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # FOR NO KEY UPDATE serialises the batches' progress and, unlike FOR UPDATE, never waits
+        # for a key-share lock on the import row (a foreign-key check of a row naming it): two
+        # batches each holding one and asking FOR UPDATE would deadlock.
+        locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import_id)
+        if locked.status != StockImport.Status.RUNNING or number in locked.batches_done:
+            transaction.set_rollback(True)
+            return locked.status == StockImport.Status.RUNNING
+        _record(locked, results)
+        locked.batches_done.append(number)
+        locked.processed_rows += len(batch)
+        locked.progressed_at = timezone.now()
+        fields = ["batches_done", "processed_rows", "progressed_at", "created_count", "updated_count",
+                  "unchanged_count", "failed_count", "errors"]
+        if len(locked.batches_done) == batch_count:  # the last batch finishes the import with it
+            locked.status = StockImport.Status.DONE
+            locked.finished_at = timezone.now()
+            fields += ["status", "finished_at"]
+        locked.save(update_fields=fields)
+    return True
+
+
+def _record(stock_import: StockImport, results: Iterable[RowResult]) -> None:
+    counts = Counter()
+    failures = []
+    for result in results:
+        counts[result.status] += 1
+        if result.status == "failed":
+            failures.append(result)
+    stock_import.created_count += counts["created"]
+    stock_import.updated_count += counts["updated"]
+    stock_import.unchanged_count += counts["unchanged"]
+    stock_import.failed_count += counts["failed"]
+    errors = stock_import.errors
+    for result in failures:
+        for column, messages in result.errors.items():
+            errors.extend({"line": result.key, "sku": result.sku, "column": column, "reason": str(message)}
+                          for message in messages)
+    # Batches finish in any order: the report keeps the first errors of the file, in line order.
+    errors.sort(key=itemgetter("line"))
+    del errors[MAX_REPORTED_ERRORS:]
+
+
+def _finish(stock_import: StockImport, *, error_message: str = "") -> None:
+    stock_import.status = StockImport.Status.FAILED if error_message else StockImport.Status.DONE
+    stock_import.error_message = error_message
+    stock_import.finished_at = timezone.now()
+    stock_import.save(update_fields=["status", "error_message", "finished_at"])
