@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from .ledger.selectors import reason_label, with_last_stock_change
 from .models import Listing, Seller, buyable_q, in_stock_q, low_stock_q
-from .selectors import buy_box_positions, with_buy_box_winner
+from .selectors import buy_box_positions, losing_q, with_buy_box_winner
 
 LISTING_SORTS = {
     "recent": ("-updated_at", "-pk"),
@@ -32,7 +32,7 @@ def seller_listings(*, seller: Seller, q: str = "", grade: str = "", status: str
     `status`: "" (all but archived), active, paused, archived. `stock`: in, out, low.
     `buy_box`: winning, losing (against the same rule as the shared buy-box selector).
     """
-    listings = Listing.objects.filter(seller=seller).select_related("product__model")
+    listings = Listing.objects.filter(seller=seller).select_related("product__model", "seller")
     if status == "archived":
         listings = listings.filter(archived_at__isnull=False)
     else:
@@ -57,7 +57,7 @@ def seller_listings(*, seller: Seller, q: str = "", grade: str = "", status: str
         if buy_box == "winning":
             listings = listings.filter(buy_box_winner_id=F("pk"))
         else:
-            listings = listings.exclude(buy_box_winner_id=F("pk"))
+            listings = listings.filter(losing_q())
     return with_last_stock_change(listings).order_by(*LISTING_SORTS.get(sort, LISTING_SORTS["recent"]))
 
 
@@ -151,9 +151,10 @@ def seller_dashboard(*, seller: Seller) -> Dashboard:
     counts = (with_buy_box_winner(Listing.objects.filter(seller=seller))
               .aggregate(buyable=Count("pk", filter=BUYABLE),
                          winning=Count("pk", filter=BUYABLE & Q(buy_box_winner_id=F("pk"))),
+                         losing=Count("pk", filter=BUYABLE & losing_q()),
                          low_stock=Count("pk", filter=low_stock_q())))
     losing = []
-    if counts["buyable"] > counts["winning"]:
+    if counts["losing"]:
         losing = listing_rows(seller_listings(seller=seller, buy_box="losing")[:5])
     low_stock = list(Listing.objects.filter(seller=seller).filter(low_stock_q())
                      .select_related("product__model").order_by("quantity", "sku")[:5])
@@ -161,7 +162,8 @@ def seller_dashboard(*, seller: Seller) -> Dashboard:
         days=days, orders_total=sum(d.orders for d in days),
         revenue_total=sum((d.revenue for d in days), Decimal("0.00")),
         awaiting_count=awaiting.count(), awaiting_orders=list(awaiting[:5]),
-        buyable_count=counts["buyable"], winning_count=counts["winning"], losing=losing,
+        # A listing behind its seller's own other listing counts neither as winning nor losing.
+        buyable_count=counts["winning"] + counts["losing"], winning_count=counts["winning"], losing=losing,
         low_stock_count=counts["low_stock"], low_stock=low_stock,
     )
 

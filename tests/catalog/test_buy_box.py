@@ -30,10 +30,12 @@ def test_lowest_price_wins(product):
     assert winner(product) == cheapest
 
 
-def test_price_tie_goes_to_the_better_rated_seller(product):
-    ListingFactory(product=product, price=Decimal("400.00"), seller=SellerFactory(rating=Decimal("4.10")))
-    better = ListingFactory(product=product, price=Decimal("400.00"),
-                            seller=SellerFactory(rating=Decimal("4.90")))
+def test_effective_price_tie_goes_to_the_higher_quality_score(product):
+    # 400.00 at a score of 70 (+6 %) and 424.00 at 100 (+0 %) both compete at 424.00.
+    ListingFactory(product=product, price=Decimal("400.00"),
+                   seller=SellerFactory(quality_score=Decimal("70")))
+    better = ListingFactory(product=product, price=Decimal("424.00"),
+                            seller=SellerFactory(quality_score=Decimal("100")))
     assert winner(product) == better
 
 

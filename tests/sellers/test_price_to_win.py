@@ -1,4 +1,5 @@
 """The listing list's buy-box column, price to win, "match price to win", and SQL-side filters."""
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -44,18 +45,20 @@ def test_already_winning_with_a_dearer_competitor(client, owner):
     assert "Winning" in _row(client, mine)
 
 
-def test_tie_goes_to_the_better_rated_seller_and_price_to_win_undercuts_it(client, owner):
-    mine = ListingFactory(seller=owner.seller, price=Decimal("389.00"))
-    ListingFactory(product=mine.product, grade=mine.grade, price=Decimal("389.00"),
-                   seller__rating=Decimal("4.90"))
+def test_tie_goes_to_the_higher_score_and_price_to_win_undercuts_it(client, owner):
+    mine = ListingFactory(seller=owner.seller, price=Decimal("389.00"))  # score 70: 412.34 effective
+    ListingFactory(product=mine.product, grade=mine.grade, price=Decimal("412.34"),
+                   seller__quality_score=Decimal("100"))  # also 412.34 effective, higher score
     row = _row(client, mine)
+    # 388.99 × 1.06 = 412.3294 → 412.33, the first price under the rival's 412.34.
     assert "Losing" in row and "Price to win €388.99" in row
 
 
-def test_tie_with_a_worse_rated_seller_wins(client, owner):
-    mine = ListingFactory(seller=owner.seller, price=Decimal("389.00"))
-    ListingFactory(product=mine.product, grade=mine.grade, price=Decimal("389.00"),
-                   seller__rating=Decimal("3.00"))
+def test_tie_with_a_lower_scoring_seller_wins(client, owner):
+    mine = ListingFactory(seller=owner.seller, price=Decimal("389.00"))  # score 70: 412.34 effective
+    rival = ListingFactory(product=mine.product, grade=mine.grade, price=Decimal("374.85"),
+                           seller__quality_score=Decimal("50"))  # 374.85 × 1.10 = 412.335 → 412.34
+    Listing.objects.filter(pk=rival.pk).update(created_at=mine.created_at - timedelta(days=1))  # older
     assert "Winning" in _row(client, mine)
 
 
