@@ -33,13 +33,18 @@ class Measures:
     on_time: quality.Part
     defect: quality.Part
 
+    def arguments(self) -> dict:
+        """The keyword arguments of quality.quality_score (and blended_parts)."""
+        return {
+            "rating": self.rating.value, "rating_count": self.rating.count,
+            "fulfilment": self.fulfilment.value, "fulfilment_count": self.fulfilment.count,
+            "on_time": self.on_time.value, "on_time_count": self.on_time.count,
+            "defect": self.defect.value, "defect_count": self.defect.count,
+        }
+
     @property
     def score(self) -> Decimal:
-        return quality.quality_score(
-            rating=self.rating.value, rating_count=self.rating.count,
-            fulfilment=self.fulfilment.value, fulfilment_count=self.fulfilment.count,
-            on_time=self.on_time.value, on_time_count=self.on_time.count,
-            defect=self.defect.value, defect_count=self.defect.count)
+        return quality.quality_score(**self.arguments())
 
     def as_json(self) -> dict:
         return {name: {"value": None if part.value is None else str(part.value), "count": part.count}
@@ -186,3 +191,29 @@ def seller_performance_changed_on_commit(seller_id: int) -> None:
             recompute_seller_score.apply_async((seller_id,), countdown=DEBOUNCE_SECONDS + 5)
 
     transaction.on_commit(enqueue)
+
+
+def seller_order_drags(*, seller: Seller, now=None, limit: int = 10) -> dict[str, list]:
+    """What pulls the seller's score down over the last 90 days, each list newest first: the orders
+    it cancelled or let expire, the orders shipped late (or not yet, past the deadline), the
+    returns for a fault or not as described."""
+    from orders.models import ReturnRequest, SellerOrder
+
+    now = now or timezone.now()
+    start = now - timedelta(days=quality.PERFORMANCE_DAYS)
+    accept_window = timedelta(hours=settings.SELLER_ACCEPT_HOURS)
+    mine = SellerOrder.objects.filter(seller=seller, paid_at__gte=start).select_related("order")
+    late = (mine.filter(accepted_at__isnull=False)
+            .annotate(accept_day=TruncDay("accepted_at"), accept_weekday=ExtractIsoWeekDay("accepted_at"))
+            .annotate(ship_deadline=_ship_deadline())
+            .filter(Q(accepted_at__gt=F("paid_at") + accept_window)
+                    | Q(shipped_at__gte=F("ship_deadline"))
+                    | Q(shipped_at__isnull=True, ship_deadline__lt=now)))
+    return {
+        "cancelled": list(mine.filter(cancel_cause__in=SELLER_FAULT_CAUSES).order_by("-paid_at")[:limit]),
+        "late": list(late.order_by("-paid_at")[:limit]),
+        "faulty": list(ReturnRequest.objects.filter(seller_order__seller=seller, created_at__gte=start,
+                                                    reason__in=DEFECT_REASONS)
+                       .exclude(state=ReturnRequest.State.REJECTED)
+                       .select_related("seller_order__order", "order_line").order_by("-created_at")[:limit]),
+    }

@@ -70,12 +70,23 @@ def quality_score(*, rating: Decimal | None, rating_count: int,
 
     rating is mean stars (1–5); fulfilment and on_time are rates 0–1; defect is the defect rate
     0–1 (the score uses 1 − defect)."""
-    r = blend(rating_fraction(rating) if rating is not None else None, rating_count)
-    f = blend(fulfilment, fulfilment_count)
-    t = blend(on_time, on_time_count)
-    d = blend(1 - Decimal(defect) if defect is not None else None, defect_count)
-    score = 100 * (WEIGHT_RATING * r + WEIGHT_FULFILMENT * f + WEIGHT_ON_TIME * t + WEIGHT_NO_DEFECT * d)
+    b = blended_parts(rating=rating, rating_count=rating_count, fulfilment=fulfilment,
+                      fulfilment_count=fulfilment_count, on_time=on_time, on_time_count=on_time_count,
+                      defect=defect, defect_count=defect_count)
+    score = 100 * (WEIGHT_RATING * b["rating"] + WEIGHT_FULFILMENT * b["fulfilment"]
+                   + WEIGHT_ON_TIME * b["on_time"] + WEIGHT_NO_DEFECT * b["defect"])
     return score.quantize(CENT, ROUND_HALF_UP)
+
+
+def blended_parts(*, rating, rating_count, fulfilment, fulfilment_count, on_time, on_time_count,
+                  defect, defect_count) -> dict[str, Decimal]:
+    """The four parts as the score uses them, each 0–1 (higher is better; "defect" is 1 − d)."""
+    return {
+        "rating": blend(rating_fraction(rating) if rating is not None else None, rating_count),
+        "fulfilment": blend(fulfilment, fulfilment_count),
+        "on_time": blend(on_time, on_time_count),
+        "defect": blend(1 - Decimal(defect) if defect is not None else None, defect_count),
+    }
 
 
 def warranty_years(warranty_months: int) -> int:

@@ -1,10 +1,11 @@
 from django.urls import include, path
 
-from . import stock_history_views, team_views, views
+from . import performance_views, stock_history_views, team_views, views
 
 app_name = "sellers"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("performance/", performance_views.performance, name="performance"),
     path("apply/", views.apply, name="apply"),
     path("status/", views.status, name="status"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
