@@ -4,9 +4,11 @@ and error handlers) with the listings, the stock ledger (sellers.api_movements) 
 from orders.api import router as orders_router
 from sellers.api import api
 from sellers.api_movements import router as movements_router
+from sellers.api_performance import router as performance_router
 from sellers.api_types import forbid_unknown_query_parameters
 
 api.add_router("/", movements_router)
+api.add_router("/", performance_router)  # the scorecard and reviews (read only)
 # Orders (accept, refuse, ship) live with the orders app; the same key auth and error handlers apply.
 forbid_unknown_query_parameters(orders_router)
 api.add_router("/orders/", orders_router)
