@@ -1,11 +1,13 @@
 """The seller back office's Performance page: the scorecard (sellers.scorecard), thin."""
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from . import quality
 from .access import seller_required
 from .scorecard import seller_scorecard
 
 
+@require_GET
 @seller_required
 def performance(request):
     card = seller_scorecard(seller=request.seller)

@@ -148,8 +148,9 @@ def test_every_numeric_query_parameter_publishes_its_maximum(client):
     numeric = [(path, parameter) for path, item in schema["paths"].items() for operation in item.values()
                for parameter in operation.get("parameters", []) if parameter["in"] == "query"
                and "integer" in json.dumps(parameter["schema"])]
-    # limit and offset of both lists and of a listing's movements; after and limit of the movements feed
-    assert len(numeric) == 8
+    # limit and offset of both lists, of a listing's movements and of the reviews; after and limit of
+    # the movements feed
+    assert len(numeric) == 10
     for path, parameter in numeric:
         assert "maximum" in json.dumps(parameter["schema"]), (path, parameter["name"])
 

@@ -38,6 +38,7 @@ PUBLIC = {
     "account_reset_password_from_key": "allauth: the key is the secret sent by e-mail",
     "sellers:invitation_accept": "the token is the secret sent by e-mail; accepting needs the invited "
                                  "address (tests/sellers/test_onboarding.py)",
+    "reviews:seller_page": "a seller's public page (approved sellers only)",
 }
 PUBLIC_ROUTES = {"^media/(?P<path>.*)$": "media files, served only with DEBUG on"}
 
@@ -107,6 +108,12 @@ class World:
         api_key_for(self.seller)
         return ApiKey.objects.filter(seller=self.seller).latest("created_at")
 
+    def review(self):
+        from reviews.models import Review
+
+        return Review.objects.create(seller_order=self.seller_order, seller=self.seller, author=self.shopper,
+                                     stars=4, created_at=self.order.created_at)
+
     def return_request(self):
         from orders.models import ReturnRequest
 
@@ -146,6 +153,8 @@ OWNED = {
     "orders:test_provider_pay": lambda w: {"reference": w.payment.provider_reference},
     "orders:address_update": lambda w: {"pk": w.address.pk},
     "orders:address_delete": lambda w: {"pk": w.address.pk},
+    "reviews:review_write": lambda w: {"seller_order_id": w.seller_order.pk},
+    "reviews:seller_review_reply": lambda w: {"pk": w.review().pk},
 }
 # Seller API operations (OpenAPI path templates) -> the owner's object id.
 API_OWNED = {

@@ -89,6 +89,7 @@ class Team:
 # URL name -> (kwargs naming the team's object, roles that may GET, roles that may POST).
 ROLE_URLS = {
     "sellers:dashboard": (None, EVERY_ROLE, EVERY_ROLE),
+    "sellers:performance": (None, EVERY_ROLE, GET_ONLY),
     "sellers:listing_list": (None, EVERY_ROLE, EVERY_ROLE),
     "sellers:listing_create": (None, NOT_WAREHOUSE, NOT_WAREHOUSE),
     "sellers:product_search": (None, NOT_WAREHOUSE, NOT_WAREHOUSE),
@@ -495,6 +496,8 @@ API_SCOPES = {
     ("post", "/api/v1/listings/bulk"): "listings",
     ("get", "/api/v1/listings/{listing_id}/movements"): None,
     ("get", "/api/v1/movements"): None,
+    ("get", "/api/v1/performance"): None,
+    ("get", "/api/v1/reviews"): None,
     ("get", "/api/v1/orders/"): None,
     ("get", "/api/v1/orders/{seller_order_id}"): None,
     ("post", "/api/v1/orders/{seller_order_id}/accept"): "orders",
