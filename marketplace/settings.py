@@ -152,6 +152,8 @@ ORDER_PAYMENT_TIMEOUT_MINUTES = env.int("ORDER_PAYMENT_TIMEOUT_MINUTES", default
 SELLER_ACCEPT_HOURS = env.int("SELLER_ACCEPT_HOURS", default=48)
 AUTO_DELIVER_DAYS = env.int("AUTO_DELIVER_DAYS", default=7)
 RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
+# A seller whose quality score (0–100) falls below this is flagged for staff review in the admin.
+SELLER_QUALITY_REVIEW_THRESHOLD = env.int("SELLER_QUALITY_REVIEW_THRESHOLD", default=60)
 # A refund the provider did not take is sent again with back-off (1, 2, 4 … minutes, at most this
 # far apart) for this long, then left to staff in the admin.
 REFUND_RETRY_HOURS = env.int("REFUND_RETRY_HOURS", default=72)

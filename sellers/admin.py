@@ -5,6 +5,7 @@ on a confirmation page, then call the same services as everywhere else; the reas
 seller and in its audit trail. Every list keeps a fixed number of queries whatever the data.
 """
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -58,19 +59,37 @@ DECISIONS = {
 }
 
 
+class QualityReviewFilter(admin.SimpleListFilter):
+    """Sellers whose quality score fell below SELLER_QUALITY_REVIEW_THRESHOLD: for staff to review."""
+
+    title = _("quality")
+    parameter_name = "quality"
+
+    def lookups(self, request, model_admin):
+        return [("review", _("Below the review threshold"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "review":
+            return queryset.filter(quality_score__lt=settings.SELLER_QUALITY_REVIEW_THRESHOLD)
+        return queryset
+
+
 @admin.register(Seller)
 class SellerAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "status", "vat_number", "contact_email", "commission_rate", "rating",
-                    "rating_count", "listing_count", "created_at"]
-    list_filter = ["status", "created_at", "approved_at"]
+    list_display = ["name", "status", "vat_number", "contact_email", "commission_rate", "quality",
+                    "rating", "rating_count", "listing_count", "created_at"]
+    list_filter = ["status", QualityReviewFilter, "created_at", "approved_at"]
     search_fields = ["name", "slug", "vat_number", "contact_email", "contact_name"]
     prepopulated_fields = {"slug": ["name"]}
+    # The rating and the score are computed from reviews and orders (sellers.performance), never typed.
     readonly_fields = ["status", "status_reason", "accepted_terms_at", "approved_at", "created_at",
-                       "updated_at"]
+                       "updated_at", "rating", "rating_count", "quality_score", "quality_parts_table",
+                       "quality_computed_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "status", "status_reason"]}),
-        (_("Commission and ratings"), {"fields": ["commission_rate", "shipping_fee", "rating",
-                                                  "rating_count"]}),
+        (_("Commission"), {"fields": ["commission_rate", "shipping_fee"]}),
+        (_("Quality (computed)"), {"fields": ["quality_score", "quality_parts_table", "quality_computed_at",
+                                              "rating", "rating_count"]}),
         (_("Contact"), {"fields": ["vat_number", "contact_name", "contact_email", "phone",
                                    "business_address", "return_address"]}),
         (_("Settings and dates"), {"fields": ["low_stock_alerts", "accepted_terms_at", "approved_at",
@@ -87,6 +106,23 @@ class SellerAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
             _listing_count=Count("listings", filter=Q(listings__archived_at__isnull=True)))
+
+    @admin.display(description=_("quality score"), ordering="quality_score")
+    def quality(self, obj):
+        if obj.quality_score < settings.SELLER_QUALITY_REVIEW_THRESHOLD:
+            return format_html('<strong class="flag-review">{} ⚑ {}</strong>', obj.quality_score, _("review"))
+        return obj.quality_score
+
+    @admin.display(description=_("score parts (last 90 days)"))
+    def quality_parts_table(self, obj):
+        from .performance import measures_from_json
+        from .scorecard import part_rows
+
+        rows = part_rows(measures_from_json(obj.quality_parts))
+        return format_html_join(
+            "", "<div>{}: {} ({} {}) → {} × {}</div>",
+            ((row.label, "—" if row.value is None else row.value, row.count, row.count_label, row.blended,
+              row.weight) for row in rows))
 
     @admin.display(description=_("listings"), ordering="_listing_count")
     def listing_count(self, obj):

@@ -1,5 +1,7 @@
 """Staff decide on sellers in the admin: each decision asks for a reason, calls the service and
 is kept in the seller's audit trail; the listing list searches by SKU, product and seller."""
+from decimal import Decimal
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -82,19 +84,31 @@ def test_the_audit_trail_keeps_who_decided_and_why(staff_client):
     assert "VAT number unknown." in history_page.content.decode()
 
 
-def test_commission_rate_and_rating_are_editable_and_the_change_is_audited(staff_client):
-    seller = SellerFactory()
+def test_commission_rate_is_editable_the_rating_is_not_and_the_change_is_audited(staff_client):
+    seller = SellerFactory(rating=Decimal("4.50"))
     url = reverse("admin:sellers_seller_change", args=[seller.pk])
     form = staff_client.get(url).context["adminform"].form
+    assert "rating" not in form.fields and "quality_score" not in form.fields  # computed, never typed
     data = {name: form[name].value() for name in form.fields}
     data.update({k: v if v is not None else "" for k, v in data.items()})
-    data.update(commission_rate="0.1250", rating="4.60", low_stock_alerts="on",
+    data.update(commission_rate="0.1250", rating="1.00", low_stock_alerts="on",
                 **{"members-TOTAL_FORMS": "0", "members-INITIAL_FORMS": "0"})
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     seller.refresh_from_db()
-    assert str(seller.commission_rate) == "0.1250" and str(seller.rating) == "4.60"
+    assert str(seller.commission_rate) == "0.1250" and str(seller.rating) == "4.50"
     assert seller.history.count() == 2  # created, then changed
+
+
+def test_a_seller_below_the_quality_threshold_is_flagged_for_review(staff_client, settings):
+    settings.SELLER_QUALITY_REVIEW_THRESHOLD = 60
+    low = SellerFactory(name="Shaky Repairs", quality_score=Decimal("55.00"))
+    SellerFactory(name="Solid Repairs", quality_score=Decimal("85.00"))
+    url = reverse("admin:sellers_seller_changelist")
+    page = staff_client.get(url, {"quality": "review"}).content.decode()
+    assert "Shaky Repairs" in page and "Solid Repairs" not in page and "⚑" in page
+    detail = staff_client.get(reverse("admin:sellers_seller_change", args=[low.pk])).content.decode()
+    assert "Fulfilment rate" in detail and "55.00" in detail
 
 
 def test_status_cannot_be_set_from_the_change_form(staff_client):
