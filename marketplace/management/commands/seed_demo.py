@@ -6,6 +6,7 @@ from django.db import transaction
 from catalog.demo import seed_catalog
 from marketplace.demo import DEMO_PASSWORD, seed_users
 from orders.demo import seed_orders
+from reviews.demo import seed_reviews
 from sellers.demo import seed_sellers
 
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
             catalog = seed_catalog()
             sellers = seed_sellers(users=users, catalog=catalog)
             seed_orders(users=users, sellers=sellers)
+            seed_reviews(users=users, sellers=sellers)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         for role, user in users.items():
             self.stdout.write(f"  {role:8} {user.email} / {DEMO_PASSWORD}")
