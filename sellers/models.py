@@ -335,13 +335,14 @@ class StockMovement(models.Model):
         TRADE_IN = "trade_in", _("Trade-in received")
 
     # Foreign keys without single-column indexes: the two indexes below start with the ones that
-    # are read, and every index is written for each row a 100,000-row import adds.
+    # are read, and every index is written for each row a 100,000-row import adds. None has a
+    # database constraint: each would be a trigger per row, and the listing's would also lock every
+    # listing an import just created (measured: the import's database time up by a half). The
+    # ledger writes movements only from rows it has just written, Django keeps on_delete (a listing
+    # with movements is protected), and stock_check reports a movement whose listing is gone.
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="movements",
-                                db_index=False)
-    # The listing's seller, copied: a seller's feed of movements reads one index range. This and the
-    # causes below have no foreign-key constraint in the database: each would be one more trigger
-    # per row of a 100,000-row import (measured: a third of the import's database time). The
-    # ledger writes them from rows it has just read, and Django keeps on_delete.
+                                db_index=False, db_constraint=False)
+    # The listing's seller, copied: a seller's feed of movements reads one index range.
     seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="+", db_index=False,
                                db_constraint=False)
     quantity_delta = models.IntegerField(_("change of quantity"))

@@ -54,3 +54,19 @@ def stock_mismatches() -> list[StockMismatch]:
     with connection.cursor() as cursor:
         cursor.execute(_MISMATCHES_SQL, HOLDING_STATES)
         return [StockMismatch(*row) for row in cursor.fetchall()]
+
+
+_ORPHANS_SQL = """
+SELECT m.listing_id, COUNT(*) FROM sellers_stockmovement AS m
+LEFT JOIN sellers_listing AS l ON l.id = m.listing_id WHERE l.id IS NULL
+GROUP BY m.listing_id ORDER BY m.listing_id
+"""
+
+
+def stock_orphan_movements() -> list[tuple[int, int]]:
+    """(listing id, movements) of movements whose listing does not exist (the table has no database
+    foreign key, for the bulk import's speed; the ledger and Django's PROTECT keep this empty)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ORPHANS_SQL)
+        return cursor.fetchall()
+

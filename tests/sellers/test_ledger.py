@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from orders import fulfilment, services
@@ -234,6 +234,18 @@ def test_stock_check_passes_on_a_consistent_ledger_and_names_a_write_outside_it(
     with pytest.raises(CommandError, match="1 listing"):
         call_command("stock_check", stdout=out)
     assert "CHECKED" in out.getvalue() and "quantity 9 but movements sum to 5" in out.getvalue()
+
+
+def test_stock_check_names_movements_of_a_listing_that_does_not_exist(db):
+    listing = ListingFactory(quantity=2)
+    with connection.cursor() as cursor:  # what a raw delete of a listing would leave behind
+        cursor.execute("INSERT INTO sellers_stockmovement (listing_id, seller_id, quantity_delta, "
+                       "allocated_delta, reason, created_at) VALUES (%s, %s, 1, 0, 'import', now())",
+                       [listing.pk + 1000, listing.seller_id])
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 missing listing"):
+        call_command("stock_check", stdout=out)
+    assert f"1 movement(s) of listing {listing.pk + 1000}, which does not exist" in out.getvalue()
 
 
 def test_stock_check_finds_allocated_units_no_live_order_holds(db):
