@@ -1,6 +1,5 @@
 """Guest access under real concurrent HTTP requests to the live server, from one browser's cookies:
 nothing a request writes can take away the access another request gave."""
-import threading
 import urllib.error
 import urllib.request
 from http.cookiejar import CookieJar
@@ -8,13 +7,13 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
-from django.db import connections
 
 from orders import guest_access, services
 from orders.models import Order
 from tests.factories import ListingFactory
 
 from .conftest import ADDRESS, make_cart
+from .test_concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,34 +49,13 @@ class Browser:
         return next(c.value for c in self.jar if c.name == name)
 
 
-def at_once(functions) -> list:
-    """Runs every function at the same moment (a barrier), each in its own thread."""
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def run(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
-
-
 def test_links_to_several_orders_opened_at_once_in_one_browser_each_keep_their_access(live_server):
     orders = [services.order_place(cart=make_cart(lines=[(ListingFactory(), 1)]), email="g@example.test",
                                    address=ADDRESS) for _ in range(6)]
     browser = Browser(live_server.url)
     browser.request("/cart/")  # a session and a CSRF cookie, as a browser that has been shopping
     links = [guest_access.order_link(order=order).removeprefix(settings.SITE_URL) for order in orders]
-    results = at_once([lambda link=link: browser.request(link) for link in links])
+    results = run_concurrently([lambda link=link: browser.request(link) for link in links])
     assert [status for status, _ in results] == [302] * len(orders)
     for order in orders:
         status, body = browser.request(f"/orders/{order.number}/")
@@ -91,7 +69,7 @@ def test_place_order_clicked_several_times_at_once_every_answer_leads_to_an_orde
     browser.request("/cart/")
     assert browser.request("/cart/add/", {"listing": listing.pk, "quantity": 1})[0] == 302
     assert browser.request("/checkout/", GUEST)[0] == 302
-    results = at_once([lambda: browser.request("/checkout/review/", {}) for _ in range(4)])
+    results = run_concurrently([lambda: browser.request("/checkout/review/", {}) for _ in range(4)])
     assert all(status == 302 for status, _ in results), results
     payment_pages = {location.removeprefix(live_server.url) for _, location in results}
     for path in payment_pages:
