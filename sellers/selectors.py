@@ -78,17 +78,13 @@ class BuyBoxPosition:
     own_listing_wins: bool = False
 
 
-def _beats(listing: Listing, score: Decimal, price: Decimal, rival: Listing) -> bool:
+def _beats(listing: Listing, score: Decimal, price: Decimal, rival: "RankedOffer") -> bool:
     """Whether `listing` (its seller scoring `score`) at `price` ranks before `rival`."""
     mine = quality.effective_price(price=price, score=score, warranty_months=listing.warranty_months)
-    if mine != rival.effective_price:
-        return mine < rival.effective_price
-    if score != rival.seller.quality_score:
-        return score > rival.seller.quality_score
-    return (listing.created_at, listing.pk) < (rival.created_at, rival.pk)
+    return (mine, -score, listing.created_at, listing.pk) < rival.rank
 
 
-def price_to_win(listing: Listing, rival: Listing, *, score: Decimal | None = None) -> Decimal | None:
+def price_to_win(listing: Listing, rival: "RankedOffer", *, score: Decimal | None = None) -> Decimal | None:
     """The highest price, to the cent, at which the effective price of `listing` would beat
     (be lower than) the effective price of `rival`; None when no positive price would. Winning on
     a tie-break is not promised: it hangs on the rival's score, which moves. Checked with
@@ -118,26 +114,43 @@ def _seller_scores(listings: list[Listing]) -> dict[int, Decimal]:
     return scores
 
 
-def _best_offer_of_each_seller(*, product_ids: set[int]) -> dict[tuple[int, str], list[Listing]]:
-    """For each product × grade, each seller's best buyable offer, in buy-box order (the first is
-    the winner, the first of another seller the one that seller must beat), in one query."""
+@dataclass(frozen=True)
+class RankedOffer:
+    """What the buy-box rule reads of an offer (no model instance: a page ranks thousands)."""
+
+    pk: int
+    seller_id: int
+    score: Decimal
+    price: Decimal
+    effective_price: Decimal
+    created_at: object
+
+    @property
+    def rank(self) -> tuple:
+        return (self.effective_price, -self.score, self.created_at, self.pk)
+
+
+def _best_offer_of_each_seller(*, product_ids: set[int]) -> dict[tuple[int, str], list[RankedOffer]]:
+    """For each product × grade, each seller's best buyable offer, in buy-box order: the first is
+    the winner, the second (another seller's) the one the winner's seller must beat. One query,
+    read as plain values (a page of a big seller's listings ranks a thousand offers)."""
     if not product_ids:
         return {}
-    offers = (with_effective_price(Listing.objects.buyable().filter(product_id__in=product_ids)
-                                   .select_related("seller").only(
-                                       "pk", "product_id", "grade", "price", "warranty_months", "created_at",
-                                       "seller_id", "seller__quality_score"))
+    offers = (with_effective_price(Listing.objects.buyable().filter(product_id__in=product_ids))
               .order_by("product_id", "grade", "seller_id", *BUY_BOX_ORDER))
     if connections[offers.db].vendor == "postgresql":
         offers = offers.distinct("product_id", "grade", "seller_id")
-    found: dict[tuple[int, str], list[Listing]] = {}
+    rows = offers.values_list("product_id", "grade", "pk", "seller_id", "seller__quality_score", "price",
+                              "effective_price", "created_at")
+    found: dict[tuple[int, str], list[RankedOffer]] = {}
     seen = set()
-    for offer in offers:
-        if (offer.product_id, offer.grade, offer.seller_id) not in seen:  # the first is its best
-            seen.add((offer.product_id, offer.grade, offer.seller_id))
-            found.setdefault((offer.product_id, offer.grade), []).append(offer)
+    for product_id, grade, pk, seller_id, score, price, effective, created_at in rows:
+        if (product_id, grade, seller_id) not in seen:  # the first is its best
+            seen.add((product_id, grade, seller_id))
+            found.setdefault((product_id, grade), []).append(
+                RankedOffer(pk, seller_id, score, price, effective, created_at))
     for row in found.values():
-        row.sort(key=lambda o: (o.effective_price, -o.seller.quality_score, o.created_at, o.pk))
+        row.sort(key=lambda o: o.rank)
     return found
 
 
