@@ -123,7 +123,8 @@ def test_status_cannot_be_set_from_the_change_form(staff_client):
     lambda listing: listing.seller.name,
 ])
 def test_listings_are_found_by_sku_product_reference_or_seller(staff_client, query_of):
-    wanted, other = ListingFactory(), ListingFactory()
+    # Names that do not contain each other ("Refurbisher 27" would also find "Refurbisher 270").
+    wanted, other = ListingFactory(seller__name="Alpha Phones"), ListingFactory(seller__name="Beta Phones")
     response = staff_client.get(reverse("admin:sellers_listing_changelist"), {"q": query_of(wanted)})
     shown = list(response.context["cl"].result_list)
     assert wanted in shown and other not in shown
