@@ -270,3 +270,21 @@ def test_bulk_apply_without_a_named_cause_records_an_import(db):
         listings_apply_bulk(seller=listing.seller, allow_create=False,
                             rows=[RowInput(key=1, sku="BULK", quantity=1)])
     assert movements(listing)[-1] == (Reason.IMPORT, -4, 0)
+
+
+def test_the_data_migration_writes_an_opening_movement_for_every_existing_listing(db):
+    """Listings written before the ledger (no movements) get theirs from migration 0011's SQL."""
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("sellers.migrations.0011_stock_ledger")
+    seller, product = SellerFactory(), ProductFactory()
+    Listing.objects.bulk_create([  # as they were before the ledger: numbers, no movements
+        Listing(seller=seller, product=product, grade=grade, sku=sku, price=Decimal("9"), quantity=quantity)
+        for grade, sku, quantity in (("good", "OLD-1", 4), ("fair", "OLD-0", 0))])
+    with connection.schema_editor(atomic=False) as editor:
+        migration.opening_movements(None, editor)
+    assert movements(Listing.objects.get(sku="OLD-1")) == [(Reason.OPENING, 4, 0)]
+    assert movements(Listing.objects.get(sku="OLD-0")) == []
+    assert_ledger_holds()
