@@ -52,12 +52,12 @@ def test_dashboard_and_listing_list_with_inline_edit_and_match_price(page, mobil
     page.get_by_label("Price of GPL-1").fill("-4")
     page.get_by_role("button", name="Save GPL-1").click()
     page.locator(f"#listing-{losing.pk}").get_by_text("The price must be more than zero.").wait_for()
-    page.get_by_label("Price of GPL-1").fill("395.00")
+    page.get_by_label("Price of GPL-1").fill("396.00")  # still over the rival's 395.00
     page.get_by_label("Quantity of GPL-1").fill("6")
     page.get_by_role("button", name="Save GPL-1").click()
     page.locator(f"#listing-{losing.pk}").get_by_text("Saved").wait_for()
     losing.refresh_from_db()
-    assert (losing.price, losing.quantity) == (Decimal("395.00"), 6)
+    assert (losing.price, losing.quantity) == (Decimal("396.00"), 6)
 
     # Match price to win: asks first, then the row wins.
     row = page.locator(f"#listing-{losing.pk}")
