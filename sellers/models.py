@@ -271,6 +271,12 @@ class StockImport(models.Model):
     # [{"line": 12, "column": "price", "reason": "..."}]
     errors = models.JSONField(default=list, blank=True)
     error_message = models.TextField(blank=True)
+    # How the file was read: its encoding ("utf-8", "utf-8-sig", "utf-16", "cp1252", "xlsx"), the
+    # sheet named by the seller (XLSX), and notices that are not errors (unknown columns ignored,
+    # EANs read with their leading zero).
+    encoding = models.CharField(max_length=20, blank=True)
+    sheet_name = models.CharField(max_length=100, blank=True)
+    notices = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     # Last sign of life: each batch done moves it. No progress for a few minutes means the worker
