@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "csp",
+    "ninja",  # the API docs' Swagger UI from our own static files, not a CDN
     "marketplace",
     "catalog",
     "sellers",
