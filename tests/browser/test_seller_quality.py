@@ -31,6 +31,10 @@ def test_a_new_sellers_offer_reads_new_seller_and_an_established_one_shows_its_s
     assert "Green Phone Lab" in other.inner_text() and "★ 4.83/5" in other.inner_text()
     screenshot(page, "quality-offer-new-seller-desktop")
     assert "★ 0.00" not in page.content() and "0.00★" not in page.content()
+    other.get_by_role("link", name="Green Phone Lab").click()
+    page.get_by_role("heading", name="Green Phone Lab", level=1).wait_for()
+    assert "Recent reviews" in page.content() and page.locator("article.review").count() == 6
+    screenshot(page, "quality-seller-page-desktop")
 
 
 def test_performance_page_shows_the_score_its_parts_and_the_trend_chart(page, live_server):
