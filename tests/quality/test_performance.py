@@ -4,12 +4,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
+from redis import Redis
 
 from catalog.cache import product_versions
 from orders.models import ReturnRequest
 from reviews.services import review_create
 from sellers.models import Seller, SellerScoreDay
-from sellers.performance import seller_scores_compute
+from sellers.performance import PENDING_KEY, seller_performance_changed_on_commit, seller_scores_compute
 from sellers.quality import quality_score
 from sellers.tasks import recompute_seller_scores
 from tests.factories import ListingFactory, SellerFactory, UserFactory
@@ -116,3 +118,27 @@ def test_a_review_recomputes_the_sellers_score_after_commit(django_capture_on_co
         review_create(seller_order=so, user=user, stars=1, now=so.delivered_at + timedelta(days=1))
     listing.seller.refresh_from_db()
     assert listing.seller.quality_parts["rating"] == {"value": "1.00", "count": 1}
+
+
+def test_with_a_worker_changes_within_the_debounce_window_enqueue_one_run(settings,
+                                                                         django_capture_on_commit_callbacks):
+    """With a worker, the first change takes the cache key and puts one delayed run on the broker
+    (the real Redis queue of this test database); later changes while the key lives add none."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    broker = Redis.from_url(settings.CELERY_BROKER_URL)
+    seller = ListingFactory().seller
+    cache.delete(PENDING_KEY.format(seller.pk))
+    before = broker.llen("celery")
+    try:
+        for _ in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                seller_performance_changed_on_commit(seller.pk)
+        assert broker.llen("celery") == before + 1
+        cache.delete(PENDING_KEY.format(seller.pk))  # the window has passed: the next change enqueues
+        with django_capture_on_commit_callbacks(execute=True):
+            seller_performance_changed_on_commit(seller.pk)
+        assert broker.llen("celery") == before + 2
+    finally:
+        for _ in range(broker.llen("celery") - before):
+            broker.lpop("celery")  # the newest, this test's: leave no run behind for a worker
+        cache.delete(PENDING_KEY.format(seller.pk))
