@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import Status
@@ -24,6 +24,7 @@ from catalog.models import Grade, Product
 from .access import seller_listing_get
 from .api_auth import ApiKeyAuth, RateLimited
 from .api_filters import UpdatedSinceFilter
+from .api_integration import SellerNinjaAPI
 from .api_types import (
     MAX_OFFSET,
     Amount,
@@ -47,7 +48,7 @@ BULK_MAX_ITEMS = 10_000
 BULK_BATCH_SIZE = 2_000
 PAGE_MAX = 500
 
-api = NinjaAPI(
+api = SellerNinjaAPI(
     title="Refurb seller API",
     version="1.0.0",
     urls_namespace="api-v1",

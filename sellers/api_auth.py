@@ -6,6 +6,7 @@ prefix so the seller can tell keys apart; the full key is shown once, when it is
 import hashlib
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,10 +27,20 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 MAX_ACTIVE_KEYS = 20
 
 
+@dataclass(frozen=True)
+class RateLimitState:
+    """What the RateLimit-* headers tell: calls allowed per window, left, and seconds to the reset."""
+
+    limit: int
+    remaining: int
+    reset: int
+
+
 class RateLimited(Exception):
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: int, state: RateLimitState | None = None):
         super().__init__(retry_after)
         self.retry_after = retry_after
+        self.state = state
 
 
 def hash_key(raw_key: str) -> str:
@@ -102,7 +113,7 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     return api_key
 
 
-def rate_limit_check(api_key: ApiKey) -> None:
+def rate_limit_check(api_key: ApiKey) -> RateLimitState:
     """A fixed window per key in the shared cache (Redis); raises RateLimited when exceeded."""
     limit = getattr(settings, "SELLER_API_RATE_LIMIT", 600)
     window = getattr(settings, "SELLER_API_RATE_WINDOW", 60)
@@ -115,8 +126,11 @@ def rate_limit_check(api_key: ApiKey) -> None:
     except ValueError:  # expired between add and incr
         cache.set(cache_key, 1, timeout=window + 5)
         count = 1
+    reset = max(1, int((bucket + 1) * window - now) + 1)
+    state = RateLimitState(limit=limit, remaining=max(0, limit - count), reset=reset)
     if count > limit:
-        raise RateLimited(retry_after=max(1, int((bucket + 1) * window - now) + 1))
+        raise RateLimited(retry_after=reset, state=state)
+    return state
 
 
 class ApiKeyAuth(HttpBearer):
@@ -137,7 +151,11 @@ class ApiKeyAuth(HttpBearer):
         api_key = api_key_authenticate(token)
         if api_key is None or api_key.seller.status != Seller.Status.APPROVED:
             return None
-        rate_limit_check(api_key)
+        try:
+            request.rate_limit = rate_limit_check(api_key)
+        except RateLimited as exc:
+            request.rate_limit = exc.state
+            raise
         if not scope_allows(api_key.scopes, method=request.method, write_scope=self.write_scope):
             raise HttpError(403, _("This key's scopes (%(scopes)s) do not include %(scope)s; create a key "
                                    "with that scope.") % {"scopes": ", ".join(api_key.scopes),
