@@ -7,7 +7,7 @@ published rule and the applied rule cannot drift apart.
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Func, IntegerField, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, IntegerField, Value
 from django.db.models.functions import Cast, Greatest, Least, Round
 
 CENT = Decimal("0.01")
@@ -119,9 +119,9 @@ def effective_price_sql(*, price: str = "price", score: str = "seller__quality_s
     """The same effective price as a SQL expression over a listing's columns (PostgreSQL's
     numeric ROUND rounds half away from zero, which is half up for positive prices)."""
     money = DecimalField(max_digits=14, decimal_places=6)
-    years = Least(Value(WARRANTY_MAX_YEARS),
-                  Greatest(Value(0), Func(F(warranty) - WARRANTY_BASE_MONTHS, Value(12),
-                                          function="DIV", output_field=IntegerField())))
+    # Integer division of integer columns (warranty ≥ 12 months) in PostgreSQL and SQLite alike.
+    full_years = ExpressionWrapper((F(warranty) - WARRANTY_BASE_MONTHS) / 12, output_field=IntegerField())
+    years = Least(Value(WARRANTY_MAX_YEARS), Greatest(Value(0), full_years))
     factor = (Value(1 + MAX_HANDICAP, output_field=money)
               - Value(MAX_HANDICAP / 100, output_field=money) * F(score))
     warranty_part = (Value(Decimal(1), output_field=money)
