@@ -5,6 +5,8 @@ import csv
 import gc
 import hashlib
 import io
+import re
+from bisect import bisect_left
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -13,12 +15,18 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketplace.numbers import file_decimal_mark
+
 from ..models import Seller, StockImport
 from ..permissions import Perm, member_user_require
+from .words import HEADER_NAMES, fold
 
 # The documented file format, in the order of the template and the export.
 COLUMNS = ("sku", "product_reference", "grade", "price", "quantity", "warranty_months", "active")
-REQUIRED_COLUMNS = ("sku", "product_reference", "grade", "price", "quantity")
+# Only the SKU is required: a file of some columns changes only those of the listings it names. A new
+# SKU needs the columns of NEW_LISTING_COLUMNS (checked per row, see rows.incomplete_new_rows).
+REQUIRED_COLUMNS = ("sku",)
+NEW_LISTING_COLUMNS = ("product_reference", "grade", "price", "quantity")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
 # Rows per committed batch: large enough for set-based statements to pay off, small enough for the
@@ -26,9 +34,13 @@ MAX_ROWS = 200_000
 BATCH_SIZE = 25_000
 MAX_REPORTED_ERRORS = 10_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-TRUE_WORDS = {"1", "true", "yes", "y", "on"}
-FALSE_WORDS = {"0", "false", "no", "n", "off"}
-
+DELIMITERS = (",", ";", "\t")
+# A character no seller means to type: the C0 controls but tab, line feed and carriage return, DEL,
+# and U+FFFD, which stands for a byte that was not text in the file's encoding.
+_BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_NOT_ASCII = re.compile("[^\x00-\x7f\ufffd]")
+# Many NULs mean a binary file, or UTF-16 without its byte order mark; one NUL is one bad row.
+_MAX_NULS = 16
 
 
 # --- Checking the file at upload: refuse at once, with a clear message ---------------------------
@@ -36,11 +48,21 @@ FALSE_WORDS = {"0", "false", "no", "n", "off"}
 class CheckedFile:
     text: str
     delimiter: str
+    # The file's columns by their documented names; an unknown column is "" (ignored).
     columns: tuple[str, ...]
     row_count: int
     sha256: str
     # The non-blank data rows as (line number, cells), so the worker does not parse the text twice.
     rows: tuple[tuple[int, list[str]], ...] = field(default=(), repr=False, compare=False)
+    encoding: str = "utf-8"
+    header: tuple[str, ...] = ()  # as written in the file
+    notices: tuple[str, ...] = ()
+    # The rows that fail whatever their cells say (a control character, a byte that is not text):
+    # line number -> errors by column.
+    row_errors: dict = field(default_factory=dict, repr=False, compare=False)
+    # The decimal mark the file's numbers show ("," or "."), None if none shows one: it reads an
+    # ambiguous value such as `1,049`.
+    decimal_mark: str | None = None
 
 
 @contextmanager
@@ -57,7 +79,56 @@ def _collector_paused():
 
 
 def normalise_header(name: str) -> str:
-    return name.strip().strip('"').lower().replace(" ", "_").replace("-", "_")
+    """The documented column a header names (`Quantité`, `qty`, `Stock` → `quantity`), or its
+    folded form if it names none."""
+    folded = fold(name)
+    return HEADER_NAMES.get(folded, folded)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """The text of a CSV upload and the encoding read: a byte order mark says UTF-8 or UTF-16;
+    otherwise UTF-8 if the bytes are UTF-8 (a stray byte that is not stays a U+FFFD, which fails
+    its row), else CP1252 (Windows' Latin-1, as Excel writes "CSV" in Western Europe)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    if data[:3] == b"\xef\xbb\xbf":
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        loose = data.decode("utf-8", errors="replace")
+        if _NOT_ASCII.search(loose):  # real UTF-8 text with a few bad bytes
+            return loose, "utf-8"
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def sniff_delimiter(first_line: str) -> str:
+    """The separator the header line uses most: comma, semicolon or tab."""
+    counts = [(first_line.count(delimiter), delimiter) for delimiter in DELIMITERS]
+    best = max(counts, key=lambda pair: pair[0])
+    return best[1] if best[0] else ","
+
+
+def _bad_character_rows(text: str, row_lines: list[int], encoding: str) -> dict[int, dict]:
+    """The rows holding a bad character, by line number (one regex pass: none in most files)."""
+    errors: dict[int, dict] = {}
+    if not _BAD_CHARACTER.search(text):
+        return errors
+    line, position = 1, 0
+    for match in _BAD_CHARACTER.finditer(text):
+        line += text.count("\n", position, match.start())
+        position = match.start()
+        index = bisect_left(row_lines, line)
+        if index == len(row_lines) or row_lines[index] in errors:
+            continue
+        if match.group() == "\ufffd":
+            message = _("This row holds a byte that is not text in %(encoding)s; retype the "
+                        "character or save the file as “CSV UTF-8”.") % {"encoding": encoding}
+        else:
+            message = _("This row holds a control character (such as NUL, code %(code)s); remove it.") \
+                % {"code": ord(match.group())}
+        errors[row_lines[index]] = {"row": [message]}
+    return errors
 
 
 def _has_data(row: list[str]) -> bool:
@@ -66,45 +137,61 @@ def _has_data(row: list[str]) -> bool:
 
 
 @_collector_paused()
-def stock_file_check(data: bytes) -> CheckedFile:
-    """Decodes and checks a whole upload; raises ValidationError({"file": ...}) if it is not ours."""
+def stock_file_check(data: bytes, *, sheet: str = "") -> CheckedFile:
+    """Decodes and checks a whole upload (CSV, or an XLSX workbook's first sheet or `sheet`);
+    raises ValidationError({"file": ...}) if it is not ours."""
     if len(data) > MAX_FILE_BYTES:
         raise ValidationError({"file": _("The file is larger than %(max)s MB; split it into smaller files.")
                                % {"max": MAX_FILE_BYTES // (1024 * 1024)}})
     if not data.strip():
         raise ValidationError({"file": _("The file is empty.")})
-    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ValidationError({"file": _("This is a spreadsheet file, not a CSV. In your spreadsheet "
-                                         "program choose “Save as” › “CSV UTF-8”.")})
-    if b"\x00" in data[:65536] or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if data[:4] == b"PK\x03\x04":
+        from .workbook import workbook_rows
+
+        header, rows = workbook_rows(data, sheet=sheet)
+        return _checked(data, text="", delimiter=",", encoding="xlsx", header=header, rows=rows,
+                        row_errors={})
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ValidationError({"file": _("This is an old Excel file (.xls). In Excel choose “Save as” › "
+                                         "“Excel Workbook (.xlsx)” or “CSV UTF-8”.")})
+    text, encoding = decode_text(data)
+    if text[:65536].count("\x00") > _MAX_NULS:
         raise ValidationError({"file": _("This is not a text CSV file (it contains binary data).")})
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise ValidationError({"file": _("The file is not UTF-8 text (first bad character on line "
-                                         "%(line)s). Save it as “CSV UTF-8” and upload it again.")
-                               % {"line": line}}) from exc
-    if "\x00" in text:
-        raise ValidationError({"file": _("This is not a text CSV file (it contains binary data).")})
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
     try:
         reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
-        header = next(reader, None)
-        columns = tuple(normalise_header(name) for name in header or ())
-        _check_header(columns)
+        header = next(reader, None) or []
         rows = [(reader.line_num, row) for row in reader if _has_data(row)]
     except csv.Error as exc:
         raise ValidationError({"file": _("The file is not a valid CSV (line %(line)s: %(reason)s).")
                                % {"line": reader.line_num, "reason": exc}}) from exc
+    row_errors = _bad_character_rows(text, [line for line, _row in rows], encoding)
+    return _checked(data, text=text, delimiter=delimiter, encoding=encoding, header=header, rows=rows,
+                    row_errors=row_errors)
+
+
+def _checked(data: bytes, *, text: str, delimiter: str, encoding: str, header: list[str], rows: list,
+             row_errors: dict) -> CheckedFile:
+    columns = tuple(normalise_header(name) for name in header)
+    _check_header(columns)
+    unknown = [name for name, column in zip(header, columns, strict=True) if column not in COLUMNS and column]
+    columns = tuple(column if column in COLUMNS else "" for column in columns)
     if not rows:
         raise ValidationError({"file": _("The file has a header but no rows.")})
     if len(rows) > MAX_ROWS:  # the file is at most MAX_FILE_BYTES: reading it all first is bounded
         raise ValidationError({"file": _("The file has more than %(max)s rows; split it.")
                                % {"max": f"{MAX_ROWS:,}"}})
+    numbers = set()
+    for column in ("price", "quantity", "warranty_months"):
+        if column in columns:
+            at = columns.index(column)
+            numbers.update(row[at] for _line, row in rows if len(row) > at)
+    notices = ((_("Columns ignored (not ours): %(names)s.") % {"names": ", ".join(unknown)},)
+               if unknown else ())
     return CheckedFile(text=text, delimiter=delimiter, columns=columns, row_count=len(rows),
-                       sha256=hashlib.sha256(data).hexdigest(), rows=tuple(rows))
+                       sha256=hashlib.sha256(data).hexdigest(), rows=tuple(rows), encoding=encoding,
+                       header=tuple(header), notices=notices, row_errors=row_errors,
+                       decimal_mark=file_decimal_mark(numbers))
 
 
 def _check_header(columns: tuple[str, ...]) -> None:
@@ -113,14 +200,11 @@ def _check_header(columns: tuple[str, ...]) -> None:
         raise ValidationError({"file": _("The file has no header row. The first line must name the "
                                          "columns: %(columns)s.") % {"columns": expected}})
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    unknown = [name for name in columns if name not in COLUMNS]
-    duplicated = sorted({name for name in columns if columns.count(name) > 1})
-    if missing or unknown or duplicated:
+    duplicated = sorted({name for name in columns if name in COLUMNS and columns.count(name) > 1})
+    if missing or duplicated:
         parts = []
         if missing:
             parts.append(_("missing: %(names)s") % {"names": ", ".join(missing)})
-        if unknown:
-            parts.append(_("unknown: %(names)s") % {"names": ", ".join(n or "(empty)" for n in unknown)})
         if duplicated:
             parts.append(_("repeated: %(names)s") % {"names": ", ".join(duplicated)})
         raise ValidationError({"file": _("Wrong header (%(problems)s). The columns are: %(columns)s.")
@@ -128,17 +212,21 @@ def _check_header(columns: tuple[str, ...]) -> None:
 
 
 @transaction.atomic
-def stock_import_create(*, seller: Seller, uploaded_by, name: str, data: bytes) -> StockImport:
-    """Checks the file, stores it under a generated name and queues the worker that applies it.
-    A member uploading needs a role that changes stock."""
+def stock_import_create(*, seller: Seller, uploaded_by, name: str, data: bytes,
+                        sheet: str = "") -> StockImport:
+    """Checks the file (CSV, or XLSX: its first sheet or `sheet`), stores it under a generated name
+    and queues the worker that applies it. A member uploading needs a role that changes stock."""
     from ..tasks import apply_stock_import
 
     member_user_require(user_id=getattr(uploaded_by, "pk", None), seller_id=seller.pk,
                         permission=Perm.LISTINGS_WRITE)
-    checked = stock_file_check(data)
+    checked = stock_file_check(data, sheet=sheet)
     stock_import = StockImport(seller=seller, uploaded_by=uploaded_by, original_name=name[:255],
-                               sha256=checked.sha256, total_rows=checked.row_count)
-    stock_import.file.save("upload.csv", ContentFile(data), save=False)
+                               sha256=checked.sha256, total_rows=checked.row_count,
+                               encoding=checked.encoding, sheet_name=sheet[:100],
+                               notices=list(checked.notices))
+    stock_import.file.save("upload.xlsx" if checked.encoding == "xlsx" else "upload.csv", ContentFile(data),
+                           save=False)
     stock_import.save()
     transaction.on_commit(lambda: apply_stock_import.delay(stock_import.pk))
     return stock_import

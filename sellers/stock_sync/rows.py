@@ -4,6 +4,7 @@ RowInput for the stock ledger's bulk writer, the bad ones RowResult with their r
 
 import csv
 import io
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
@@ -12,8 +13,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from catalog.models import Product
+from marketplace.numbers import NumberError, parse_decimal
 
 from ..ledger import RowInput, RowResult
+from ..models import Listing
 from ..services import (
     validate_grade,
     validate_price,
@@ -21,7 +24,11 @@ from ..services import (
     validate_sku,
     validate_warranty,
 )
-from .file_check import FALSE_WORDS, FORMULA_PREFIXES, TRUE_WORDS, CheckedFile, _has_data
+from .file_check import _BAD_CHARACTER, FORMULA_PREFIXES, NEW_LISTING_COLUMNS, CheckedFile, _has_data
+from .words import FALSE_WORDS, GRADE_NAMES, TRUE_WORDS, fold
+
+# `2E+12`, `3,5901E+12`: a long number Excel shows (and saves) in scientific notation.
+_SCIENTIFIC = re.compile(r"^[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+$")
 
 
 # --- Rows: parsing and validation with the services' rules ---------------------------------------
@@ -33,20 +40,45 @@ def unquote_formula(value: str) -> str:
 
 
 def _parse_active(value: str) -> bool:
-    word = value.strip().lower()
+    word = fold(value)
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ValidationError({"active": _("Enter yes or no (or true/false, 1/0).")})
+    raise ValidationError({"active": _("Enter yes or no (or true/false, 1/0, oui/non, sí/no, ja/nein).")})
 
 
-def _decimal_text(value: str) -> str:
-    value = value.strip()
-    # "249,90" from a semicolon-separated European spreadsheet means 249.90.
-    if value.count(",") == 1 and "." not in value:
-        value = value.replace(",", ".")
-    return value
+def _parse_grade(value: str) -> str:
+    """A grade by its name in English, French, Spanish or German (`Très bon état` → excellent)."""
+    return validate_grade(GRADE_NAMES.get(fold(value), value))
+
+
+def _number(value: str, column: str, decimal_mark: str | None):
+    try:
+        return parse_decimal(value, decimal_mark=decimal_mark)
+    except NumberError as exc:
+        raise ValidationError({column: str(exc)}) from exc
+
+
+def _price_check(decimal_mark: str | None):
+    return lambda value: validate_price(_number(value, "price", decimal_mark))
+
+
+def _whole_check(column: str, validate, message: str, decimal_mark: str | None):
+    def check(value: str) -> int:
+        number = _number(value, column, decimal_mark)
+        if number != number.to_integral_value():
+            raise ValidationError({column: message})
+        return validate(int(number))
+    return check
+
+
+def ean13_valid(code: str) -> bool:
+    """The check digit of a 13-digit EAN is right."""
+    if len(code) != 13 or not code.isdigit():
+        return False
+    total = sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(code[:12]))
+    return (10 - total % 10) % 10 == int(code[12])
 
 
 def _errors_of(exc: ValidationError, default_column: str) -> dict[str, list[str]]:
@@ -56,15 +88,22 @@ def _errors_of(exc: ValidationError, default_column: str) -> dict[str, list[str]
     return {default_column: exc.messages}
 
 
-# The checked columns in the order their errors are reported: (column, check, required). An optional
-# column left empty (or missing) keeps the listing's value. RowInput takes them in this order too.
-_CELL_CHECKS = (
-    ("grade", validate_grade, True),
-    ("price", lambda value: validate_price(_decimal_text(value)), True),
-    ("quantity", validate_quantity, True),
-    ("warranty_months", validate_warranty, False),
-    ("active", _parse_active, False),
-)
+def _cell_checks(decimal_mark: str | None) -> tuple:
+    """The checked columns in the order their errors are reported: (column, check, required). A
+    column left empty (or missing) keeps the listing's value; a new listing needs the columns of
+    NEW_LISTING_COLUMNS (see incomplete_new_rows). RowInput takes them in this order too. Numbers
+    are read in the file's locale (`decimal_mark`: what its other values show)."""
+    return (
+        ("grade", _parse_grade, False),
+        ("price", _price_check(decimal_mark), False),
+        ("quantity", _whole_check("quantity", validate_quantity, _("Enter a whole number of units."),
+                                  decimal_mark), False),
+        ("warranty_months", _whole_check("warranty_months", validate_warranty,
+                                         _("Enter a number of months."), decimal_mark), False),
+        ("active", _parse_active, False),
+    )
+
+
 _NOT_GIVEN = (None, None)
 
 
@@ -149,7 +188,13 @@ def parse_stock_rows(checked: CheckedFile, rows: Sequence[tuple[int, list[str]]]
     failed: list[RowResult] = []
     sized: list[list[str]] = []  # rows with every column
     lines: list[int] = []
+    row_errors = checked.row_errors
     for line, row in rows:
+        if row_errors and line in row_errors:
+            # The report is JSON in PostgreSQL, which holds no NUL: the bad characters are shown as "?".
+            sku = _BAD_CHARACTER.sub("?", row[sku_at].strip()) if len(row) > sku_at else ""
+            failed.append(RowResult(line, sku, "failed", row_errors[line]))
+            continue
         if len(row) != width:
             sku = unquote_formula(row[sku_at].strip()) if len(row) > sku_at else ""
             failed.append(RowResult(line, sku, "failed", {"row": [
@@ -164,21 +209,20 @@ def parse_stock_rows(checked: CheckedFile, rows: Sequence[tuple[int, list[str]]]
     bad_rows = {index for index, (_value, errors) in enumerate(sku_outcomes) if errors}
     bad_rows |= _rows_with(skus, repeated)
 
-    raw_references = list(map(itemgetter(columns.index("product_reference")), sized))
+    if "product_reference" in columns:
+        raw_references = list(map(itemgetter(columns.index("product_reference")), sized))
+    else:
+        raw_references = [""] * len(sized)
     reference_of = {raw: unquote_formula(raw.strip()) for raw in set(raw_references)}
-    references = set(reference_of.values()) - {""}
-    found = Product.objects.filter(reference__in=references).values_list("reference", "id", "is_active")
-    products, active_products = {}, set()
-    for reference, pk, is_active in (found if references else ()):
-        products[reference] = pk
-        if is_active:
-            active_products.add(pk)
-    product_of_raw = {raw: products.get(reference) for raw, reference in reference_of.items()}
+    product_of_reference, active_products = products_by_reference(set(reference_of.values()) - {""})
+    product_of_raw = {raw: product_of_reference.get(reference) for raw, reference in reference_of.items()}
     product_ids = list(map(product_of_raw.__getitem__, raw_references))
-    bad_rows |= _rows_with(raw_references, {raw for raw, pk in product_of_raw.items() if pk is None})
+    # A reference left blank is "not given" (an existing listing keeps its product).
+    bad_rows |= _rows_with(raw_references, {raw for raw, pk in product_of_raw.items()
+                                            if pk is None and reference_of[raw]})
 
     cells = []
-    for column, check, required in _CELL_CHECKS:
+    for column, check, required in _cell_checks(checked.decimal_mark):
         if column in columns:
             outcomes, bad = _checked_column(list(map(itemgetter(columns.index(column)), sized)),
                                             check, column, required)
@@ -188,7 +232,7 @@ def parse_stock_rows(checked: CheckedFile, rows: Sequence[tuple[int, list[str]]]
             cells.append([_NOT_GIVEN] * len(sized))
 
     good = [
-        RowInput(line, sku[0], product_id, product_id in active_products,
+        RowInput(line, sku[0], product_id, product_id is None or product_id in active_products,
                  grade[0], price[0], quantity[0], warranty[0], active[0])
         for index, (line, sku, product_id, grade, price, quantity, warranty, active)
         in enumerate(zip(lines, sku_outcomes, product_ids, *cells, strict=True))
@@ -201,14 +245,90 @@ def parse_stock_rows(checked: CheckedFile, rows: Sequence[tuple[int, list[str]]]
             for key, messages in (column_outcomes[index][1] or {}).items():
                 errors.setdefault(key, []).extend(messages)
         reference = reference_of[raw_references[index]]
-        if not reference:
-            errors["product_reference"] = [_("Enter the product reference (EAN or MPN).")]
-        elif product_ids[index] is None:
-            errors["product_reference"] = [_("No product in the catalog has the reference %(ref)s.")
-                                           % {"ref": reference}]
+        if reference and product_ids[index] is None:
+            errors["product_reference"] = [reference_error(reference)]
         if sku in repeated:
             errors.setdefault("sku", []).append(
                 _("The SKU %(sku)s appears on several lines (%(lines)s); keep one.")
                 % {"sku": sku, "lines": ", ".join(map(str, repeated[sku]))})
         failed.append(RowResult(lines[index], sku, "failed", errors))
     return good, failed
+
+
+def reference_error(reference: str) -> str:
+    if _SCIENTIFIC.match(reference):
+        return _("The reference %(ref)s was turned into scientific notation by the spreadsheet, and its "
+                 "digits are lost. In Excel select the column, choose Format Cells › Text, type the "
+                 "codes again (or paste them from the original), then save.") % {"ref": reference}
+    return _("No product in the catalog has the reference %(ref)s.") % {"ref": reference}
+
+
+def _padded(reference: str) -> str | None:
+    """The EAN-13 a 12-digit code was before a spreadsheet dropped its leading zero, if its check
+    digit agrees."""
+    if len(reference) == 12 and reference.isdigit() and ean13_valid("0" + reference):
+        return "0" + reference
+    return None
+
+
+def products_by_reference(references: set[str]) -> tuple[dict[str, int], set[int]]:
+    """The product of each reference found (a 12-digit code by its EAN-13 with the leading zero,
+    when only that one is in the catalog), and the ids of the products on sale. One query."""
+    if not references:
+        return {}, set()
+    padded = {reference: _padded(reference) for reference in references}
+    wanted = references | {code for code in padded.values() if code}
+    products, active_products = {}, set()
+    for reference, pk, is_active in Product.objects.filter(reference__in=wanted).values_list(
+            "reference", "id", "is_active"):
+        products[reference] = pk
+        if is_active:
+            active_products.add(pk)
+    found = {reference: products[reference] for reference in references if reference in products}
+    for reference, code in padded.items():
+        if reference not in found and code in products:
+            found[reference] = products[code]
+    return found, active_products
+
+
+def leading_zero_notice(checked: CheckedFile) -> str:
+    """The report's notice of the 12-digit codes read as EAN-13 with their leading zero (per file)."""
+    if "product_reference" not in checked.columns:
+        return ""
+    at = checked.columns.index("product_reference")
+    references = {unquote_formula(row[at].strip()) for _line, row in _file_rows(checked) if len(row) > at}
+    candidates = {reference for reference in references if _padded(reference)}
+    if not candidates:
+        return ""
+    found, _active = products_by_reference(candidates)
+    direct = set(Product.objects.filter(reference__in=candidates).values_list("reference", flat=True))
+    fixed = sorted(reference for reference in found if reference not in direct)
+    if not fixed:
+        return ""
+    return _("%(count)s 12-digit codes were read as EAN-13 with the leading zero the spreadsheet had "
+             "dropped (such as %(example)s → 0%(example)s). Format the column as text to keep it.") \
+        % {"count": len(fixed), "example": fixed[0]}
+
+
+def incomplete_new_rows(*, seller_id: int, rows: list[RowInput]) -> tuple[list[RowInput], list[RowResult]]:
+    """The rows that would create a listing without everything a new listing needs, refused (a file
+    of some columns only changes the listings it names). One query, for the incomplete rows only."""
+    incomplete = [row for row in rows if row.product_id is None or row.grade is None or row.price is None
+                  or row.quantity is None]
+    if not incomplete:
+        return rows, []
+    existing = set(Listing.objects.filter(seller_id=seller_id, sku__in=[row.sku for row in incomplete])
+                   .values_list("sku", flat=True))
+    refused = {row.key for row in incomplete if row.sku not in existing}
+    if not refused:
+        return rows, []
+    failed = []
+    for row in incomplete:
+        if row.key in refused:
+            missing = [name for name, value in zip(NEW_LISTING_COLUMNS, (row.product_id, row.grade, row.price,
+                                                                          row.quantity), strict=True)
+                       if value is None]
+            failed.append(RowResult(row.key, row.sku, "failed", {"sku": [
+                _("You have no listing with the SKU %(sku)s; to create it give %(columns)s.")
+                % {"sku": row.sku, "columns": ", ".join(missing)}]}))
+    return [row for row in rows if row.key not in refused], failed

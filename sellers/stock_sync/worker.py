@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ..ledger import Reason, RowResult, StockCause, listings_apply_bulk
 from ..models import Seller, StockImport
 from .file_check import BATCH_SIZE, MAX_REPORTED_ERRORS, CheckedFile, _collector_paused, stock_file_check
-from .rows import _file_rows, parse_stock_rows, repeated_skus
+from .rows import _file_rows, incomplete_new_rows, leading_zero_notice, parse_stock_rows, repeated_skus
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def stock_import_apply(*, stock_import_id: int) -> None:
         return
     try:
         with stock_import.file.open("rb") as handle:
-            checked = stock_file_check(handle.read())
+            checked = stock_file_check(handle.read(), sheet=stock_import.sheet_name)
     except (ValidationError, OSError) as exc:
         message = exc.messages[0] if isinstance(exc, ValidationError) else _("The file could not be read.")
         StockImport.objects.filter(pk=stock_import.pk).update(
@@ -52,6 +52,12 @@ def stock_import_apply(*, stock_import_id: int) -> None:
     StockImport.objects.filter(pk=stock_import.pk, status=StockImport.Status.QUEUED).update(
         status=StockImport.Status.RUNNING, started_at=timezone.now(), progressed_at=timezone.now(),
         total_rows=checked.row_count)
+    notice = leading_zero_notice(checked)  # once per file, not per batch
+    if notice and notice not in stock_import.notices:
+        with transaction.atomic():
+            locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import.pk)
+            locked.notices.append(notice)
+            locked.save(update_fields=["notices"])
 
     rows = _file_rows(checked)
     batches = [rows[start:start + BATCH_SIZE] for start in range(0, len(rows), BATCH_SIZE)]
@@ -155,6 +161,8 @@ def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked
                 _finish(locked, error_message=_("Only approved sellers can publish listings."))
             return False
         cause = cause or StockCause(Reason.IMPORT, stock_import_id=stock_import_id)
+        good, incomplete = incomplete_new_rows(seller_id=seller_id, rows=good)
+        failed += incomplete
         results = failed + listings_apply_bulk(seller=seller, rows=good, allow_create=True, cause=cause)
         if connection.vendor == "postgresql":
             # The deferred foreign-key checks of the new listings run now, not at commit, so the

@@ -124,7 +124,7 @@ def line(index: int) -> int:
 
 
 EXPECTED_ERRORS = [
-    {"line": line(BAD_PRICE), "sku": "N-03", "column": "price", "reason": "Enter a price such as 249.90."},
+    {"line": line(BAD_PRICE), "sku": "N-03", "column": "price", "reason": "“12,34.5” mixes its separators."},
     {"line": line(DUPLICATE_1), "sku": "DUP", "column": "sku",
      "reason": f"The SKU DUP appears on several lines ({line(DUPLICATE_1)}, {line(DUPLICATE_2)}); keep one."},
     {"line": line(UNKNOWN_PRODUCT), "sku": "N-12", "column": "product_reference",

@@ -38,7 +38,7 @@ def test_upload_shows_the_report_of_bad_rows(page, live_server, member, tmp_path
     products = ProductFactory.create_batch(2)
     path = tmp_path / "stock.csv"
     path.write_bytes(csv_bytes([listing_row(products[0], "OK-1"),
-                                listing_row(products[1], "BAD-1", grade="mint")]))
+                                listing_row(products[1], "BAD-1", grade="shiny")]))
     browser_login(page, live_server, member.user.email)
     page.goto(f"{live_server.url}/seller/stock/")
     assert page.locator("h1").inner_text() == "Stock import & export"
