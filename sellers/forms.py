@@ -1,11 +1,29 @@
 """Forms of the seller back office: they parse input; the rules live in sellers.services."""
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Grade, Product
+from marketplace.numbers import NumberError, parse_decimal
 
 from .models import MIN_WARRANTY_MONTHS, Seller
 from .permissions import INVITABLE_ROLES, Role
+
+
+class LocalDecimalField(forms.CharField):
+    """A price as the seller types it, in any locale: `599,00`, `1 049,00 €`, `1,049.00` (the
+    import's parser, marketplace.numbers); the bounds are the service's."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return value
+        # An ambiguous `1,049` is read as the page's language writes numbers (1.049 in French).
+        decimal_mark = "." if (get_language() or "en").split("-")[0] == "en" else ","
+        try:
+            return parse_decimal(value, decimal_mark=decimal_mark)
+        except NumberError as exc:
+            raise forms.ValidationError(f"{exc} {_('Enter a price such as 249.90.')}") from exc
 
 
 class SellerApplicationForm(forms.ModelForm):
@@ -42,8 +60,8 @@ class ListingCreateForm(forms.Form):
                               help_text=_("The cosmetic condition; every grade is fully working."))
     sku = forms.CharField(label=_("Your SKU"), max_length=64,
                           help_text=_("Your own reference for this offer, unique in your listings."))
-    price = forms.CharField(label=_("Price"), widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-                            help_text=_("Including VAT, e.g. 249.90."))
+    price = LocalDecimalField(label=_("Price"), widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                              help_text=_("Including VAT, e.g. 249.90."))
     quantity = forms.CharField(label=_("Quantity on hand"),
                                widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     warranty_months = forms.CharField(
@@ -62,7 +80,7 @@ class ListingCreateForm(forms.Form):
 
 
 class ListingEditForm(forms.Form):
-    price = forms.CharField(label=_("Price"), widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    price = LocalDecimalField(label=_("Price"), widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     quantity = forms.CharField(label=_("Quantity on hand"),
                                widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     warranty_months = forms.CharField(label=_("Warranty (months)"),
@@ -73,7 +91,7 @@ class ListingEditForm(forms.Form):
 class ListingInlineForm(forms.Form):
     """The row form of the listing list: price and quantity only."""
 
-    price = forms.CharField(label=_("Price"))
+    price = LocalDecimalField(label=_("Price"))
     quantity = forms.CharField(label=_("Quantity"))
 
 
