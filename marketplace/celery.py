@@ -44,4 +44,8 @@ app.conf.beat_schedule = {
         "task": "sellers.tasks.send_low_stock_alerts",
         "schedule": crontab(hour=7, minute=0),
     },
+    "purge-idempotency-records": {
+        "task": "sellers.tasks.purge_idempotency_records",
+        "schedule": crontab(minute=40),
+    },
 }

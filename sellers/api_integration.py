@@ -1,5 +1,6 @@
 """What every answer of the seller API carries for an integrator: the RateLimit-* headers (and
-Retry-After on a 429), written on the response and documented on every operation of the schema.
+Retry-After on a 429), written on the response and documented on every operation of the schema;
+and the `Idempotency-Key` of every write (sellers.api_idempotency), documented likewise.
 
 `SellerNinjaAPI` is the NinjaAPI of sellers.api: it puts the headers on every operation's answer,
 errors included, and documents them.
@@ -8,12 +9,22 @@ from functools import wraps
 
 from ninja import NinjaAPI
 
+from .api_idempotency import HEADER as IDEMPOTENCY_HEADER
+from .api_idempotency import KEY_PATTERN, idempotent_run, idempotent_view
+
 RATE_LIMIT_HEADERS = {
     "RateLimit-Limit": "Calls allowed per window for this key.",
     "RateLimit-Remaining": "Calls left in the current window.",
     "RateLimit-Reset": "Seconds until the window resets.",
 }
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+IDEMPOTENCY_PARAMETER = {
+    "in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
+    "schema": {"type": "string", "pattern": KEY_PATTERN, "maxLength": 255},
+    "description": "A key of yours (a UUID, say) that makes a retry safe: for 24 hours the same key "
+                   "with the same request returns the first answer unchanged without writing again; "
+                   "with a different request it is a 422.",
+}
 
 
 def rate_limit_headers_set(*, request, response):
@@ -40,6 +51,8 @@ class SellerNinjaAPI(NinjaAPI):
         super().__init__(*args, **kwargs)
         # "view" mode wraps each operation's whole run, its key check included.
         self.add_decorator(_with_headers, mode="view")
+        self.add_decorator(idempotent_run, mode="view")  # outside: one transaction for the call
+        self.add_decorator(idempotent_view, mode="operation")  # after the key check and validation
 
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
@@ -49,7 +62,9 @@ class SellerNinjaAPI(NinjaAPI):
         components["Retry-After"] = {"description": "Seconds to wait before calling again.",
                                      "schema": {"type": "integer", "minimum": 1}}
         for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
+            for method, operation in operations.items():
+                if method.upper() in WRITE_METHODS:
+                    operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
                 for status, answer in operation.get("responses", {}).items():
                     if str(status) == "401":
                         continue  # no valid key: nothing is counted

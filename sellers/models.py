@@ -320,6 +320,27 @@ class ApiKey(models.Model):
         return [Scope(scope).label for scope in Scope.values if scope in (self.scopes or ())]
 
 
+class IdempotencyRecord(models.Model):
+    """The first answer to a seller-API write sent with an `Idempotency-Key`, kept 24 hours per
+    key and API key with a hash of the request, so a retry gets the same answer without a second
+    write (sellers.api_idempotency)."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)  # null: not answered yet
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["api_key", "key"], name="idempotency_key_per_api_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"
+
+
 class StockMovement(models.Model):
     """One change of a listing's quantity or allocation, and why: the stock ledger.
 

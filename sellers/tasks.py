@@ -57,3 +57,11 @@ def recompute_seller_scores() -> int:
     from .performance import seller_scores_compute
 
     return seller_scores_compute()
+
+
+@shared_task(name="sellers.tasks.purge_idempotency_records")
+def purge_idempotency_records() -> int:
+    """Deletes the seller API's stored answers older than their 24 hours."""
+    from .api_idempotency import idempotency_records_purge
+
+    return idempotency_records_purge()
