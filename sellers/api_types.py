@@ -130,7 +130,8 @@ def _flag(value: Any) -> bool:
 Flag = Annotated[bool, BeforeValidator(_flag), WithJsonSchema({"type": "boolean"})]
 
 # A price is a JSON number or a decimal string ("429.90"), from 0.01 to MAX_PRICE, rounded to the cent.
-_PRICE_TEXT = re.compile(r"-?0*[0-9]{1,12}(\.[0-9]{1,12})?")  # leading zeros: the published pattern allows them
+# Leading zeros are allowed, as the published pattern allows them.
+_PRICE_TEXT = re.compile(r"-?0*[0-9]{1,12}(\.[0-9]{1,12})?")
 _PRICE_TEXT_PATTERN = (r"^(?:0*[1-9][0-9]{0,4}(?:\.[0-9]{1,12})?|0*100000(?:\.0{1,12})?"
                        r"|0+\.(?:0[1-9]|[1-9])[0-9]{0,10})$")
 assert Decimal("100000.00") == MAX_PRICE, "the published price pattern spells out the maximum"
