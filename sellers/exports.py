@@ -8,9 +8,7 @@ import io
 from collections.abc import Iterable, Iterator
 from itertools import chain
 
-from django.utils.translation import gettext as _
-
-from .models import Listing, Seller, StockImport
+from .models import Listing, Seller
 from .stock_sync import COLUMNS, FORMULA_PREFIXES
 
 TEMPLATE_EXAMPLE = ("GREEN-IP13-128-BLK-A", "0194252707272", "excellent", "429.90", "7", "12", "yes")
@@ -46,6 +44,14 @@ def listings_export_lines(*, seller: Seller) -> Iterator[str]:
     return _csv_lines(_export_rows(rows))
 
 
+def listings_export_rows(*, seller: Seller) -> Iterator[tuple]:
+    """The rows of the export (header first), for the XLSX export."""
+    rows = (Listing.objects.filter(seller=seller).order_by("sku")
+            .values_list("sku", "product__reference", "grade", "price", "quantity", "warranty_months",
+                         "is_active").iterator(chunk_size=5000))
+    return _export_rows(rows)
+
+
 def _export_rows(rows) -> Iterator[tuple]:
     yield COLUMNS
     for sku, reference, grade, price, quantity, warranty, active in rows:
@@ -54,12 +60,6 @@ def _export_rows(rows) -> Iterator[tuple]:
 
 def template_lines() -> Iterator[str]:
     return _csv_lines([COLUMNS, TEMPLATE_EXAMPLE])
-
-
-def import_errors_lines(*, stock_import: StockImport) -> Iterator[str]:
-    header = (_("line"), _("sku"), _("column"), _("reason"))
-    return _csv_lines([header, *((error["line"], error.get("sku", ""), error["column"], error["reason"])
-                                 for error in stock_import.errors)])
 
 
 MOVEMENT_COLUMNS = ("date", "sku", "reason", "quantity_change", "allocated_change", "stock_import",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("stock/imports/<int:pk>/errors.csv", stock_views.stock_import_errors, name="stock_import_errors"),
     path("stock/imports/<int:pk>/file.csv", stock_views.stock_import_file, name="stock_import_file"),
     path("stock/export.csv", stock_views.stock_export, name="stock_export"),
+    path("stock/export.xlsx", stock_views.stock_export_xlsx, name="stock_export_xlsx"),
     path("stock/template.csv", stock_views.stock_template, name="stock_template"),
     path("api-keys/", stock_views.api_keys, name="api_keys"),
     path("api-keys/<int:pk>/revoke/", stock_views.api_key_revoke_view, name="api_key_revoke"),

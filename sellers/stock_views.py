@@ -2,7 +2,7 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,21 +11,27 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .access import seller_api_keys, seller_permission_check, seller_required
 from .api_auth import api_key_create, api_key_revoke
-from .exports import import_errors_lines, listings_export_lines, template_lines
+from .exports import listings_export_lines, listings_export_rows, template_lines
 from .models import ApiKey, StockImport
 from .permissions import Perm, Scope
 from .stock_sync import COLUMNS, MAX_FILE_BYTES, decode_upload, stock_import_create
+from .stock_sync.failed_rows import XLSX_TYPE, failed_rows_file, xlsx_bytes
 
 REPORT_ROWS_ON_PAGE = 200
 
 
 class StockImportForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("CSV file"),
-        help_text=gettext_lazy("UTF-8 (with or without BOM), comma or semicolon separated, at most "
-                               "%(max)s MB.") % {"max": MAX_FILE_BYTES // (1024 * 1024)},
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        label=gettext_lazy("CSV or XLSX file"),
+        help_text=gettext_lazy("CSV (UTF-8, UTF-16 or Windows Latin-1; comma, semicolon or tab separated) "
+                               "or an Excel workbook (.xlsx), at most %(max)s MB. An OpenDocument "
+                               "spreadsheet (.ods) must first be saved as XLSX or CSV.")
+        % {"max": MAX_FILE_BYTES // (1024 * 1024)},
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx,text/csv"}),
     )
+    sheet = forms.CharField(
+        label=gettext_lazy("Sheet (XLSX only)"), required=False, max_length=100,
+        help_text=gettext_lazy("Leave empty to read the first sheet."))
 
 
 class ApiKeyForm(forms.Form):
@@ -54,7 +60,8 @@ def stock_imports(request):
         upload = form.cleaned_data["file"]
         try:
             stock_import = stock_import_create(seller=request.seller, uploaded_by=request.user,
-                                               name=upload.name, data=decode_upload(upload))
+                                               name=upload.name, data=decode_upload(upload),
+                                               sheet=form.cleaned_data["sheet"].strip())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -103,9 +110,17 @@ def stock_import_progress(request, pk):
 @seller_required
 @require_GET
 def stock_import_errors(request, pk):
+    """The failed rows as uploaded, with `line` and `reason`, in the upload's format and encoding."""
     stock_import = _seller_import(request, pk)
-    return _csv_response(import_errors_lines(stock_import=stock_import),
-                         f"import-{stock_import.pk}-errors.csv")
+    content, content_type, filename = failed_rows_file(stock_import=stock_import)
+    return _file_response(content, content_type, filename)
+
+
+def _file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @seller_required
@@ -128,6 +143,13 @@ def stock_import_file(request, pk):
 @require_GET
 def stock_export(request):
     return _csv_response(listings_export_lines(seller=request.seller), "listings.csv")
+
+
+@seller_required(permission=Perm.LISTINGS_READ)
+@require_GET
+def stock_export_xlsx(request):
+    """The same export as a workbook: text cells, formula-safe."""
+    return _file_response(xlsx_bytes(listings_export_rows(seller=request.seller)), XLSX_TYPE, "listings.xlsx")
 
 
 @seller_required(permission=Perm.LISTINGS_READ)

@@ -41,6 +41,8 @@ _BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _NOT_ASCII = re.compile("[^\x00-\x7f\ufffd]")
 # Many NULs mean a binary file, or UTF-16 without its byte order mark; one NUL is one bad row.
 _MAX_NULS = 16
+# Files that are not text at all, whatever their bytes decode to: PNG, JPEG, GIF, PDF.
+_BINARY_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF")
 
 
 # --- Checking the file at upload: refuse at once, with a clear message ---------------------------
@@ -155,7 +157,7 @@ def stock_file_check(data: bytes, *, sheet: str = "") -> CheckedFile:
         raise ValidationError({"file": _("This is an old Excel file (.xls). In Excel choose “Save as” › "
                                          "“Excel Workbook (.xlsx)” or “CSV UTF-8”.")})
     text, encoding = decode_text(data)
-    if text[:65536].count("\x00") > _MAX_NULS:
+    if data.startswith(_BINARY_SIGNATURES) or text[:65536].count("\x00") > _MAX_NULS:
         raise ValidationError({"file": _("This is not a text CSV file (it contains binary data).")})
     delimiter = sniff_delimiter(text.split("\n", 1)[0])
     try:

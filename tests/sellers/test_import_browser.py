@@ -48,8 +48,8 @@ def test_upload_shows_the_report_of_bad_rows(page, live_server, member, tmp_path
     assert "2 of 2 rows processed" in page.content()
     assert page.get_by_role("cell", name="Choose one of: premium, excellent, good, fair.").is_visible()
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download the error report (CSV)").click()
-    assert "BAD-1" in download.value.path().read_text(encoding="utf-8-sig")
+        page.get_by_role("link", name="Download the failed rows to fix and upload again").click()
+    assert "BAD-1" in download.value.path().read_text(encoding="utf-8")
 
 
 def test_refused_file_says_why(page, live_server, member, tmp_path):
