@@ -18,6 +18,7 @@ from pydantic import ConfigDict
 
 from sellers.api_auth import ApiKeyAuth
 from sellers.api_filters import UpdatedSinceFilter
+from sellers.api_paging import Cursor, keyset_page
 from sellers.api_types import MAX_OFFSET, ById, QueryInteger, Text, text_schema
 from sellers.permissions import Scope
 
@@ -110,12 +111,15 @@ class SellerOrderPage(Schema):
     limit: int
     offset: int
     items: list[SellerOrderOut]
+    next_cursor: str | None = Field(None, description="With `cursor`: send it as `cursor` for the next page.")
+    has_more: bool = Field(False, description="With `cursor`: more orders follow this page.")
 
 
 class OrderFilters(UpdatedSinceFilter):
     state: StateName | None = Field(None, description="Only orders in this state, e.g. paid (to accept).")
     limit: QueryInteger(50, ge=1, le=PAGE_MAX)
-    offset: QueryInteger(0, ge=0, le=MAX_OFFSET)
+    offset: QueryInteger(0, ge=0, le=MAX_OFFSET, description="Deprecated: use `cursor`. Ignored with it.")
+    cursor: Cursor | None = None
 
 
 class RefuseIn(Schema):
@@ -184,6 +188,11 @@ def orders_list(request, filters: Query[OrderFilters]):
         queryset = queryset.filter(state=filters.state)
     if filters.updated_since:
         queryset = queryset.filter(updated_at__gte=filters.updated_since)
+    if filters.cursor is not None:
+        page, next_cursor, more = keyset_page(queryset, cursor=filters.cursor, limit=filters.limit,
+                                              by_update=filters.updated_since is not None)
+        return {"count": queryset.count(), "limit": filters.limit, "offset": 0, "next_cursor": next_cursor,
+                "has_more": more, "items": [SellerOrderOut.from_seller_order(so) for so in page]}
     page = list(queryset[filters.offset:filters.offset + filters.limit])
     count = len(page) + filters.offset if 0 < len(page) < filters.limit else queryset.count()
     return {"count": count, "limit": filters.limit, "offset": filters.offset,

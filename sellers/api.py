@@ -25,6 +25,7 @@ from .access import seller_listing_get
 from .api_auth import ApiKeyAuth, RateLimited
 from .api_filters import UpdatedSinceFilter
 from .api_integration import SellerNinjaAPI
+from .api_paging import Cursor, keyset_page
 from .api_types import (
     MAX_OFFSET,
     Amount,
@@ -171,6 +172,10 @@ class ListingPage(Schema):
     limit: int = Field(examples=[100])
     offset: int = Field(examples=[0])
     items: list[ListingOut]
+    next_cursor: str | None = Field(None, description="With `cursor`: send it as `cursor` for the next "
+                                    "page (the same cursor when nothing is new). Null when paging by offset.",
+                                    examples=["4812"])
+    has_more: bool = Field(False, description="With `cursor`: more rows follow this page.")
 
 
 class ListingFilters(UpdatedSinceFilter):
@@ -178,7 +183,9 @@ class ListingFilters(UpdatedSinceFilter):
     grade: GradeName | None = None
     in_stock: QueryFlag | None = Field(None, description="true: available > 0; false: nothing available.")
     limit: QueryInteger(100, ge=1, le=PAGE_MAX)
-    offset: QueryInteger(0, ge=0, le=MAX_OFFSET)
+    offset: QueryInteger(0, ge=0, le=MAX_OFFSET, description="Deprecated: rows shift under writes; use "
+                         "`cursor`. Ignored with `cursor`.")
+    cursor: Cursor | None = None
 
 
 class ListingCreateIn(Schema):
@@ -266,6 +273,8 @@ def _listings(seller):
 
 @router.get("/listings", response={200: ListingPage, **ERRORS}, summary="List your listings")
 def listings_list(request, filters: Query[ListingFilters]):
+    """By offset (deprecated), newest change first; or by keyset with `cursor=start`, then each
+    answer's `next_cursor`: stable while listings change (see the `cursor` parameter)."""
     queryset = _listings(request.seller).order_by("-updated_at", "-id")
     if filters.sku is not None:
         queryset = queryset.filter(sku=filters.sku)
@@ -277,6 +286,11 @@ def listings_list(request, filters: Query[ListingFilters]):
         queryset = queryset.exclude(in_stock_q())
     if filters.updated_since is not None:
         queryset = queryset.filter(updated_at__gte=filters.updated_since)
+    if filters.cursor is not None:
+        page, next_cursor, more = keyset_page(queryset, cursor=filters.cursor, limit=filters.limit,
+                                              by_update=filters.updated_since is not None)
+        return {"count": queryset.count(), "limit": filters.limit, "offset": 0, "next_cursor": next_cursor,
+                "has_more": more, "items": [ListingOut.from_listing(listing) for listing in page]}
     page = list(queryset[filters.offset:filters.offset + filters.limit])
     count = len(page) + filters.offset if 0 < len(page) < filters.limit else queryset.count()
     return {"count": count, "limit": filters.limit, "offset": filters.offset,
