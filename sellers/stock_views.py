@@ -18,6 +18,8 @@ from .stock_sync import COLUMNS, MAX_FILE_BYTES, decode_upload, stock_import_cre
 from .stock_sync.failed_rows import XLSX_TYPE, failed_rows_file, xlsx_bytes
 
 REPORT_ROWS_ON_PAGE = 200
+ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": gettext_lazy("UTF-8 with BOM"), "utf-16": "UTF-16",
+                   "cp1252": gettext_lazy("Windows Latin-1 (CP1252)")}
 
 
 class StockImportForm(forms.Form):
@@ -86,6 +88,7 @@ def _progress_context(stock_import: StockImport) -> dict:
     total = stock_import.total_rows or 0
     percent = 100 if finished else (stock_import.processed_rows * 100 // total if total else 0)
     return {"stock_import": stock_import, "finished": finished, "percent": percent,
+            "encoding_label": ENCODING_LABELS.get(stock_import.encoding, stock_import.encoding),
             "report": stock_import.errors[:REPORT_ROWS_ON_PAGE] if finished else [],
             "report_truncated": finished and len(stock_import.errors) > REPORT_ROWS_ON_PAGE}
 

@@ -11,6 +11,7 @@ from operator import itemgetter
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.models import Product
 from marketplace.numbers import NumberError, parse_decimal
@@ -305,9 +306,12 @@ def leading_zero_notice(checked: CheckedFile) -> str:
     fixed = sorted(reference for reference in found if reference not in direct)
     if not fixed:
         return ""
-    return _("%(count)s 12-digit codes were read as EAN-13 with the leading zero the spreadsheet had "
-             "dropped (such as %(example)s → 0%(example)s). Format the column as text to keep it.") \
-        % {"count": len(fixed), "example": fixed[0]}
+    return ngettext(
+        "%(count)s 12-digit code was read as EAN-13 with the leading zero the spreadsheet had dropped "
+        "(%(example)s → 0%(example)s). Format the column as text to keep it.",
+        "%(count)s 12-digit codes were read as EAN-13 with the leading zero the spreadsheet had dropped "
+        "(such as %(example)s → 0%(example)s). Format the column as text to keep it.",
+        len(fixed)) % {"count": len(fixed), "example": fixed[0]}
 
 
 def incomplete_new_rows(*, seller_id: int, rows: list[RowInput]) -> tuple[list[RowInput], list[RowResult]]:

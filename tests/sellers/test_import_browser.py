@@ -114,3 +114,30 @@ def test_api_key_is_shown_once_then_revoked(page, mobile_page, live_server, memb
     mobile_page.get_by_role("button", name="Create key").click()
     mobile_page.get_by_label("API key").wait_for()
     screenshot(mobile_page, "api-keys-new-mobile")
+
+
+def test_an_excel_fr_file_uploads_and_its_report_names_encoding_notices_and_failed_rows(
+        page, live_server, member, tmp_path):
+    from pathlib import Path
+
+    for reference in ("3700000000013", "3700000000020", "0700000000016"):
+        ProductFactory(reference=reference)
+    excel_fr = (Path(__file__).resolve().parent / "files" / "excel_fr.csv").read_bytes()
+    path = tmp_path / "stock-excel-fr.csv"
+    path.write_bytes(excel_fr + "FR-4;3700000000013;Très bon état;12 €;-1;12;oui;\r\n".encode("cp1252"))
+    browser_login(page, live_server, member.user.email)
+    page.goto(f"{live_server.url}/seller/stock/")
+    page.locator("input#id_file").set_input_files(str(path))
+    page.get_by_role("button", name="Upload and apply").click()
+    page.get_by_role("heading", name="Rows that failed").wait_for()
+    content = page.content()
+    assert "4 of 4 rows processed" in content
+    assert "Read as Windows Latin-1 (CP1252) text." in content
+    assert page.get_by_text("Columns ignored (not ours): Commentaire.").is_visible()
+    assert page.get_by_text("leading zero").is_visible()
+    assert page.get_by_role("cell", name="The quantity cannot be negative.").is_visible()
+    screenshot(page, "stock-import-excel-fr-report-desktop")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the failed rows to fix and upload again").click()
+    text = download.value.path().read_bytes().decode("cp1252")
+    assert text.startswith("Réf vendeur;EAN;État;") and "FR-4;3700000000013;Très bon état;12 €;'-1" in text
