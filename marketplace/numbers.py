@@ -15,6 +15,9 @@ _GROUPING = str.maketrans("", "", " \u00a0\u202f\u2009'\u2019")
 _CURRENCY = re.compile(r"^(?:€|eur)\s*|\s*(?:€|eur)$", re.IGNORECASE)
 _SHAPE = re.compile(r"^[+-]?[0-9.,]*[0-9][0-9.,]*$")
 _GROUPED = re.compile(r"^[0-9]{1,3}(?:[.,][0-9]{3})+$")
+# The common case, read at once: digits, with a point and one or two decimals (`249.90`, `7`).
+_PLAIN = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,2})?")
+_PLAIN_COMMA = re.compile(r"[0-9]{1,9},[0-9]{1,2}")  # `249,90`
 
 
 class NumberError(ValueError):
@@ -23,6 +26,10 @@ class NumberError(ValueError):
 
 def decimal_mark_of(value: str) -> str | None:
     """The decimal mark a value shows beyond doubt (`249,90` → `,`; `1.049,00` → `,`), else None."""
+    if _PLAIN.fullmatch(value):
+        return "." if "." in value else None
+    if _PLAIN_COMMA.fullmatch(value):
+        return ","
     text = _CURRENCY.sub("", value.strip()).translate(_GROUPING)
     if "," in text and "." in text:
         return "," if text.rfind(",") > text.rfind(".") else "."
@@ -42,6 +49,11 @@ def file_decimal_mark(values) -> str | None:
 
 def parse_decimal(value: str, *, decimal_mark: str | None = None) -> Decimal:
     """The number a person typed; raises NumberError saying why it is not one."""
+    value = str(value)
+    if _PLAIN.fullmatch(value):
+        return Decimal(value)
+    if _PLAIN_COMMA.fullmatch(value):
+        return Decimal(value.replace(",", "."))
     raw = str(value).strip()
     text = _CURRENCY.sub("", raw).strip()
     grouped = text != text.translate(_GROUPING)
