@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -23,12 +22,12 @@ from catalog.models import Grade, Product
 
 from .access import seller_listing_get
 from .api_auth import ApiKeyAuth, RateLimited
+from .api_bulk import BulkIn, BulkOut, bulk_items_apply
 from .api_filters import UpdatedSinceFilter
 from .api_integration import SellerNinjaAPI
 from .api_paging import Cursor, keyset_page
 from .api_types import (
     MAX_OFFSET,
-    Amount,
     Flag,
     Price,
     Quantity,
@@ -36,17 +35,14 @@ from .api_types import (
     QueryInteger,
     Text,
     WarrantyMonths,
-    WholeNumber,
     forbid_unknown_query_parameters,
 )
-from .ledger import Reason, RowInput, StockCause, listings_apply_bulk
+from .ledger import Reason, StockCause
 from .models import Listing, in_stock_q
 from .permissions import Scope
 from .selectors import buy_box_positions
-from .services import listing_archive, listing_create, listing_update, validate_price, validate_quantity
+from .services import listing_archive, listing_create, listing_update
 
-BULK_MAX_ITEMS = 10_000
-BULK_BATCH_SIZE = 2_000
 PAGE_MAX = 500
 
 api = SellerNinjaAPI(
@@ -217,40 +213,6 @@ class ListingChangeOut(Schema):
     changed_fields: list[str] = Field(examples=[["quantity"]])
 
 
-class BulkItemIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    sku: Text(64) = Field(examples=["GREEN-IP13-128-BLK-A"])
-    quantity: WholeNumber | None = Field(None, examples=[5])
-    price: Amount | None = Field(None, examples=["419.00"])
-
-
-class BulkIn(Schema):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [
-        {"sku": "GREEN-IP13-128-BLK-A", "quantity": 5},
-        {"sku": "GREEN-IP13-128-BLK-B", "price": "389.00", "quantity": 0}]}]})
-
-    items: list[BulkItemIn] = Field(min_length=1, max_length=BULK_MAX_ITEMS)
-
-
-class BulkItemOut(Schema):
-    index: int = Field(description="Position of the item in the request.", examples=[0])
-    sku: str
-    status: Literal["updated", "unchanged", "failed"]
-    listing_id: int | None = None
-    errors: dict[str, list[str]] = Field(default_factory=dict)
-
-
-class BulkOut(Schema):
-    updated: int = Field(examples=[1])
-    unchanged: int = Field(examples=[0])
-    failed: int = Field(examples=[1])
-    items: list[BulkItemOut] = Field(examples=[[
-        {"index": 0, "sku": "GREEN-IP13-128-BLK-A", "status": "updated", "listing_id": 4812, "errors": {}},
-        {"index": 1, "sku": "NOPE", "status": "failed", "listing_id": None,
-         "errors": {"sku": ["You have no listing with the SKU NOPE."]}}]])
-
-
 class PriceToWinOut(Schema):
     listing_id: int
     your_price: Decimal = Field(examples=["429.90"])
@@ -348,46 +310,14 @@ def listings_price_to_win(request, listing_id: int):
 
 
 @router.post("/listings/bulk", response={200: BulkOut, **WITH_BODY_ERRORS},
-             summary="Update stock and prices of up to 10,000 listings by SKU")
+             summary="Update or create up to 10,000 listings by SKU, each item answered alone")
 def listings_bulk(request, payload: BulkIn):
-    """Each item names one of your SKUs and the new `quantity` and/or `price`. Items are checked
-    with the same rules as single updates; the good ones apply (one transaction per batch of
-    2,000) and every item gets its own result. A quantity below the units already allocated to
-    orders fails that item only."""
-    results: dict[int, BulkItemOut] = {}
-    rows: list[RowInput] = []
-    seen: dict[str, int] = {}
-    for index, item in enumerate(payload.items):
-        errors: dict[str, list[str]] = {}
-        row = RowInput(key=index, sku=item.sku.strip())
-        for name, check in (("price", validate_price), ("quantity", validate_quantity)):
-            value = getattr(item, name)
-            if value is not None:
-                try:
-                    setattr(row, name, check(value))
-                except DjangoValidationError as exc:
-                    errors.update(_validation_errors(exc))
-        if item.quantity is None and item.price is None:
-            errors["__all__"] = [_("Give a quantity, a price or both.")]
-        if row.sku in seen:
-            errors.setdefault("sku", []).append(_("This SKU is already item %(index)s of this request.")
-                                                % {"index": seen[row.sku]})
-        seen.setdefault(row.sku, index)
-        if errors:
-            results[index] = BulkItemOut(index=index, sku=row.sku, status="failed", errors=errors)
-        else:
-            rows.append(row)
-    for start in range(0, len(rows), BULK_BATCH_SIZE):
-        with transaction.atomic():
-            applied = listings_apply_bulk(seller=request.seller, rows=rows[start:start + BULK_BATCH_SIZE],
-                                          allow_create=False, cause=_stock_cause(request))
-        for result in applied:
-            results[result.key] = BulkItemOut(index=result.key, sku=result.sku, status=result.status,
-                                              listing_id=result.listing_id, errors=result.errors)
-    items = [results[index] for index in range(len(payload.items))]
-    return {"updated": sum(item.status == "updated" for item in items),
-            "unchanged": sum(item.status == "unchanged" for item in items),
-            "failed": sum(item.status == "failed" for item in items), "items": items}
+    """Each item names one of your SKUs and the new `quantity`, `price`, `warranty_months` and/or
+    `is_active`; with `product_reference`, `grade`, `price` and `quantity` a new SKU is created.
+    Items are checked one by one with the same rules as single calls: a bad item fails alone (its
+    `index`, and each field with its reasons, in `errors`) and the good ones apply (one transaction
+    per batch of 2,000). A quantity below the units already allocated to orders fails that item."""
+    return bulk_items_apply(seller=request.seller, items=payload.items, cause=_stock_cause(request))
 
 
 forbid_unknown_query_parameters(router)
