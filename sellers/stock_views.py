@@ -136,8 +136,9 @@ def stock_import_file(request, pk):
     except (FileNotFoundError, ValueError):  # removed from the storage, or never stored
         raise Http404 from None
     filename = "".join(c for c in stock_import.original_name if c.isprintable()) or f"import-{pk}.csv"
-    response = FileResponse(handle, as_attachment=True, filename=filename,
-                            content_type="text/csv; charset=utf-8")
+    charset = {"utf-16": "utf-16", "cp1252": "windows-1252"}.get(stock_import.encoding, "utf-8")
+    content_type = XLSX_TYPE if stock_import.encoding == "xlsx" else f"text/csv; charset={charset}"
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

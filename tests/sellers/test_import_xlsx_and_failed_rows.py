@@ -126,6 +126,21 @@ def test_an_xlsx_over_the_row_limit_is_refused(monkeypatch):
         stock_file_check(data)
 
 
+def test_the_upload_page_offers_xlsx_and_says_ods_must_be_saved_as_xlsx_or_csv(client, seller):
+    client.force_login(SellerMemberFactory(seller=seller).user)
+    page = client.get(reverse("sellers:stock_imports")).content.decode()
+    assert ".xlsx" in page and "(.ods) must first be saved as XLSX or CSV" in page
+    assert reverse("sellers:stock_export_xlsx") in page and 'name="sheet"' in page
+
+
+def test_an_uploaded_workbook_downloads_again_as_a_workbook(client, seller, products):
+    client.force_login(SellerMemberFactory(seller=seller).user)
+    stock_import = run_import(seller, workbook([("sku", "quantity"), ("W", 1)]), name="mine.xlsx")
+    response = client.get(reverse("sellers:stock_import_file", args=[stock_import.pk]))
+    assert "spreadsheetml" in response["Content-Type"]
+    assert b"".join(response.streaming_content)[:4] == b"PK\x03\x04"
+
+
 def test_the_xlsx_export_is_text_cells_and_formula_safe(client, seller, products):
     member = SellerMemberFactory(seller=seller)
     client.force_login(member.user)
