@@ -61,4 +61,5 @@ def failed_rows_file(*, stock_import: StockImport) -> tuple[bytes, str, str]:
     csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(
         [neutralise(cell) for cell in row] for row in [header, *rows])
     codec = {"utf-16": "utf-16", "utf-8-sig": "utf-8-sig", "cp1252": "cp1252"}.get(encoding, "utf-8")
-    return (buffer.getvalue().encode(codec, errors="replace"), f"text/csv; charset={codec}", f"{stem}.csv")
+    charset = {"utf-16": "utf-16", "cp1252": "windows-1252"}.get(codec, "utf-8")
+    return buffer.getvalue().encode(codec, errors="replace"), f"text/csv; charset={charset}", f"{stem}.csv"

@@ -54,7 +54,7 @@ def test_failed_rows_come_back_as_uploaded_in_cp1252_with_semicolons_plus_line_a
     stock_import = run_import(seller, text.encode("cp1252"))
     assert stock_import.failed_count == 2
     content, content_type, filename = failed_rows_file(stock_import=stock_import)
-    assert content_type == "text/csv; charset=cp1252" and filename.endswith(".csv")
+    assert content_type == "text/csv; charset=windows-1252" and filename.endswith(".csv")
     rows = list(csv.reader(io.StringIO(content.decode("cp1252")), delimiter=";"))
     assert rows[0] == ["SKU", "EAN", "État", "Prix", "Quantité", "Remarque", "line", "reason"]
     assert rows[1][:6] == ["BAD-é", products[1].reference, "Très bon état", "abc", "3", "prix à corriger"]
