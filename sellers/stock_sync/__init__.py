@@ -1,5 +1,7 @@
-"""Stock sync in bulk: a seller's CSV file checked at upload (file_check), its rows validated with
-the services' rules (rows), and applied in batches by the threaded worker (worker). The rows are
+"""Stock sync in bulk: a seller's CSV or XLSX file checked at upload (file_check, workbook; the words
+of four languages in words, numbers by marketplace.numbers), its rows validated with the services'
+rules (rows), applied in batches by the threaded worker (worker), the failed rows sent back as
+uploaded (failed_rows). The rows are
 written, with their stock movements, by the stock ledger's set-based bulk writer
 (sellers.ledger.bulk.listings_apply_bulk), which the API's bulk endpoint shares: the ledger is
 the only writer of stock.

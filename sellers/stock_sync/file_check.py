@@ -1,5 +1,8 @@
-"""Stock sync, the file check: an upload is decoded and checked whole (size, type, encoding,
-header, row limit) and refused at once with a clear message, then stored and queued."""
+"""Stock sync, the file check: an upload is decoded and checked whole (size, type, header, row
+limit) and refused at once with a clear message, then stored and queued. A CSV's encoding (UTF-8
+with or without BOM, UTF-16, CP1252) and separator (comma, semicolon, tab) are found per file; an
+XLSX workbook is read by .workbook. A row with a control character or a byte that is not text fails
+alone, with its line."""
 
 import csv
 import gc
