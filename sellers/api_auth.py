@@ -40,7 +40,7 @@ class RateLimited(Exception):
     def __init__(self, retry_after: int, state: RateLimitState | None = None):
         super().__init__(retry_after)
         self.retry_after = retry_after
-        self.state = state
+        self.limit_state = state
 
 
 def hash_key(raw_key: str) -> str:
@@ -154,7 +154,7 @@ class ApiKeyAuth(HttpBearer):
         try:
             request.rate_limit = rate_limit_check(api_key)
         except RateLimited as exc:
-            request.rate_limit = exc.state
+            request.rate_limit = exc.limit_state
             raise
         if not scope_allows(api_key.scopes, method=request.method, write_scope=self.write_scope):
             raise HttpError(403, _("This key's scopes (%(scopes)s) do not include %(scope)s; create a key "
