@@ -44,6 +44,10 @@ app.conf.beat_schedule = {
         "task": "sellers.tasks.send_low_stock_alerts",
         "schedule": crontab(hour=7, minute=0),
     },
+    "deliver-due-webhooks": {
+        "task": "sellers.tasks.deliver_due_webhooks",
+        "schedule": 30.0,
+    },
     "purge-idempotency-records": {
         "task": "sellers.tasks.purge_idempotency_records",
         "schedule": crontab(minute=40),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from sellers.performance import seller_performance_changed_on_commit
 from sellers.permissions import Perm, member_user_require
+from sellers.webhooks import event_record
 
 from .models import Order, ReturnRequest, ReturnTransition, SellerOrder, SellerOrderTransition
 
@@ -82,6 +83,7 @@ def seller_order_move(*, seller_order: SellerOrder, to_state: str, actor=None, r
     """Applies one checked transition to a locked seller order and records it."""
     transition_check(seller_order.state, to_state)
     now = now or timezone.now()
+    from_state = seller_order.state
     SellerOrderTransition.objects.create(seller_order=seller_order, from_state=seller_order.state,
                                          to_state=to_state, actor=actor, reason=reason[:255])
     seller_order.state = to_state
@@ -92,6 +94,11 @@ def seller_order_move(*, seller_order: SellerOrder, to_state: str, actor=None, r
         setattr(seller_order, name, value)
     seller_order.save(update_fields=["state", "updated_at", *fields])
     seller_performance_changed_on_commit(seller_order.seller_id)  # its quality score, debounced
+    if to_state == S.PAID or (to_state == S.CANCELLED and from_state != S.AWAITING_PAYMENT):
+        # The seller's webhook event, in this transaction (sent after commit).
+        event_record(seller_id=seller_order.seller_id, type=f"seller_order.{to_state}",
+                     payload={"seller_order_id": seller_order.pk, "state": to_state,
+                              "cancel_cause": getattr(seller_order, "cancel_cause", "") or ""})
     return seller_order
 
 

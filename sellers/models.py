@@ -1,4 +1,5 @@
 """Sellers (refurbishers), their team members and their offers (listings) on catalog products."""
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -318,6 +319,61 @@ class ApiKey(models.Model):
 
     def get_scopes_display(self) -> list[str]:
         return [Scope(scope).label for scope in Scope.values if scope in (self.scopes or ())]
+
+
+class WebhookEndpoint(models.Model):
+    """A seller's URL that receives their events, signed with its secret (sellers.webhooks)."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(_("URL"), max_length=500)
+    event_types = models.JSONField(_("event types"), default=list)  # sellers.webhooks.EVENT_TYPES
+    secret = models.CharField(max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class Event(models.Model):
+    """A fact about a seller's data, written in the same transaction as the change (the outbox)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=60)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["seller", "id"], name="event_seller_id_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.uid}"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: attempted until delivered or 72 hours have passed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_response = models.CharField(max_length=500, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "endpoint"],
+                                               name="one_delivery_per_endpoint")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.endpoint_id} ({self.status})"
 
 
 class IdempotencyRecord(models.Model):

@@ -65,3 +65,19 @@ def purge_idempotency_records() -> int:
     from .api_idempotency import idempotency_records_purge
 
     return idempotency_records_purge()
+
+
+@shared_task(name="sellers.tasks.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> bool:
+    """One attempt; a failure waits for `deliver_due_webhooks` (never raises into the caller)."""
+    from .webhooks import webhook_delivery_attempt
+
+    return webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(name="sellers.tasks.deliver_due_webhooks")
+def deliver_due_webhooks() -> int:
+    """Retries the deliveries whose back-off has passed, in event order."""
+    from .webhooks import webhook_deliveries_due, webhook_delivery_attempt
+
+    return sum(webhook_delivery_attempt(delivery_id=pk) for pk in webhook_deliveries_due())
