@@ -106,6 +106,7 @@ ROLE_URLS = {
     "sellers:stock_import_errors": (lambda t: {"pk": t.stock_import.pk}, NOT_WAREHOUSE, GET_ONLY),
     "sellers:stock_import_file": (lambda t: {"pk": t.stock_import.pk}, NOT_WAREHOUSE, GET_ONLY),
     "sellers:stock_export": (None, EVERY_ROLE, GET_ONLY),
+    "sellers:stock_export_xlsx": (None, EVERY_ROLE, GET_ONLY),
     "sellers:stock_template": (None, EVERY_ROLE, GET_ONLY),
     "sellers:api_keys": (None, NOT_WAREHOUSE, NOT_WAREHOUSE),
     "sellers:api_key_revoke": (lambda t: {"pk": t.manager_key.pk}, POST_ONLY, NOT_WAREHOUSE),
