@@ -160,3 +160,20 @@ def test_an_endpoint_needs_https_and_known_event_types(url, types):
     seller, _listing = seller_setup()
     with pytest.raises(ValidationError):
         webhook_endpoint_create(seller=seller, url=url, event_types=types)
+
+
+def test_one_worker_delivers_1000_events_in_under_10_seconds(receiver, capsys):
+    """The throughput figure of benchmarks/results/webhooks.md: one worker, a local receiver."""
+    seller, _listing = seller_setup()
+    webhook_endpoint_create(seller=seller, url=receiver.url, event_types=["seller_order.paid"])
+    with transaction.atomic():  # no on-commit run here: the worker's beat job sends them all
+        for n in range(1000):
+            event_record(seller_id=seller.pk, type="seller_order.paid", payload={"n": n})
+    started = time.perf_counter()
+    delivered = deliver_due_webhooks()
+    elapsed = time.perf_counter() - started
+    with capsys.disabled():
+        print(f"\n1000 webhook events delivered by one worker in {elapsed:.2f} s")
+    assert delivered == 1000 and len(receiver.hits) == 1000
+    assert [json.loads(body)["data"]["n"] for _p, _h, body in receiver.hits] == list(range(1000))
+    assert elapsed < 10
