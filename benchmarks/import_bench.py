@@ -129,6 +129,20 @@ def csv_bytes(rows: list[tuple]) -> bytes:
     return buffer.getvalue().encode()
 
 
+def xlsx_bytes(rows: list[tuple]) -> bytes:
+    """The same rows as an Excel workbook (one sheet), written as openpyxl writes a workbook."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Stock")
+    sheet.append(list(COLUMNS))
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def _pg_cpu_seconds() -> float | None:
     """CPU seconds used so far by the PostgreSQL server's processes (None if /proc cannot tell)."""
     total, found = 0, False
@@ -158,11 +172,11 @@ class CpuMeter:
         self.postgres = pg - self._pg if pg is not None and self._pg is not None else None
 
 
-def timed_import(seller: Seller, data: bytes) -> dict:
-    """One CSV import, upload and worker, with its CPU cost."""
+def timed_import(seller: Seller, data: bytes, name: str = "bench.csv") -> dict:
+    """One stock import (CSV or XLSX), upload and worker, with its CPU cost."""
     with CpuMeter() as meter:
         started = time.perf_counter()
-        stock_import = stock_import_create(seller=seller, uploaded_by=None, name="bench.csv", data=data)
+        stock_import = stock_import_create(seller=seller, uploaded_by=None, name=name, data=data)
         upload = time.perf_counter() - started
         stock_import_apply(stock_import_id=stock_import.pk)
     stock_import.refresh_from_db()
@@ -253,6 +267,12 @@ def run_round(seller: Seller, floor_seller: Seller, products: list[Product], arg
     updated = timed_import(seller, csv_bytes(make_rows(products, args.rows, price_shift=7)))
     assert updated.pop("import").updated_count == args.rows
     result.update(created=created, unchanged=unchanged, updated=updated)
+    # The same new rows as an Excel workbook, on an empty seller again.
+    workbook = xlsx_bytes(rows)
+    empty_seller(seller)
+    xlsx = timed_import(seller, workbook, name="bench.xlsx")
+    assert xlsx.pop("import").created_count == args.rows
+    result["xlsx_created"] = xlsx
 
     _key, raw_key = api_key_create(seller=seller, name="bench")
     items = [{"sku": sku, "quantity": (int(quantity) + 3) % 50, "price": price}
@@ -313,6 +333,7 @@ def summarise(rounds: list[dict], args, load_before: float) -> dict:
                 "postgres_cpu": round(statistics.median(pg), 3) if pg else None}
 
     created, unchanged, updated = cpu("created"), cpu("unchanged"), cpu("updated")
+    xlsx_created = cpu("xlsx_created")
     return {
         "load_average": [round(os.getloadavg()[0], 1), round(load_before, 1)],
         "cores": os.cpu_count(),
@@ -323,7 +344,8 @@ def summarise(rounds: list[dict], args, load_before: float) -> dict:
         "copy_seconds": med(lambda r: r["copy"]),
         "sql_floor_insert_seconds": med(lambda r: r["floor_1"]),
         "sql_floor_insert_parallel_seconds": med(lambda r: r["floor_n"]),
-        "created": created, "unchanged": unchanged, "updated": updated,
+        "created": created, "unchanged": unchanged, "updated": updated, "xlsx_created": xlsx_created,
+        "xlsx_rows_per_s": round(args.rows / xlsx_created["seconds"]),
         "import_rows_per_s": round(args.rows / created["seconds"]),
         "import_rows_per_s_range": [round(args.rows / s) for s in reversed(created["range"])],
         "import_worker_rows_per_s": round(args.rows / created["worker_seconds"]),
@@ -403,6 +425,8 @@ def write_report(s: dict) -> None:
             s["unchanged"]["range"]),
         row("CSV import, every price changed (updated)", s["rows"], s["updated"]["seconds"],
             s["updated"]["range"]),
+        row("XLSX import (openpyxl workbook), all rows new", s["rows"], s["xlsx_created"]["seconds"],
+            s["xlsx_created"]["range"]),
         f"| PostgreSQL COPY, bare table | {s['bulk_items']:,} | {s['bulk_copy_seconds']} | — "
         f"| {round(s['bulk_items'] / s['bulk_copy_seconds']):,} | 1.0 |",
         f"| Bulk API call (HTTP stack, auth, per-item results) | {s['bulk_items']:,} "
@@ -427,6 +451,7 @@ def write_report(s: dict) -> None:
         cpu("created", s["created"]),
         cpu("unchanged", s["unchanged"]),
         cpu("updated", s["updated"]),
+        cpu("XLSX, created", s["xlsx_created"]),
         "",
     ]
     lines += [BEFORE]
