@@ -16,8 +16,10 @@ Verifying on the receiver's side:
 """
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import time
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -85,10 +87,29 @@ def event_body(event: Event) -> bytes:
                        "data": event.payload}, separators=(",", ":")).encode()
 
 
+def _private_target(hostname: str) -> bool:
+    """True if the host resolves to any private, loopback, link-local or reserved address (SSRF)."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(hostname, None)}
+    except (OSError, UnicodeError):
+        return True
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
+                or ip.is_unspecified):
+            return True
+    return False
+
+
 def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
-    """The receiver's status and the start of its answer; a 3xx is the answer, never followed."""
-    if urlsplit(url).scheme not in ("https", "http"):
+    """The receiver's status and the start of its answer; a 3xx is the answer, never followed.
+    In production (WEBHOOKS_BLOCK_PRIVATE_TARGETS) a host resolving to a private address is refused."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http"):
         return None, "unsupported scheme"
+    if getattr(settings, "WEBHOOKS_BLOCK_PRIVATE_TARGETS", settings.PRODUCTION) and _private_target(
+            parts.hostname or ""):
+        return None, "refused: the host resolves to a private, loopback or link-local address"
     try:
         response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
                                  allow_redirects=False)
@@ -123,6 +144,8 @@ def webhook_delivery_attempt(*, delivery_id: int) -> bool:
             delivery.status, delivery.delivered_at = WebhookDelivery.Status.DELIVERED, now
         elif now - delivery.event.created_at >= RETRY_FOR:
             delivery.status = WebhookDelivery.Status.FAILED
+            # Failing for 72 hours: the endpoint is switched off until its seller turns it on again.
+            WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).update(is_active=False)
         else:
             delivery.next_attempt_at = now + backoff(delivery.attempts)
         delivery.save()

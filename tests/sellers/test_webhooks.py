@@ -149,7 +149,26 @@ def test_a_delivery_older_than_72_hours_is_given_up(receiver, django_capture_on_
         event_record(seller_id=seller.pk, type="seller_order.paid", payload={})
     Event.objects.update(created_at=timezone.now() - timedelta(hours=73))
     _due_now()
-    assert WebhookDelivery.objects.get().status == "failed"
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "failed"
+    delivery.endpoint.refresh_from_db()
+    assert delivery.endpoint.is_active is False  # switched off: the next event is not queued for it
+    with transaction.atomic():
+        event_record(seller_id=seller.pk, type="seller_order.paid", payload={})
+    assert WebhookDelivery.objects.count() == 1
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_in_production_a_target_resolving_to_a_private_address_is_refused(
+        receiver, settings, django_capture_on_commit_callbacks, host):
+    settings.WEBHOOKS_BLOCK_PRIVATE_TARGETS = True
+    seller, _listing = seller_setup()
+    webhook_endpoint_create(seller=seller, url=receiver.url.replace("127.0.0.1", host),
+                            event_types=["seller_order.paid"])
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        event_record(seller_id=seller.pk, type="seller_order.paid", payload={})
+    assert receiver.hits == []
+    assert "private" in WebhookDelivery.objects.get().last_response
 
 
 @pytest.mark.parametrize(("url", "types"), [
