@@ -6,9 +6,12 @@ from sellers.api import api
 from sellers.api_movements import router as movements_router
 from sellers.api_performance import router as performance_router
 from sellers.api_types import forbid_unknown_query_parameters
+from sellers.api_webhooks import router as webhooks_router
 
 api.add_router("/", movements_router)
 api.add_router("/", performance_router)  # the scorecard and reviews (read only)
+forbid_unknown_query_parameters(webhooks_router)
+api.add_router("/", webhooks_router)  # the seller's webhook endpoints (sellers.webhooks)
 # Orders (accept, refuse, ship) live with the orders app; the same key auth and error handlers apply.
 forbid_unknown_query_parameters(orders_router)
 api.add_router("/orders/", orders_router)

@@ -22,7 +22,8 @@ from marketplace.api import api
 from orders import services as order_services
 from orders.models import Address, Order, Payment, SellerOrder
 from sellers.api_auth import api_key_create
-from sellers.models import ApiKey, SellerInvitation, SellerMember, StockImport
+from sellers.models import ApiKey, SellerInvitation, SellerMember, StockImport, WebhookEndpoint
+from sellers.webhooks import webhook_endpoint_create
 from tests.factories import ListingFactory, SellerMemberFactory, UserFactory
 from tests.sellers.factories_stock import api_key_for
 from tests.sellers.test_roles import API_SCOPES, KEY_SCOPES, ROLE_URLS
@@ -93,6 +94,8 @@ class World:
             seller=self.seller, uploaded_by=self.seller_member.user, file="stock-imports/x.csv",
             original_name="owner-stock.csv", sha256="0" * 64)
         self.api_key = self._key()
+        self.webhook, _secret = webhook_endpoint_create(seller=self.seller, url="https://erp.example.test/h",
+                                                        event_types=["seller_order.paid"])
         self.invitation = SellerInvitation.objects.create(seller=self.seller, email="new@example.test",
                                                           token="owner-invitation-token")
         # The attackers: another shopper and another seller, each with their own things.
@@ -165,6 +168,7 @@ API_OWNED = {
     "/api/v1/orders/{seller_order_id}/accept": lambda w: w.seller_order.pk,
     "/api/v1/orders/{seller_order_id}/refuse": lambda w: w.seller_order.pk,
     "/api/v1/orders/{seller_order_id}/ship": lambda w: w.seller_order.pk,
+    "/api/v1/webhooks/{webhook_id}": lambda w: w.webhook.pk,
 }
 
 
@@ -181,6 +185,7 @@ def _snapshot(w: World) -> tuple:
             .first(), Payment.objects.get(pk=w.payment.pk).status,
             sorted(SellerMember.objects.filter(seller=w.seller).values_list("pk", "role")),
             SellerInvitation.objects.filter(pk=w.invitation.pk).exists(),
+            WebhookEndpoint.objects.filter(pk=w.webhook.pk).exists(),
             sorted(ApiKey.objects.filter(seller=w.seller).values_list("pk", "revoked_at")))
 
 

@@ -23,7 +23,8 @@ from django.utils import timezone
 from marketplace.api import api
 from orders.models import ReturnRequest, SellerOrder
 from sellers.api_auth import api_key_create
-from sellers.models import ApiKey, Listing, SellerInvitation, SellerMember, StockImport
+from sellers.models import ApiKey, Listing, SellerInvitation, SellerMember, StockImport, WebhookEndpoint
+from sellers.webhooks import webhook_endpoint_create
 from tests.factories import ListingFactory, SellerMemberFactory, UserFactory
 from tests.orders.fulfil_support import paid_order
 
@@ -63,6 +64,8 @@ class Team:
                                                 created_by=self.manager.user)
         self.invitation = SellerInvitation.objects.create(seller=self.seller, email="new@example.test",
                                                           token=secrets.token_urlsafe(16))
+        self.webhook, _secret = webhook_endpoint_create(seller=self.seller, url="https://erp.example.test/h",
+                                                        event_types=["seller_order.paid"])
 
     def client(self, role: str) -> Client:
         client = Client()
@@ -82,6 +85,7 @@ class Team:
             sorted(ApiKey.objects.filter(seller=self.seller).values_list("pk", "revoked_at")),
             sorted(SellerMember.objects.filter(seller=self.seller).values_list("pk", "role")),
             sorted(SellerInvitation.objects.filter(seller=self.seller).values_list("pk", flat=True)),
+            sorted(WebhookEndpoint.objects.filter(seller=self.seller).values_list("pk", flat=True)),
             self.seller.low_stock_alerts,
         )
 
@@ -504,6 +508,9 @@ API_SCOPES = {
     ("post", "/api/v1/orders/{seller_order_id}/accept"): "orders",
     ("post", "/api/v1/orders/{seller_order_id}/refuse"): "orders",
     ("post", "/api/v1/orders/{seller_order_id}/ship"): "orders",
+    ("get", "/api/v1/webhooks"): None,
+    ("post", "/api/v1/webhooks"): "orders",
+    ("delete", "/api/v1/webhooks/{webhook_id}"): "orders",
 }
 KEY_SCOPES = {"read": ["read"], "listings": ["read", "listings"], "orders": ["read", "orders"]}
 
@@ -529,7 +536,8 @@ def api_request(team: Team, method: str, path: str, raw_key: str, schema: dict):
     from tests.security.test_object_access import _example
 
     url = (path.replace("{listing_id}", str(team.listing.pk))
-           .replace("{seller_order_id}", str(team.seller_order.pk)))
+           .replace("{seller_order_id}", str(team.seller_order.pk))
+           .replace("{webhook_id}", str(team.webhook.pk)))
     operation = schema["paths"][path][method]
     body_schema = (operation.get("requestBody", {}).get("content", {}).get("application/json", {})
                    .get("schema"))

@@ -196,3 +196,29 @@ def test_one_worker_delivers_1000_events_in_under_10_seconds(receiver, capsys):
     assert delivered == 1000 and len(receiver.hits) == 1000
     assert [json.loads(body)["data"]["n"] for _p, _h, body in receiver.hits] == list(range(1000))
     assert elapsed < 10
+
+
+# --- The API's webhook endpoints -------------------------------------------------------------------
+def test_the_api_adds_an_endpoint_showing_its_secret_once_lists_it_without_and_removes_it(client):
+    from tests.sellers.factories_stock import api_key_for, bearer
+
+    seller, _listing = seller_setup()
+    key = api_key_for(seller)
+    created = client.post("/api/v1/webhooks", json.dumps({"url": "https://erp.example.test/events",
+                                                          "event_types": ["seller_order.paid"]}),
+                          content_type="application/json", **bearer(key))
+    assert created.status_code == 201
+    secret = created.json()["secret"]
+    assert secret.startswith("whsec_")
+    listed = client.get("/api/v1/webhooks", **bearer(key))
+    assert [item["url"] for item in listed.json()] == ["https://erp.example.test/events"]
+    assert secret not in listed.content.decode()
+    refused = client.post("/api/v1/webhooks", json.dumps({"url": "http://erp.example.test/",
+                                                          "event_types": ["seller_order.paid"]}),
+                          content_type="application/json", **bearer(key))
+    assert refused.status_code == 422 and "url" in refused.json()["errors"]
+    other_key = api_key_for(seller_setup()[0])
+    webhook_id = created.json()["id"]
+    assert client.delete(f"/api/v1/webhooks/{webhook_id}", **bearer(other_key)).status_code == 404
+    assert client.delete(f"/api/v1/webhooks/{webhook_id}", **bearer(key)).status_code == 200
+    assert client.get("/api/v1/webhooks", **bearer(key)).json() == []
