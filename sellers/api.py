@@ -65,7 +65,13 @@ api = SellerNinjaAPI(
         "**Types are strict**: an integer is a JSON integer (not `true`, not `\"5\"`), a flag a JSON "
         "boolean, a price a JSON number or a decimal string such as `\"429.90\"`, a date-time RFC 3339 "
         "with its offset (`2026-01-31T08:00:00Z`); text holds no control characters. Every bound "
-        "(price, quantity, warranty 12–120 months, page size and offset) is in the schema below."
+        "(price, quantity, warranty 12–120 months, page size and offset) is in the schema below.\n\n"
+        "**Retries**: send an `Idempotency-Key` header with any write; for 24 hours the same key and "
+        "request return the first answer unchanged, another request with it is a 422. **Paging**: "
+        "`cursor=start`, then each answer's `next_cursor` (stable under writes; `offset` is deprecated). "
+        "**Rate limits**: every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and "
+        "`RateLimit-Reset`. **Webhooks**: deliveries are signed `Refurb-Signature: t=<unix>,v1=<hex "
+        "HMAC-SHA256 of \"t.body\">` with the endpoint's secret."
     ),
 )
 
