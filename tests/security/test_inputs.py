@@ -14,6 +14,7 @@ from catalog.images import MAX_UPLOAD_BYTES, validate_and_reencode
 from orders.forms import AddressForm, ProfileForm
 from orders.models import Address
 from sellers import api as seller_api
+from sellers import api_bulk, api_webhooks
 from sellers.exports import listings_export_lines
 from sellers.forms import SellerApplicationForm
 from sellers.models import Listing, Seller
@@ -36,7 +37,7 @@ def test_model_forms_list_their_fields_and_none_is_protected(form_class):
 
 
 @pytest.mark.parametrize("schema", [seller_api.ListingCreateIn, seller_api.ListingUpdateIn,
-                                    seller_api.BulkItemIn])
+                                    api_bulk.BulkItemIn, api_webhooks.WebhookIn])
 def test_api_input_schemas_refuse_unknown_fields_and_list_no_protected_one(schema):
     assert schema.model_config.get("extra") == "forbid"
     assert not NEVER_FROM_INPUT & set(schema.model_fields)
