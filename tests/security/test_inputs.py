@@ -142,7 +142,8 @@ def test_an_accepted_image_is_re_encoded_as_webp_and_stored_under_a_generated_na
 
 @pytest.mark.parametrize("data, reason", [
     (b"PK\x03\x04" + b"\0" * 100, "spreadsheet"),
-    (b"sku,price\n\x00\x01\x02\xff", "binary"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "binary"),  # an image renamed .csv
+    (b"\x00\x01\x02\xff" * 64, "binary"),  # a NUL in one row fails that row; a file of them is binary
     (b"", "empty"),
 ])
 def test_a_file_that_is_not_a_csv_is_refused_whatever_its_name(data, reason):
