@@ -114,7 +114,7 @@ def test_seller_is_approved_lists_imports_and_ships_an_order_the_shopper_follows
     path = tmp_path / "lyon-stock.csv"
     path.write_bytes(csv_bytes([listing_row(galaxy, "LYR-S22", price="389.00", quantity=4),
                                 listing_row(pixel, "LYR-PIX7", grade="fair", price="249.00", quantity=2),
-                                listing_row(pixel, "LYR-BAD", grade="mint")]))
+                                listing_row(pixel, "LYR-BAD", grade="shiny")]))
     page.get_by_role("navigation", name="Seller back office").get_by_role(
         "link", name=re.compile("Stock")).first.click()
     page.locator("input#id_file").set_input_files(str(path))
