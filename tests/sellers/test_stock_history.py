@@ -56,7 +56,9 @@ def test_history_paginates_and_reads_a_fixed_number_of_queries(seller_client, me
         listing_update(listing=listing, quantity=quantity)
     with CaptureQueriesContext(connection) as many:
         response = _history(seller_client, listing, page=2)
-    assert response.status_code == 200 and "Page 2 of 3" in response.content.decode()
+    body = response.content.decode()
+    assert response.status_code == 200 and "Page 2 of 3" in body
+    assert "?page=1\">Newer</a>" in body and "?page=3\">Older</a>" in body
     assert len(many) == len(few)
 
 
