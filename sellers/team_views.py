@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from marketplace.forms import form_add_service_errors
@@ -76,9 +77,11 @@ def member_remove(request, pk):
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            messages.success(request, _("%(who)s is removed from the team: their sessions are ended and "
-                                        "%(keys)s API keys they made are revoked.")
-                             % {"who": member.user.email, "keys": revoked})
+            messages.success(request, ngettext(
+                "%(who)s is removed from the team: their sessions are ended and %(keys)s API key they "
+                "made is revoked.",
+                "%(who)s is removed from the team: their sessions are ended and %(keys)s API keys they "
+                "made are revoked.", revoked) % {"who": member.user.email, "keys": revoked})
             return redirect("sellers:team")
     keys = ApiKey.objects.filter(seller=request.seller, created_by=member.user_id,
                                  revoked_at__isnull=True).count()
