@@ -174,6 +174,17 @@ class Listing(models.Model):
                                                        default=MIN_WARRANTY_MONTHS)
     is_active = models.BooleanField(_("active"), default=True)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+    # The device itself (rules in sellers.services.device_details_clean). Battery health is a
+    # percentage, or unknown (null); a new battery reads 100 so "battery ≥ 90 %" includes it.
+    # Database defaults: the bulk stock sync's raw INSERT names only the columns a file gives.
+    battery_health = models.PositiveSmallIntegerField(_("battery health (%)"), null=True, blank=True)
+    battery_new = models.BooleanField(_("new battery"), default=False, db_default=False)
+    includes_charger = models.BooleanField(_("charger in the box"), default=False, db_default=False)
+    includes_cable = models.BooleanField(_("cable in the box"), default=False, db_default=False)
+    includes_box = models.BooleanField(_("original box"), default=False, db_default=False)
+    # Phones only; null for other devices or when the seller has not said.
+    is_unlocked = models.BooleanField(_("unlocked"), null=True, blank=True)
+    has_esim = models.BooleanField(_("eSIM"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -192,6 +203,10 @@ class Listing(models.Model):
                                    name="listing_warranty_at_least_12_months"),
             models.CheckConstraint(condition=Q(grade__in=Grade.values),
                                    name="listing_grade_valid"),
+            models.CheckConstraint(condition=Q(battery_health__lte=100),
+                                   name="listing_battery_health_at_most_100"),
+            models.CheckConstraint(condition=Q(battery_new=False) | Q(battery_health=100),
+                                   name="listing_new_battery_reads_100"),
         ]
         # Four indexes and no more: each one is written for every listing the bulk stock sync
         # creates or changes (100,000 rows of a CSV file), so each must earn its place.
