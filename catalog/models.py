@@ -155,6 +155,10 @@ class ProductImage(models.Model):
     height = models.PositiveIntegerField(null=True, editable=False)
     alt_text = models.CharField(_("alternative text"), max_length=200, blank=True,
                                 help_text=_("What the picture shows, for people who cannot see it."))
+    # The colour of the variants this picture shows ("Midnight"); blank: any colour (the
+    # model's own pictures). A variant shows the pictures of its colour first.
+    colour = models.CharField(_("colour"), max_length=50, blank=True,
+                              help_text=_("The variants' colour this picture shows; blank for any."))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     # {"160": "catalog/…/x-160.webp", …}, filled by the catalog.tasks.make_thumbnails worker.
     thumbnails = models.JSONField(default=dict, blank=True, editable=False)
