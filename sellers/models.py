@@ -343,8 +343,18 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(_("URL"), max_length=500)
     event_types = models.JSONField(_("event types"), default=list)  # sellers.webhooks.EVENT_TYPES
     secret = models.CharField(max_length=100)
+    # After a rotation the previous secret also signs until `previous_secret_until` (the grace period).
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # The first failed attempt since the last success; failing for 72 hours switches the endpoint off.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    # While a worker sends this endpoint's deliveries in order, no other worker does (a lease, not a lock).
+    draining_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return self.url
@@ -386,9 +396,29 @@ class WebhookDelivery(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "endpoint"],
                                                name="one_delivery_per_endpoint")]
+        # An endpoint's queue, oldest event first (sellers.webhooks sends it in that order).
+        indexes = [models.Index(fields=["endpoint", "status", "event"], name="webhook_delivery_queue_idx")]
 
     def __str__(self) -> str:
         return f"{self.event_id} → {self.endpoint_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery and what the receiver answered: the seller sees every attempt."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_rows")
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)  # null: no answer (refused, timeout)
+    succeeded = models.BooleanField(default=False)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    manual = models.BooleanField(default=False)  # a resend asked for by the seller
+
+    class Meta:
+        indexes = [models.Index(fields=["delivery", "-id"], name="webhook_attempt_delivery_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.status_code}"
 
 
 class IdempotencyRecord(models.Model):
