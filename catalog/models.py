@@ -2,6 +2,7 @@
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -190,3 +191,84 @@ class ProductImage(models.Model):
     @property
     def large_url(self) -> str:
         return self.thumbnail_url(640)
+
+
+class ProductProposal(models.Model):
+    """A seller's request to add a missing product to the catalog; staff approve or reject it.
+
+    Approval creates the Product through catalog.proposals, under the device model the seller
+    chose (or the one staff pick when the seller typed a model the catalog does not have yet).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Under review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="product_proposals",
+                               verbose_name=_("seller"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+", verbose_name=_("proposed by"))
+    model = models.ForeignKey(ProductModel, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="proposals", verbose_name=_("device model"))
+    brand_name = models.CharField(_("brand"), max_length=100, blank=True)
+    model_name = models.CharField(_("model name"), max_length=150, blank=True,
+                                  help_text=_("When the device model is not in the catalog."))
+    storage_gb = models.PositiveIntegerField(_("storage (GB)"), null=True, blank=True)
+    colour = models.CharField(_("colour"), max_length=50, blank=True)
+    connectivity = models.CharField(_("connectivity"), max_length=50, blank=True)
+    reference = models.CharField(_("reference"), max_length=40, help_text=_("EAN-13 or MPN."))
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING,
+                              db_index=True)
+    reason = models.TextField(_("reason"), blank=True, help_text=_("Why staff rejected it, or their note."))
+    product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", verbose_name=_("catalog product"))
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+", verbose_name=_("reviewed by"))
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("product proposal")
+        verbose_name_plural = _("product proposals")
+        indexes = [models.Index(fields=["seller", "-created_at"], name="proposal_seller_created")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(model__isnull=False) | ~models.Q(model_name=""),
+                                   name="proposal_names_a_model"),
+            # One open proposal per reference: the second seller is told it is already proposed.
+            models.UniqueConstraint(fields=["reference"], condition=models.Q(status="pending"),
+                                    name="proposal_pending_reference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        name = self.model.name if self.model_id else f"{self.brand_name} {self.model_name}".strip()
+        return f"{name} {self.variant_label} ({self.reference})".replace("  ", " ")
+
+    @property
+    def variant_label(self) -> str:
+        return Product(storage_gb=self.storage_gb, colour=self.colour,
+                       connectivity=self.connectivity).variant_label
+
+
+def proposal_photo_path(instance: "ProductProposalPhoto", filename: str) -> str:
+    """Stored under a generated name; uploads are re-encoded to WebP before saving."""
+    return f"catalog/proposals/{uuid.uuid4().hex}.webp"
+
+
+class ProductProposalPhoto(models.Model):
+    proposal = models.ForeignKey(ProductProposal, on_delete=models.CASCADE, related_name="photos",
+                                 verbose_name=_("product proposal"))
+    image = models.ImageField(_("image"), upload_to=proposal_photo_path)
+    width = models.PositiveIntegerField(null=True, editable=False)
+    height = models.PositiveIntegerField(null=True, editable=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("proposal photo")
+        verbose_name_plural = _("proposal photos")
+
+    def __str__(self) -> str:
+        return self.image.name
