@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "sellers",
     "orders",
     "reviews",
+    "tradein",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,9 @@ REFUND_RETRY_MAX_DELAY_MINUTES = env.int("REFUND_RETRY_MAX_DELAY_MINUTES", defau
 STOCK_IMPORT_STALL_MINUTES = env.int("STOCK_IMPORT_STALL_MINUTES", default=3)
 DEFAULT_COMMISSION_RATE = env.str("DEFAULT_COMMISSION_RATE", default="0.10")
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=3)
+# Trade-in: the platform's commission on a device a seller buys from a shopper, as a share of its
+# price; the seller's payout balance is debited by the price plus this.
+TRADE_IN_COMMISSION_RATE = env.str("TRADE_IN_COMMISSION_RATE", default="0.05")
 # Database connections one CSV stock import applies its batches with, side by side (PostgreSQL).
 STOCK_IMPORT_THREADS = env.int("STOCK_IMPORT_THREADS", default=2)
 # Demo accounts with published passwords are only ever created when this is true.

@@ -463,12 +463,17 @@ class PayoutEntry(models.Model):
         REFUND = "refund", _("Refunded")
         COMMISSION = "commission", _("Commission")
         PAYOUT = "payout", _("Paid out")
+        TRADE_IN = "trade_in", _("Trade-in bought")
+        TRADE_IN_COMMISSION = "trade_in_fee", _("Trade-in commission")
 
     seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="payout_entries")
     seller_order = models.ForeignKey(SellerOrder, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="payout_entries")
     payout = models.OneToOneField(Payout, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="entry")
+    # A device the seller bought from a shopper (tradein): its price and the platform's commission.
+    trade_in = models.ForeignKey("tradein.TradeIn", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="seller_entries")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -480,6 +485,8 @@ class PayoutEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["seller_order", "kind"], condition=Q(seller_order__isnull=False),
                                     name="payoutentry_once_per_seller_order"),
+            models.UniqueConstraint(fields=["trade_in", "kind"], condition=Q(trade_in__isnull=False),
+                                    name="payoutentry_once_per_trade_in"),
             models.CheckConstraint(
                 condition=(Q(kind="earning", amount__gte=0) | (~Q(kind="earning") & Q(amount__lte=0))),
                 name="payoutentry_sign_by_kind"),

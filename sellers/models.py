@@ -268,6 +268,9 @@ class StockImport(models.Model):
         FAILED = "failed", _("Failed")
 
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="stock_imports")
+    # What the file holds: listings and stock, or another kind registered with stock_sync.kinds
+    # (trade-in offers); each kind has its columns and its row writer, the report is shared.
+    kind = models.CharField(max_length=20, default="stock")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, related_name="+")
     # Private: never under MEDIA_ROOT; only the seller downloads it (sellers:stock_import_file).

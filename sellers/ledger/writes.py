@@ -180,15 +180,18 @@ def stock_consume(*, listing_id: int, quantity: int, cause: StockCause) -> bool:
     return bool(consumed)
 
 
-def stock_restock(*, listing_id: int, quantity: int, cause: StockCause) -> None:
-    """Units come back into stock (a return restocked, a trade-in received): quantity + units."""
+def stock_restock(*, listing_id: int, quantity: int, cause: StockCause) -> StockMovement:
+    """Units come back into stock (a return restocked, a trade-in received): quantity + units.
+    Returns the movement, for the cause to link to it (a trade-in names its movement)."""
     _require_transaction()
     if quantity <= 0:
         raise ValueError("a restock adds at least one unit")
     now = timezone.now()
     Listing.objects.filter(pk=listing_id).update(quantity=F("quantity") + quantity, updated_at=now)
-    _movement(listing_id=listing_id, seller_id=_seller_ids([listing_id])[listing_id],
-              quantity_delta=quantity, allocated_delta=0, cause=cause, now=now).save()
+    movement = _movement(listing_id=listing_id, seller_id=_seller_ids([listing_id])[listing_id],
+                         quantity_delta=quantity, allocated_delta=0, cause=cause, now=now)
+    movement.save()
+    return movement
 
 
 @transaction.atomic

@@ -44,8 +44,8 @@ def failed_rows_file(*, stock_import: StockImport) -> tuple[bytes, str, str]:
     reasons = _reasons_by_line(stock_import)
     try:
         with stock_import.file.open("rb") as handle:
-            checked = stock_file_check(handle.read(), sheet=stock_import.sheet_name)
-    except (ValidationError, OSError, ValueError):
+            checked = stock_file_check(handle.read(), sheet=stock_import.sheet_name, kind=stock_import.kind)
+    except (ValidationError, OSError, ValueError, LookupError):
         checked = None
     if checked is None:  # the stored file is gone: the reasons alone
         header, rows = ["line", "reason"], [[line, reason] for line, reason in reasons.items()]

@@ -22,6 +22,7 @@ from marketplace.numbers import file_decimal_mark
 
 from ..models import Seller, StockImport
 from ..permissions import Perm, member_user_require
+from .kinds import STOCK, FileKind, file_kind, file_kind_register
 from .words import HEADER_NAMES, fold
 
 # The documented file format, in the order of the template and the export.
@@ -30,6 +31,9 @@ COLUMNS = ("sku", "product_reference", "grade", "price", "quantity", "warranty_m
 # SKU needs the columns of NEW_LISTING_COLUMNS (checked per row, see rows.incomplete_new_rows).
 REQUIRED_COLUMNS = ("sku",)
 NEW_LISTING_COLUMNS = ("product_reference", "grade", "price", "quantity")
+STOCK_KIND = FileKind(name=STOCK, columns=COLUMNS, required=REQUIRED_COLUMNS, header_names=HEADER_NAMES,
+                      number_columns=("price", "quantity", "warranty_months"))
+file_kind_register(STOCK_KIND)
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
 # Rows per committed batch: large enough for set-based statements to pay off, small enough for the
@@ -83,11 +87,11 @@ def _collector_paused():
             gc.enable()
 
 
-def normalise_header(name: str) -> str:
+def normalise_header(name: str, names: dict[str, str] = HEADER_NAMES) -> str:
     """The documented column a header names (`Quantité`, `qty`, `Stock` → `quantity`), or its
     folded form if it names none."""
     folded = fold(name)
-    return HEADER_NAMES.get(folded, folded)
+    return names.get(folded, folded)
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -142,9 +146,11 @@ def _has_data(row: list[str]) -> bool:
 
 
 @_collector_paused()
-def stock_file_check(data: bytes, *, sheet: str = "") -> CheckedFile:
-    """Decodes and checks a whole upload (CSV, or an XLSX workbook's first sheet or `sheet`);
-    raises ValidationError({"file": ...}) if it is not ours."""
+def stock_file_check(data: bytes, *, sheet: str = "", kind: str = STOCK) -> CheckedFile:
+    """Decodes and checks a whole upload (CSV, or an XLSX workbook's first sheet or `sheet`) with
+    the columns of its `kind` (stock_sync.kinds); raises ValidationError({"file": ...}) if it is
+    not ours."""
+    file_format = file_kind(kind)
     if len(data) > MAX_FILE_BYTES:
         raise ValidationError({"file": _("The file is larger than %(max)s MB; split it into smaller files.")
                                % {"max": MAX_FILE_BYTES // (1024 * 1024)}})
@@ -155,7 +161,7 @@ def stock_file_check(data: bytes, *, sheet: str = "") -> CheckedFile:
 
         header, rows = workbook_rows(data, sheet=sheet)
         return _checked(data, text="", delimiter=",", encoding="xlsx", header=header, rows=rows,
-                        row_errors={})
+                        row_errors={}, file_format=file_format)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise ValidationError({"file": _("This is an old Excel file (.xls). In Excel choose “Save as” › "
                                          "“Excel Workbook (.xlsx)” or “CSV UTF-8”.")})
@@ -172,22 +178,23 @@ def stock_file_check(data: bytes, *, sheet: str = "") -> CheckedFile:
                                % {"line": reader.line_num, "reason": exc}}) from exc
     row_errors = _bad_character_rows(text, [line for line, _row in rows], encoding)
     return _checked(data, text=text, delimiter=delimiter, encoding=encoding, header=header, rows=rows,
-                    row_errors=row_errors)
+                    row_errors=row_errors, file_format=file_format)
 
 
 def _checked(data: bytes, *, text: str, delimiter: str, encoding: str, header: list[str], rows: list,
-             row_errors: dict) -> CheckedFile:
-    columns = tuple(normalise_header(name) for name in header)
-    _check_header(columns)
-    unknown = [name for name, column in zip(header, columns, strict=True) if column not in COLUMNS and column]
-    columns = tuple(column if column in COLUMNS else "" for column in columns)
+             row_errors: dict, file_format: FileKind = STOCK_KIND) -> CheckedFile:
+    known = file_format.columns
+    columns = tuple(normalise_header(name, file_format.header_names) for name in header)
+    _check_header(columns, file_format)
+    unknown = [name for name, column in zip(header, columns, strict=True) if column not in known and column]
+    columns = tuple(column if column in known else "" for column in columns)
     if not rows:
         raise ValidationError({"file": _("The file has a header but no rows.")})
     if len(rows) > MAX_ROWS:  # the file is at most MAX_FILE_BYTES: reading it all first is bounded
         raise ValidationError({"file": _("The file has more than %(max)s rows; split it.")
                                % {"max": f"{MAX_ROWS:,}"}})
     numbers = set()
-    for column in ("price", "quantity", "warranty_months"):
+    for column in file_format.number_columns:
         if column in columns:
             at = columns.index(column)
             numbers.update(row[at] for _line, row in rows if len(row) > at)
@@ -199,13 +206,14 @@ def _checked(data: bytes, *, text: str, delimiter: str, encoding: str, header: l
                        decimal_mark=file_decimal_mark(numbers))
 
 
-def _check_header(columns: tuple[str, ...]) -> None:
-    expected = ", ".join(COLUMNS)
+def _check_header(columns: tuple[str, ...], file_format: FileKind = STOCK_KIND) -> None:
+    known = file_format.columns
+    expected = ", ".join(known)
     if not columns or not any(columns):
         raise ValidationError({"file": _("The file has no header row. The first line must name the "
                                          "columns: %(columns)s.") % {"columns": expected}})
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    duplicated = sorted({name for name in columns if name in COLUMNS and columns.count(name) > 1})
+    missing = [name for name in file_format.required if name not in columns]
+    duplicated = sorted({name for name in columns if name in known and columns.count(name) > 1})
     if missing or duplicated:
         parts = []
         if missing:
@@ -218,15 +226,17 @@ def _check_header(columns: tuple[str, ...]) -> None:
 
 @transaction.atomic
 def stock_import_create(*, seller: Seller, uploaded_by, name: str, data: bytes,
-                        sheet: str = "") -> StockImport:
-    """Checks the file (CSV, or XLSX: its first sheet or `sheet`), stores it under a generated name
-    and queues the worker that applies it. A member uploading needs a role that changes stock."""
+                        sheet: str = "", kind: str = STOCK) -> StockImport:
+    """Checks the file (CSV, or XLSX: its first sheet or `sheet`) as a file of `kind`, stores it
+    under a generated name and queues the worker that applies it. A member uploading needs a role
+    that changes stock."""
     from ..tasks import apply_stock_import
 
     member_user_require(user_id=getattr(uploaded_by, "pk", None), seller_id=seller.pk,
                         permission=Perm.LISTINGS_WRITE)
-    checked = stock_file_check(data, sheet=sheet)
-    stock_import = StockImport(seller=seller, uploaded_by=uploaded_by, original_name=name[:255],
+    checked = stock_file_check(data, sheet=sheet, kind=kind)
+    stock_import = StockImport(seller=seller, kind=file_kind(kind).name, uploaded_by=uploaded_by,
+                               original_name=name[:255],
                                sha256=checked.sha256, total_rows=checked.row_count,
                                encoding=checked.encoding, sheet_name=sheet[:100],
                                notices=list(checked.notices))

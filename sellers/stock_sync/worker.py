@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from ..ledger import Reason, RowResult, StockCause, listings_apply_bulk
 from ..models import Seller, StockImport
 from .file_check import BATCH_SIZE, MAX_REPORTED_ERRORS, CheckedFile, _collector_paused, stock_file_check
+from .kinds import STOCK, file_kind
 from .rows import _file_rows, incomplete_new_rows, leading_zero_notice, parse_stock_rows, repeated_skus
 
 logger = logging.getLogger(__name__)
@@ -43,8 +44,8 @@ def stock_import_apply(*, stock_import_id: int) -> None:
         return
     try:
         with stock_import.file.open("rb") as handle:
-            checked = stock_file_check(handle.read(), sheet=stock_import.sheet_name)
-    except (ValidationError, OSError) as exc:
+            checked = stock_file_check(handle.read(), sheet=stock_import.sheet_name, kind=stock_import.kind)
+    except (ValidationError, OSError, LookupError) as exc:
         message = exc.messages[0] if isinstance(exc, ValidationError) else _("The file could not be read.")
         StockImport.objects.filter(pk=stock_import.pk).update(
             status=StockImport.Status.FAILED, error_message=message, finished_at=timezone.now())
@@ -52,6 +53,10 @@ def stock_import_apply(*, stock_import_id: int) -> None:
     StockImport.objects.filter(pk=stock_import.pk, status=StockImport.Status.QUEUED).update(
         status=StockImport.Status.RUNNING, started_at=timezone.now(), progressed_at=timezone.now(),
         total_rows=checked.row_count)
+    if stock_import.kind != STOCK:  # another kind of file (stock_sync.kinds) applies its own rows
+        stock_import.refresh_from_db()
+        file_kind(stock_import.kind).apply(stock_import, checked)
+        return
     notice = leading_zero_notice(checked)  # once per file, not per batch
     if notice and notice not in stock_import.notices:
         with transaction.atomic():

@@ -48,7 +48,8 @@ def test_payable_after_delivery_plus_return_window_with_commission_refunds_and_r
     # An open return holds order A back; B is settled.
     assert fulfilment.payouts_compute(now=window_end) == 1
     assert ledger(seller) == {"earning": Decimal("403.90"), "refund": Decimal("-25.00"),
-                              "commission": Decimal("-44.88"), "payout": Decimal("0")}  # (399 − 25) × 12 %
+                              "commission": Decimal("-44.88"), "payout": Decimal("0"),  # (399 − 25) × 12 %
+                              "trade_in": Decimal("0"), "trade_in_fee": Decimal("0")}
     with django_capture_on_commit_callbacks(execute=True):
         fulfilment.return_mark_received(ret=ret)
     assert fulfilment.payouts_compute(now=window_end) == 1
@@ -59,7 +60,7 @@ def test_payable_after_delivery_plus_return_window_with_commission_refunds_and_r
         "earning": Decimal("403.90") + Decimal("822.89"),
         "refund": Decimal("-25.00") + Decimal("-19.99"),
         "commission": Decimal("-44.88") + Decimal("-95.76"),
-        "payout": Decimal("0"),
+        "payout": Decimal("0"), "trade_in": Decimal("0"), "trade_in_fee": Decimal("0"),
     }
     summary = fulfilment.payout_summary(seller=seller)
     assert summary.payable == Decimal("1041.16")

@@ -1,0 +1,107 @@
+"""Trade-in offers, the one writer: a seller's price per product × condition, its cap and on/off.
+
+Every door (back office, API, CSV import) saves an offer with `offer_save`. The cap counts the
+devices the seller still wants; a shopper's acceptance takes one with a guarded single UPDATE
+(`offer_take_one`: zero rows means none left), so concurrent acceptances never take it below zero.
+"""
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from catalog.models import Product
+from sellers.models import Seller
+from sellers.permissions import Perm, member_user_require
+
+from .models import Condition, TradeInOffer
+
+MAX_OFFER_PRICE = Decimal("10000.00")
+MAX_CAP = 10_000
+
+
+def validate_condition(value) -> str:
+    value = str(value or "").strip().lower()
+    if value not in Condition.values:
+        raise ValidationError({"condition": _("Choose a condition: %(names)s.")
+                               % {"names": ", ".join(Condition.values)}})
+    return value
+
+
+def validate_offer_price(value) -> Decimal:
+    try:
+        price = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise ValidationError({"price": _("Enter a price such as 95.00.")}) from exc
+    if not price.is_finite() or price <= 0:
+        raise ValidationError({"price": _("The price must be more than zero.")})
+    if price > MAX_OFFER_PRICE:
+        raise ValidationError({"price": _("The price must be at most %(max)s.") % {"max": MAX_OFFER_PRICE}})
+    return price
+
+
+def validate_cap(value) -> int:
+    try:
+        cap = int(Decimal(str(value).strip()))
+        if Decimal(str(value).strip()) != cap:
+            raise ValueError
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise ValidationError({"cap": _("Enter a whole number of devices.")}) from exc
+    if not 0 <= cap <= MAX_CAP:
+        raise ValidationError({"cap": _("The cap must be between 0 and %(max)s.") % {"max": MAX_CAP}})
+    return cap
+
+
+def offer_save(*, seller: Seller, product: Product, condition: str, price, cap, is_active: bool = True,
+               actor=None) -> tuple[TradeInOffer, str]:
+    """Creates or changes the seller's offer for product × condition; returns it and what happened
+    (created, updated or unchanged). A member saving needs a role that changes listings."""
+    member_user_require(user_id=getattr(actor, "pk", None), seller_id=seller.pk,
+                        permission=Perm.LISTINGS_WRITE)
+    if seller.status != Seller.Status.APPROVED:
+        raise ValidationError(_("Only approved sellers can make trade-in offers."))
+    if not product.is_active:
+        raise ValidationError({"product": _("This product is not sold on the marketplace.")})
+    values = {"price": validate_offer_price(price), "cap": validate_cap(cap), "is_active": bool(is_active)}
+    condition = validate_condition(condition)
+    with transaction.atomic():
+        offer = (TradeInOffer.objects.select_for_update()
+                 .filter(seller=seller, product=product, condition=condition).first())
+        if offer is None:
+            try:
+                with transaction.atomic():
+                    offer = TradeInOffer.objects.create(seller=seller, product=product, condition=condition,
+                                                        **values)
+            except IntegrityError:  # a concurrent first save: change the row it made
+                offer = TradeInOffer.objects.select_for_update().get(
+                    seller=seller, product=product, condition=condition)
+            else:
+                return offer, "created"
+        changed = [name for name, value in values.items() if getattr(offer, name) != value]
+        if not changed:
+            return offer, "unchanged"
+        for name in changed:
+            setattr(offer, name, values[name])
+        offer.save(update_fields=[*changed, "updated_at"])
+        return offer, "updated"
+
+
+def offer_toggle(*, offer: TradeInOffer, is_active: bool, actor=None) -> TradeInOffer:
+    member_user_require(user_id=getattr(actor, "pk", None), seller_id=offer.seller_id,
+                        permission=Perm.LISTINGS_WRITE)
+    TradeInOffer.objects.filter(pk=offer.pk).update(is_active=bool(is_active))
+    offer.is_active = bool(is_active)
+    return offer
+
+
+def offer_take_one(*, offer_id: int, price: Decimal) -> bool:
+    """Takes one device off the cap of a live offer at this price; False when none is left (or the
+    seller changed the price or switched it off meanwhile). One guarded statement."""
+    return bool(TradeInOffer.objects.filter(pk=offer_id, is_active=True, cap__gt=0, price=price)
+                .update(cap=F("cap") - 1))
+
+
+def offer_give_back(*, offer_id: int) -> None:
+    """A trade-in that will not be bought (expired, cancelled, sent back) frees its place again."""
+    TradeInOffer.objects.filter(pk=offer_id, cap__lt=MAX_CAP).update(cap=F("cap") + 1)
