@@ -1,23 +1,26 @@
-"""The marketplace in French: pages picked by Accept-Language, the footer's language switcher and a
-French browser; prices formatted the French way; and a French catalog that is complete, keeps every
+"""The marketplace in French and Spanish: pages picked by Accept-Language, the footer's language
+switcher and a French browser; prices formatted the local way; and, for every language the menu
+offers, a catalog that holds every marked string, translated (none fuzzy or obsolete), keeps every
 placeholder, and whose committed .mo says exactly what the .po says."""
 import ast
 import gettext
+import os
 import re
+import shutil
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 
 from catalog.models import Grade
 from tests.factories import BrandFactory, CategoryFactory, ListingFactory, ProductFactory, ProductModelFactory
 from tests.helpers import screenshot
 
-LC_MESSAGES = Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES"
-PO, MO = LC_MESSAGES / "django.po", LC_MESSAGES / "django.mo"
 FR = {"HTTP_ACCEPT_LANGUAGE": "fr"}
 # Babel puts a no-break space (U+00A0) or a narrow no-break space (U+202F) before the euro sign,
 # depending on the CLDR version; a plain space is not French typography.
@@ -105,22 +108,31 @@ def test_validation_messages_in_french(client, offer):
     assert "Choisissez une quantité d’au moins 1." in html
 
 
-# --- The French catalog itself ----------------------------------------------------------------
+# --- Every offered catalog ------------------------------------------------------------------
+# Each language the menu offers (settings.LANGUAGES, English being the source) must be complete:
+# a new string left untranslated, a fuzzy guess or an obsolete entry fails here, for every language.
+OFFERED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+PLURAL_FORMS = re.compile(r"Plural-Forms: nplurals=(\d+);")
+
+
 def _unquote(line: str) -> str:
     return ast.literal_eval(line)  # a PO string is a C string; these escapes are Python's too
 
 
 def parse_po(path: Path) -> list[dict]:
-    """The entries of a .po file: msgid, msgid_plural, msgstr / msgstr[N], flags. Enough of the PO
-    grammar for what makemessages writes (no msgctxt, no obsolete entries are expected)."""
+    """The entries of a .po file: msgctxt, msgid, msgid_plural, msgstr / msgstr[N], flags, and
+    whether makemessages kept it as obsolete (#~). Enough of the PO grammar for what it writes."""
     entries = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
-        entry, key, flags = {}, None, set()
+        entry, key, flags, obsolete = {}, None, set(), False
         for line in block.splitlines():
+            if line.startswith("#~"):
+                obsolete = True
+                line = line[2:].lstrip()
+                if not line or line.startswith("#"):
+                    continue
             if line.startswith("#,"):
                 flags |= {flag.strip() for flag in line[2:].split(",")}
-            elif line.startswith("#~"):
-                raise AssertionError(f"obsolete entry left in {path.name}: {line}")
             elif line.startswith("#") or not line.strip():
                 continue
             elif line.startswith('"'):
@@ -129,7 +141,7 @@ def parse_po(path: Path) -> list[dict]:
                 key, _, value = line.partition(" ")
                 entry[key] = _unquote(value)
         if entry:
-            entry["flags"] = flags
+            entry["flags"], entry["obsolete"] = flags, obsolete
             entries.append(entry)
     return entries
 
@@ -138,30 +150,90 @@ def translations(entry: dict) -> list[str]:
     return [value for key, value in entry.items() if key.startswith("msgstr")]
 
 
+def catalog_paths(language: str) -> tuple[Path, Path]:
+    folder = Path(settings.BASE_DIR) / "locale" / language / "LC_MESSAGES"
+    return folder / "django.po", folder / "django.mo"
+
+
+def catalog_entries(language: str) -> tuple[int, list[dict]]:
+    """(nplurals, entries without the header) of one language's catalog."""
+    po, _mo = catalog_paths(language)
+    assert po.exists(), f"{language} is offered in LANGUAGES but has no {po}: translate it or remove it"
+    entries = parse_po(po)
+    header = entries[0]
+    assert header["msgid"] == "" and "fuzzy" not in header["flags"], f"{language}: the header is a template"
+    assert f"Language: {language}" in header["msgstr"]
+    return int(PLURAL_FORMS.search(header["msgstr"]).group(1)), entries[1:]
+
+
+def test_offered_languages_are_the_complete_ones():
+    assert OFFERED == ["fr", "es"], "German is not offered until its catalog is complete"
+    assert catalog_entries("fr")[0] == 2 and catalog_entries("es")[0] == 3  # es: 1, millions, other
+
+
 @pytest.fixture(scope="module")
-def po_entries():
-    entries = parse_po(PO)
-    assert entries[0]["msgid"] == "" and "Plural-Forms: nplurals=2; plural=(n > 1);" in entries[0]["msgstr"]
-    return entries[1:]
+def source_messages(tmp_path_factory):
+    """(msgctxt, msgid) of every string marked in the code today, extracted by makemessages with the
+    options of the README. It runs on a copy of the sources: makemessages writes into the locale
+    folder next to the files it reads, and the committed catalogs must stay as they are."""
+    copy = tmp_path_factory.mktemp("sources")
+    base = Path(settings.BASE_DIR)
+    skipped = {".venv", "var", "benchmarks", "tests", "locale", ".git", "node_modules"}
+    for path in base.rglob("*"):
+        relative = path.relative_to(base)
+        if relative.parts[0] in skipped or path.suffix not in {".py", ".html", ".txt"} or not path.is_file():
+            continue
+        (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy / relative)
+    (copy / "locale").mkdir()
+    cwd = os.getcwd()
+    os.chdir(copy)
+    try:
+        with override_settings(LOCALE_PATHS=[copy / "locale"]):
+            call_command("makemessages", locale=["es"], no_obsolete=True, no_wrap=True, verbosity=0)
+    finally:
+        os.chdir(cwd)
+    entries = parse_po(copy / "locale" / "es" / "LC_MESSAGES" / "django.po")[1:]
+    return {(e.get("msgctxt"), e["msgid"]) for e in entries}
 
 
-def test_every_message_is_translated_and_none_is_fuzzy(po_entries):
-    assert len(po_entries) > 800
-    untranslated = [e["msgid"] for e in po_entries if not all(s.strip() for s in translations(e))]
-    fuzzy = [e["msgid"] for e in po_entries if "fuzzy" in e["flags"]]
-    plurals_incomplete = [e["msgid"] for e in po_entries
-                          if "msgid_plural" in e and {"msgstr[0]", "msgstr[1]"} - e.keys()]
-    assert not untranslated, f"{len(untranslated)} messages without French: {untranslated[:10]}"
-    assert not fuzzy, f"fuzzy messages to check: {fuzzy[:10]}"
+@pytest.mark.parametrize("language", OFFERED)
+def test_every_message_is_translated_and_none_is_fuzzy_or_obsolete(language, source_messages):
+    nplurals, entries = catalog_entries(language)
+    assert len(entries) > 800
+    held = {(e.get("msgctxt"), e["msgid"]) for e in entries}
+    missing, gone = source_messages - held, held - source_messages
+    assert not missing and not gone, (
+        f"{language}: {len(missing)} marked strings are not in the catalog ({sorted(missing)[:5]}) and "
+        f"{len(gone)} entries are no longer in the code ({sorted(gone)[:5]}): run makemessages -l {language} "
+        "(options in README), translate, compilemessages")
+    untranslated = [e["msgid"] for e in entries if not all(s.strip() for s in translations(e))]
+    fuzzy = [e["msgid"] for e in entries if "fuzzy" in e["flags"]]
+    obsolete = [e["msgid"] for e in entries if e["obsolete"]]
+    forms = {f"msgstr[{n}]" for n in range(nplurals)}
+    plurals_incomplete = [e["msgid"] for e in entries if "msgid_plural" in e and forms - e.keys()]
+    assert not untranslated, f"{len(untranslated)} messages without {language}: {untranslated[:10]}"
+    assert not fuzzy, f"{language}: fuzzy messages to check: {fuzzy[:10]}"
+    assert not obsolete, f"{language}: obsolete entries left (makemessages --no-obsolete): {obsolete[:10]}"
     assert not plurals_incomplete, plurals_incomplete
 
 
-PLACEHOLDER = re.compile(r"%\(\w+\)[.\d]*[sdf]|%%|<[^>]+>|&\w+;")
+def test_a_gap_in_a_catalog_is_found(tmp_path):
+    """The checks above read what makemessages writes: an empty, a fuzzy and an obsolete entry."""
+    po = tmp_path / "django.po"
+    po.write_text('msgid ""\nmsgstr ""\n"Language: xx\\n"\n\n#, fuzzy\nmsgid "Cart"\nmsgstr "Carro"\n\n'
+                  'msgid "Sell"\nmsgstr ""\n\n#~ msgid "Old"\n#~ msgstr "Viejo"\n', encoding="utf-8")
+    header, cart, sell, old = parse_po(po)
+    assert "fuzzy" in cart["flags"] and not sell["msgstr"] and old["obsolete"] and not cart["obsolete"]
 
 
-def test_translations_keep_every_placeholder_and_tag(po_entries):
+PLACEHOLDER = re.compile(r"%\(\w+\)[.\d]*[sdf]|%%|<[^>]+>|&\w+;|\{\w*\}")
+
+
+@pytest.mark.parametrize("language", OFFERED)
+def test_translations_keep_every_placeholder_and_tag(language):
     broken = []
-    for entry in po_entries:
+    for entry in catalog_entries(language)[1]:
         sources = [entry["msgid"], entry.get("msgid_plural", entry["msgid"])]
         for index, text in enumerate(translations(entry)):
             expected = Counter(PLACEHOLDER.findall(sources[min(index, 1)]))
@@ -170,20 +242,23 @@ def test_translations_keep_every_placeholder_and_tag(po_entries):
     assert not broken, broken
 
 
-def test_committed_mo_says_what_the_po_says(po_entries):
+@pytest.mark.parametrize("language", OFFERED)
+def test_committed_mo_says_what_the_po_says(language):
     """The .mo is what Django reads: a .po edited without compilemessages would silently not show."""
-    with MO.open("rb") as handle:
+    nplurals, entries = catalog_entries(language)
+    with catalog_paths(language)[1].open("rb") as handle:
         catalog = gettext.GNUTranslations(handle)._catalog
     expected = {}
-    for entry in po_entries:
+    for entry in entries:
+        key = f"{entry['msgctxt']}\x04{entry['msgid']}" if "msgctxt" in entry else entry["msgid"]
         if "msgid_plural" in entry:
-            expected[(entry["msgid"], 0)] = entry["msgstr[0]"]
-            expected[(entry["msgid"], 1)] = entry["msgstr[1]"]
+            for n in range(nplurals):
+                expected[(key, n)] = entry[f"msgstr[{n}]"]
         else:
-            expected[entry["msgid"]] = entry["msgstr"]
+            expected[key] = entry["msgstr"]
     compiled = {key: value for key, value in catalog.items() if key != ""}
     stale = {key: (compiled.get(key), value) for key, value in expected.items() if compiled.get(key) != value}
-    assert not stale, f"run `manage.py compilemessages -l fr`: {list(stale.items())[:5]}"
+    assert not stale, f"run `manage.py compilemessages -l {language}`: {list(stale.items())[:5]}"
     assert compiled.keys() == expected.keys()
 
 
@@ -192,6 +267,50 @@ def test_grade_names_follow_the_glossary():
 
     with translation.override("fr"):
         assert [str(label) for label in Grade.labels] == ["Premium", "Excellent", "Très bon", "Correct"]
+    with translation.override("es"):
+        assert [str(label) for label in Grade.labels] == ["Premium", "Excelente", "Muy bueno", "Correcto"]
+
+
+# --- Pages in Spanish -------------------------------------------------------------------------
+ES = {"HTTP_ACCEPT_LANGUAGE": "es"}
+EUR_499_ES = re.compile(r"499,00[\u00a0\u202f]€")
+
+
+@pytest.mark.django_db
+def test_home_and_product_pages_in_spanish(client, offer):
+    html = client.get(reverse("catalog:home"), **ES).content.decode()
+    assert '<html lang="es"' in html
+    for text in ("Tecnología reacondicionada, totalmente funcional, por menos", "Comprar por categoría",
+                 "Nuestra promesa", "Idioma", "Carrito"):
+        assert text in html, text
+    assert "Shop by category" not in html and "Acheter par catégorie" not in html
+    assert EUR_499_ES.search(html), "the offer's price is written 499,00 € on the Spanish home page"
+    html = client.get(offer.product.model.get_absolute_url(), **ES).content.decode()
+    for text in ("Mejor oferta", "Añadir al carrito", "30 días para devolverlo, gratis", "Muy bueno"):
+        assert text in html, text
+    assert "Add to cart" not in html
+
+
+@pytest.mark.django_db
+def test_cart_in_spanish_with_its_validation_message(client, offer):
+    client.post(reverse("orders:cart_add"), {"listing": offer.pk, "quantity": 1}, **ES)
+    client.post(reverse("orders:cart_add"), {"listing": offer.pk, "quantity": 0}, **ES)
+    html = client.get(reverse("orders:cart"), **ES).content.decode()
+    for text in ("Tu carrito", f"Vendido por {offer.seller.name}", "Finalizar compra",
+                 "Elige una cantidad de al menos 1."):
+        assert text in html, text
+    assert EUR_499_ES.search(html)
+
+
+@pytest.mark.django_db
+def test_the_menu_offers_spanish_and_not_german(client, offer):
+    html = client.get(reverse("catalog:home"), **ES).content.decode()
+    assert '<option value="es" selected>Español</option>' in html
+    assert 'value="de"' not in html
+    # An old "de" cookie (or a hand-made request) no longer gives German: the page falls back.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    html = client.get(reverse("catalog:home"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<html lang="en"' in html and "Shop by category" in html
 
 
 # --- In a French browser ----------------------------------------------------------------------
