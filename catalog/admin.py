@@ -31,7 +31,7 @@ def _preview(image: ProductImage | None, size: int = 64):
 class ProductImageForm(forms.ModelForm):
     class Meta:
         model = ProductImage
-        fields = ["image", "alt_text", "position"]
+        fields = ["image", "alt_text", "colour", "position"]
 
     def clean_image(self):
         image = self.cleaned_data.get("image")
@@ -45,7 +45,7 @@ class ProductImageInline(admin.TabularInline):
     model = ProductImage
     form = ProductImageForm
     extra = 1
-    fields = ["preview", "image", "alt_text", "position"]
+    fields = ["preview", "image", "alt_text", "colour", "position"]
     readonly_fields = ["preview"]
 
     @admin.display(description=_("preview"))
@@ -56,7 +56,7 @@ class ProductImageInline(admin.TabularInline):
 class ProductInline(admin.TabularInline):
     model = Product
     extra = 0
-    fields = ["slug", "reference", "storage_gb", "colour", "connectivity", "is_active"]
+    fields = ["slug", "reference", "storage_gb", "colour", "connectivity", "reference_price_new", "is_active"]
     show_change_link = True
 
 

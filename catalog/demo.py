@@ -207,16 +207,21 @@ def seed_catalog() -> dict:
                 if slug == "iphone-13" and colour == "Midnight":
                     reference = f"019425{storage:04d}0001"  # the references the first demo used
                 if product_slug not in existing_products:
+                    # A bigger storage costs more new (12 % a step, like the demo sellers' prices).
+                    price_new = (Decimal(price) * Decimal("1.12") ** s_index).quantize(Decimal("1")) \
+                        if s_index else None
                     new.append(Product(model=model, slug=product_slug, reference=reference,
-                                       storage_gb=storage, colour=colour,
+                                       storage_gb=storage, colour=colour, reference_price_new=price_new,
                                        connectivity="Unlocked" if SHAPES[category] == "phone" else ""))
         if new:
             Product.objects.bulk_create(new)
             touched.append(model.pk)
-        if model.pk not in with_images:
-            png = draw_device(SHAPES[category], colours[0], seed=slug)
-            product_image_add(model=model, upload=SimpleUploadedFile(f"{slug}.png", png, "image/png"),
-                              alt_text=f"{brand} {name} in {colours[0]}", position=0)
+        if model.pk not in with_images:  # one picture of each colour, named by its colour
+            for position, colour in enumerate(colours):
+                png = draw_device(SHAPES[category], colour, seed=slug)
+                product_image_add(model=model, upload=SimpleUploadedFile(f"{slug}-{slugify(colour)}.png", png,
+                                                                         "image/png"),
+                                  alt_text=f"{brand} {name} in {colour}", colour=colour, position=position)
     if touched:
         product_models_refresh_search(model_ids=set(touched))
     products = list(Product.objects.filter(model__slug__in=[slugify(m[2]) for m in MODELS])

@@ -116,6 +116,12 @@ class Product(models.Model):
     colour = models.CharField(_("colour"), max_length=50, blank=True)
     connectivity = models.CharField(_("connectivity"), max_length=50, blank=True)
     attributes = models.JSONField(_("other attributes"), default=dict, blank=True)
+    # A bigger storage costs more new: savings are measured against the variant's own price.
+    reference_price_new = models.DecimalField(
+        _("price new"), max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("This variant's price new; blank: the device model's."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -126,6 +132,11 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model.name} {self.variant_label}".strip()
+
+    @property
+    def new_price(self) -> Decimal:
+        """The price new that savings on this variant are measured against."""
+        return self.reference_price_new or self.model.reference_price_new
 
     @property
     def variant_label(self) -> str:

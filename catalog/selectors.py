@@ -1,4 +1,4 @@
-"""Reads for the shopper's pages: device cards with from-prices, category filters, search, product page.
+"""Reads for the shopper's pages: categories and filters, search, the product page (cards: catalog.cards).
 
 Every function returns data already joined and prefetched, so that each page issues a fixed
 number of queries however many models, variants and offers there are.
@@ -9,20 +9,14 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
-    Count,
-    DecimalField,
     Exists,
-    ExpressionWrapper,
     F,
-    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from sellers.models import Listing
@@ -31,14 +25,6 @@ from sellers.selectors import buy_boxes, offers_ranked
 from . import cache
 from .models import Brand, Category, Grade, Product, ProductImage, ProductModel
 
-SORTS = {
-    # key: (label is in the view/form, ordering)
-    "popular": [F("offer_count").desc(nulls_last=True), F("from_price").asc(nulls_last=True)],
-    "price": [F("from_price").asc(nulls_last=True)],
-    "price_desc": [F("from_price").desc(nulls_last=True)],
-    "saving": [F("saving").desc(nulls_last=True)],
-    "newest": [F("release_year").desc(nulls_last=True), F("created_at").desc()],
-}
 DEFAULT_SORT = "popular"
 
 
@@ -105,7 +91,7 @@ def category_by_slug(slug: str) -> tuple[Category, CategoryTree]:
 # --- Device cards ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class OfferFilter:
-    """Which offers count towards a card's from-price (the category page's filters)."""
+    """Which offers count towards a card's from-price (the category page's filters; catalog.cards)."""
 
     grades: tuple[str, ...] = ()
     storages: tuple[int, ...] = ()
@@ -119,74 +105,16 @@ class OfferFilter:
             products = products.filter(colour__in=self.colours)
         return products
 
-    def offers(self) -> QuerySet:
-        offers = Listing.objects.buyable().filter(product__model=OuterRef("pk"), product__is_active=True)
-        if self.grades:
-            offers = offers.filter(grade__in=self.grades)
-        if self.storages:
-            offers = offers.filter(product__storage_gb__in=self.storages)
-        if self.colours:
-            offers = offers.filter(product__colour__in=self.colours)
-        return offers
 
 
-def model_cards(queryset: QuerySet | None = None, *, offer_filter: OfferFilter | None = None) -> QuerySet:
-    """Published models annotated for cards: from_price, saving (against new), offer_count.
-
-    Images come with one prefetch (`card_images`). Call `decorate_cards` on the evaluated page.
-    """
-    offer_filter = offer_filter or OfferFilter()
-    queryset = ProductModel.objects.all() if queryset is None else queryset
-    offers = offer_filter.offers()
-    from_price = Subquery(offers.order_by("price").values("price")[:1],
-                          output_field=DecimalField(max_digits=10, decimal_places=2))
-    offer_count = Subquery(
-        offers.order_by().values("product__model").annotate(n=Count("pk")).values("n")[:1]
-    )
-    return (
-        queryset.filter(is_published=True)
-        .filter(Exists(offer_filter.products()))
-        .select_related("brand")
-        .annotate(from_price=from_price, offer_count=Coalesce(offer_count, Value(0)))
-        .annotate(saving=ExpressionWrapper(F("reference_price_new") - F("from_price"),
-                                           output_field=DecimalField(max_digits=10, decimal_places=2)))
-        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk"),
-                                   to_attr="card_images"))
-    )
-
-
-def decorate_cards(models) -> list[ProductModel]:
-    """Adds `image` and `saving_percent` to evaluated card models (no queries)."""
-    models = list(models)
-    for model in models:
-        images = getattr(model, "card_images", None) or []
-        model.image = images[0] if images else None
-        saving = getattr(model, "saving", None)
-        if saving is not None and saving > 0 and model.reference_price_new:
-            model.saving_percent = int(saving * 100 / model.reference_price_new)
-        else:
-            model.saving_percent = 0
-    return models
-
-
-def home_cards(*, limit: int = 10) -> tuple[list[ProductModel], list[ProductModel]]:
-    """The home page's best deals (biggest saving in percent against new) and popular models
-    (most buyable offers), in four queries: one GROUP BY over all offers, not a subquery per model."""
-    summary = card_summaries()
-    rows = []
-    for pk, name, reference_price_new in (ProductModel.objects.filter(is_published=True)
-                                          .filter(Exists(OfferFilter().products()))
-                                          .values_list("pk", "name", "reference_price_new")):
-        if pk in summary:
-            from_price, offer_count = summary[pk]
-            ratio = (reference_price_new - from_price) / reference_price_new
-            rows.append((pk, name, from_price, offer_count, ratio))
-    deals = sorted((row for row in rows if row[4] > 0), key=lambda row: (-row[4], row[1]))[:limit]
-    dealt = {row[0] for row in deals}
-    popular = sorted((row for row in rows if row[0] not in dealt),
-                     key=lambda row: (-row[3], row[2], row[1]))[:limit]
-    cards = category_cards([(pk, from_price, count) for pk, _n, from_price, count, _r in deals + popular])
-    return cards[:len(deals)], cards[len(deals):]
+def model_cards() -> QuerySet:
+    """Published models with at least one active variant, with brand and card pictures (one
+    prefetch): what search pages through. `catalog.cards.priced_cards` then prices one page."""
+    return (ProductModel.objects.filter(is_published=True)
+            .filter(Exists(OfferFilter().products()))
+            .select_related("brand")
+            .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk"),
+                                       to_attr="card_images")))
 
 
 # --- Category page -----------------------------------------------------------------------
@@ -232,109 +160,6 @@ def category_facets(*, category_ids: list[int]) -> Facets:
         if colour:
             colours.add(colour)
     return Facets(brands=brands, storages=sorted(storages), colours=sorted(colours))
-
-
-CardRow = tuple[int, Decimal | None, int]  # model id, from price, offer count
-
-
-def category_models(*, category_ids: list[int], filters: CategoryFilters) -> list[CardRow]:
-    """(model id, from price, offer count) of the category's (and subcategories') models,
-    filtered and sorted (two queries).
-
-    The from-price and offer count of every model come from one GROUP BY over the category's
-    buyable offers (not a subquery per model, which took seconds at 200,000 listings); the
-    filters and sorts apply in Python to those few thousand numbers. `category_cards` then loads
-    one page of them.
-    """
-    summary = card_summaries(category_ids=category_ids, offer_filter=filters.offer_filter,
-                             brands=filters.brands)
-    models = (ProductModel.objects.filter(category_id__in=category_ids, is_published=True)
-              .filter(Exists(filters.offer_filter.products())))
-    if filters.brands:
-        models = models.filter(brand__slug__in=filters.brands)
-    rows = []
-    for pk, name, release_year, created_at, reference_price_new in models.values_list(
-            "pk", "name", "release_year", "created_at", "reference_price_new"):
-        from_price, offer_count = summary.get(pk, (None, 0))
-        if filters.in_stock and from_price is None:
-            continue
-        if filters.price_min is not None and (from_price is None or from_price < filters.price_min):
-            continue
-        if filters.price_max is not None and (from_price is None or from_price > filters.price_max):
-            continue
-        saving = reference_price_new - from_price if from_price is not None else None
-        rows.append((pk, name, release_year, created_at, from_price, offer_count, saving))
-    return [(row[0], row[4], row[5]) for row in sorted(rows, key=_sort_key(filters.sort))]
-
-
-def _nulls_last(value, *, descending: bool = False):
-    if value is None:
-        return (1, 0)
-    return (0, -value if descending else value)
-
-
-def _sort_key(sort: str):
-    """The same order as SORTS, for rows (pk, name, release_year, created_at, from_price, count, saving)."""
-    def key(row):
-        pk, name, release_year, created_at, from_price, offer_count, saving = row
-        if sort == "price":
-            head = (_nulls_last(from_price),)
-        elif sort == "price_desc":
-            head = (_nulls_last(from_price, descending=True),)
-        elif sort == "saving":
-            head = (_nulls_last(saving, descending=True),)
-        elif sort == "newest":
-            head = (_nulls_last(release_year, descending=True), -created_at.timestamp())
-        else:  # popular
-            head = (-offer_count, _nulls_last(from_price))
-        return (*head, name, pk)
-    return key
-
-
-def card_summaries(*, category_ids: list[int] | None = None, model_ids: list[int] | None = None,
-                   offer_filter: OfferFilter | None = None,
-                   brands: tuple[str, ...] = ()) -> dict[int, tuple[Decimal, int]]:
-    """{model id: (from price, number of buyable offers)} in one GROUP BY query."""
-    offer_filter = offer_filter or OfferFilter()
-    offers = Listing.objects.buyable().filter(product__is_active=True)
-    if category_ids is not None:
-        offers = offers.filter(product__model__category_id__in=category_ids)
-    if model_ids is not None:
-        offers = offers.filter(product__model_id__in=model_ids)
-    if offer_filter.grades:
-        offers = offers.filter(grade__in=offer_filter.grades)
-    if offer_filter.storages:
-        offers = offers.filter(product__storage_gb__in=offer_filter.storages)
-    if offer_filter.colours:
-        offers = offers.filter(product__colour__in=offer_filter.colours)
-    if brands:
-        offers = offers.filter(product__model__brand__slug__in=brands)
-    rows = (offers.order_by().values("product__model_id")
-            .annotate(from_price=Min("price"), offer_count=Count("pk"))
-            .values_list("product__model_id", "from_price", "offer_count"))
-    return {model_id: (from_price, count) for model_id, from_price, count in rows}
-
-
-def category_cards(rows: list[CardRow]) -> list[ProductModel]:
-    """One page of `category_models` rows as decorated cards, in that order (two queries)."""
-    if not rows:
-        return []
-    model_ids = [row[0] for row in rows]
-    summary = {pk: (from_price, offer_count) for pk, from_price, offer_count in rows}
-    models = {m.pk: m for m in ProductModel.objects.filter(pk__in=model_ids).select_related("brand")
-              .defer("description", "specs", "search_document", "search_vector")
-              .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk"),
-                                         to_attr="card_images"))}
-    page = []
-    for pk in model_ids:
-        model = models.get(pk)
-        if model is None:
-            continue
-        model.from_price, model.offer_count = summary.get(pk, (None, 0))
-        model.saving = (model.reference_price_new - model.from_price
-                        if model.from_price is not None else None)
-        page.append(model)
-    return decorate_cards(page)
 
 
 # --- Search ------------------------------------------------------------------------------
@@ -412,10 +237,19 @@ class GradeChoice:
 
 @dataclass
 class VariantChoice:
+    """One value of a picker, pointing at the offer a click opens: the buy box of the closest
+    variant in the grade chosen (or, when it has none there, in its cheapest grade)."""
+
     label: str
     product: Product
     selected: bool
-    from_price: Decimal | None
+    price: Decimal | None  # of the offer the link opens; None: that variant is out of stock
+    grade: str  # the grade the link opens on
+    grade_changes: bool = False  # the link opens another grade than the one chosen
+
+    @property
+    def grade_label(self) -> str:
+        return Grade(self.grade).label
 
 
 @dataclass
@@ -445,25 +279,32 @@ class ModelPage:
     cache_key: str | None = None
 
     @property
+    def new_price(self) -> Decimal:
+        """The selected variant's price new: what its saving is measured against."""
+        return self.variant.new_price
+
+    @property
     def saving(self) -> Decimal | None:
         if self.buy_box is None:
             return None
-        return self.model.reference_price_new - self.buy_box.price
+        return self.new_price - self.buy_box.price
 
     @property
     def saving_percent(self) -> int:
         saving = self.saving
         if not saving or saving <= 0:
             return 0
-        return int(saving * 100 / self.model.reference_price_new)
+        return int(saving * 100 / self.new_price)
 
 
 DIMENSIONS = [("storage", "storage_gb"), ("colour", "colour"), ("connectivity", "connectivity")]
 
 
-def _variant_dimensions(products: list[Product], selected: Product,
-                        from_prices: dict[int, Decimal]) -> list[VariantDimension]:
-    """For each attribute that varies, one choice per value, pointing at the closest variant."""
+def _variant_dimensions(products: list[Product], selected: Product, grade: str,
+                        winners: dict[tuple[int, str], "BuyBoxSummary"]) -> list[VariantDimension]:
+    """For each attribute that varies, one choice per value, pointing at the closest variant and
+    priced with the offer its link opens (see VariantChoice)."""
+    in_stock = {product_id for product_id, _grade in winners}
     dimensions = []
     for key, attr in DIMENSIONS:
         values = []
@@ -479,11 +320,15 @@ def _variant_dimensions(products: list[Product], selected: Product,
             # Keep the other attributes the shopper already picked, when such a variant exists.
             best = max(candidates, key=lambda p: (
                 sum(getattr(p, a) == getattr(selected, a) for _, a in DIMENSIONS if a != attr),
-                p.pk in from_prices, -p.pk))
+                p.pk in in_stock, -p.pk))
+            offer = winners.get((best.pk, grade)) or min(
+                (o for (product_id, _g), o in winners.items() if product_id == best.pk),
+                key=lambda o: (o.price, Grade.rank(o.grade)), default=None)
             label = best.variant_label.split(", ")[0] if key == "storage" else str(value)
-            prices = [from_prices[p.pk] for p in candidates if p.pk in from_prices]
-            choices.append(VariantChoice(label=label, product=best, selected=value == getattr(selected, attr),
-                                         from_price=min(prices) if prices else None))
+            choices.append(VariantChoice(
+                label=label, product=best, selected=value == getattr(selected, attr),
+                price=offer.price if offer else None, grade=offer.grade if offer else grade,
+                grade_changes=offer is not None and offer.grade != grade))
         dimensions.append(VariantDimension(name=key, key=key, choices=choices))
     return dimensions
 
@@ -505,6 +350,13 @@ def _model_with_variants(slug: str) -> tuple[ProductModel, list[Product]] | None
     found = (model, list(model.products.filter(is_active=True).order_by("storage_gb", "colour", "pk")))
     cache.cache.set(key, found, cache.TTL)
     return found
+
+
+def _variant_images(images: list[ProductImage], variant: Product) -> list[ProductImage]:
+    """The pictures of the variant's colour first, then those of no particular colour; another
+    colour's only when there is nothing else (their alternative text names their colour)."""
+    own = [image for image in images if image.colour and image.colour == variant.colour]
+    return own + [image for image in images if not image.colour] or images
 
 
 @dataclass(frozen=True)
@@ -581,11 +433,6 @@ def _model_page_build(*, slug: str, variant_slug: str | None, grade: str | None)
         raise Http404("This device model has no variants yet.")
     versions = cache.product_versions(p.pk for p in products)
     winners = product_buy_boxes(product_ids=[p.pk for p in products], versions=versions)
-    from_prices: dict[int, Decimal] = {}
-    for (product_id, _grade), offer in winners.items():
-        if product_id not in from_prices or offer.price < from_prices[product_id]:
-            from_prices[product_id] = offer.price
-
     by_slug = {p.slug: p for p in products}
     cheapest = min(winners.values(), key=lambda o: (o.price, Grade.rank(o.grade)), default=None)
     if variant_slug in by_slug:
@@ -610,12 +457,12 @@ def _model_page_build(*, slug: str, variant_slug: str | None, grade: str | None)
     return ModelPage(
         model=model,
         ancestors=tree.ancestors(model.category) + [tree.by_id.get(model.category_id, model.category)],
-        images=model.ordered_images,
+        images=_variant_images(model.ordered_images, variant),
         products=products,
         variant=variant,
         grade=grade,
         grades=grades,
-        dimensions=_variant_dimensions(products, variant, from_prices),
+        dimensions=_variant_dimensions(products, variant, grade, winners),
         buy_box=offers[0] if offers else None,
         other_offers=offers[1:],
         low_price=min(prices) if prices else None,

@@ -68,7 +68,7 @@ def product_models_refresh_search(*, model_ids: Iterable[int] | None = None) -> 
     return count
 
 
-def product_image_add(*, model: ProductModel, upload, alt_text: str = "",
+def product_image_add(*, model: ProductModel, upload, alt_text: str = "", colour: str = "",
                       position: int | None = None) -> ProductImage:
     """Validates (by decoding) and re-encodes the upload, stores it, then queues thumbnails."""
     content = validate_and_reencode(upload)
@@ -76,7 +76,8 @@ def product_image_add(*, model: ProductModel, upload, alt_text: str = "",
         position = model.images.count()
     with transaction.atomic():
         width, height = content.image_size
-        image = ProductImage(model=model, alt_text=alt_text, position=position, width=width, height=height)
+        image = ProductImage(model=model, alt_text=alt_text, colour=colour, position=position, width=width,
+                             height=height)
         image.image.save(content.name, content, save=False)
         image.save()
         product_image_queue_thumbnails(image=image)

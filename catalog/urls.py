@@ -11,5 +11,6 @@ urlpatterns = [
     path("search/suggest/", views.suggest, name="suggest"),
     path("c/<slug:slug>/", views.category, name="category"),
     path("p/<slug:slug>/", views.model_detail, name="model"),
+    path("grades/", views.grades, name="grades"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

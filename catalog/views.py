@@ -14,8 +14,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from . import cache, selectors
+from orders import delivery
+
+from . import cache, cards, selectors
 from .forms import SORT_CHOICES, CategoryFilterForm
+from .grades import GRADE_DETAILS
 from .models import Grade
 
 PAGE_SIZE = 24
@@ -28,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
     generations = cache.generations()
 
     cards_key = cache.versioned_key("home", generations)
-    deals, popular = cache.get_or_build(cards_key, selectors.home_cards)
+    deals, popular = cache.get_or_build(cards_key, cards.home_cards)
     return render(request, "catalog/home.html", {
         "categories": categories, "deals": deals, "popular": popular, "cards_key": cards_key,
     })
@@ -50,9 +53,9 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     page_param = _page_param(request)
 
     def build():
-        rows = selectors.category_models(category_ids=category_ids, filters=filters)
+        rows = cards.category_models(category_ids=category_ids, filters=filters)
         page = Paginator(rows, PAGE_SIZE).get_page(page_param)
-        return len(rows), page.number, selectors.category_cards(page.object_list)
+        return len(rows), page.number, cards.category_cards(page.object_list)
 
     cards_key = cache.versioned_key("category", category_ids, filters, page_param, versions)
     count, number, models = cache.get_or_build(cards_key, build)
@@ -83,7 +86,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
     def build():
         page = Paginator(selectors.search_models(query=query), PAGE_SIZE).get_page(page_param)
-        return page.paginator.count, page.number, selectors.decorate_cards(page.object_list)
+        return page.paginator.count, page.number, cards.priced_cards(page.object_list)
 
     cards_key = cache.versioned_key("search", query.lower(), page_param, cache.generations())
     count, number, models = cache.get_or_build(cards_key, build)
@@ -106,6 +109,12 @@ def suggest(request: HttpRequest) -> HttpResponse:
     })
 
 
+@require_GET
+def grades(request: HttpRequest) -> HttpResponse:
+    """What each grade looks like, drawn (linked from every grade picker)."""
+    return render(request, "catalog/grades.html", {"details": GRADE_DETAILS})
+
+
 def _model_url(base: str, product, grade: str) -> str:
     return f"{base}?variant={product.slug}&grade={grade}"
 
@@ -122,7 +131,8 @@ def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # the structured data), never on the reader: one rendering serves every shopper. They are
     # read first, so a warm page costs two cache reads and no unpickling of the page's data.
     page_key = selectors.model_page_key(slug=slug, variant_slug=variant, grade=grade)
-    key = cache.versioned_key("model-html", page_key, get_language(), canonical)
+    # And on the day: the delivery windows shown move with it.
+    key = cache.versioned_key("model-html", page_key, get_language(), canonical, delivery.local_today())
     parts = cache.cache.get(key)
     data = None
     if parts is None:
@@ -151,11 +161,14 @@ def _model_detail_parts(request: HttpRequest, data: selectors.ModelPage, canonic
     base = reverse("catalog:model", kwargs={"slug": data.model.slug})
     for dimension in data.dimensions:
         for choice in dimension.choices:
-            choice.url = _model_url(base, choice.product, data.grade)
+            choice.url = _model_url(base, choice.product, choice.grade)
     for grade in data.grades:
         grade.url = _model_url(base, data.variant, grade.grade)
     context = {"page": data, "model": data.model, "grade_label": Grade(data.grade).label,
-               "csrf_token": CSRF_PLACEHOLDER}
+               "grade_details": GRADE_DETAILS,
+               "csrf_token": CSRF_PLACEHOLDER,
+               "delivery": delivery.delivery_window(shipping_method="standard"),
+               "delivery_express": delivery.delivery_window(shipping_method="express")}
     meta = get_template("catalog/_model_detail_meta.html")
     return {  # plain strings: marked safe again when shown
         "title": meta.render({**context, "part": "title"}).strip(),

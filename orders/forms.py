@@ -1,4 +1,6 @@
 """Forms of the shopper's account area."""
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +37,13 @@ class CartAddForm(forms.Form):
 
 class CartLineForm(forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=0)
+
+
+class CartLineReplaceForm(forms.Form):
+    """The offer the cart proposed in place of a sold-out line, and the price it showed."""
+
+    listing = forms.IntegerField(min_value=1)
+    price = forms.DecimalField(min_value=Decimal("0.01"), max_digits=12, decimal_places=2)
 
 
 ADDRESS_FIELDS = ["full_name", "line1", "line2", "postal_code", "city", "country", "phone"]

@@ -63,6 +63,8 @@ class CartLineView:
     previous_price: Decimal
     available: int
     problem: str = ""  # "unavailable" (cannot be bought at all) or "short" (fewer left)
+    # For an unavailable line: the buy box of the same product × grade now, offered instead.
+    replacement: Listing | None = None
 
     @property
     def can_checkout(self) -> bool:
@@ -83,9 +85,13 @@ class SellerGroup:
 
 @dataclass
 class CartSummary:
+    """The lines that can be bought, grouped by seller, make the totals; the lines that cannot
+    (sold out, offline, seller suspended) are apart in `unavailable` and count nowhere."""
+
     cart: Cart | None
     groups: list[SellerGroup]
     shipping_method: str
+    unavailable: list[CartLineView] = field(default_factory=list)
 
     @property
     def lines(self) -> list[CartLineView]:
@@ -93,7 +99,7 @@ class CartSummary:
 
     @property
     def is_empty(self) -> bool:
-        return not self.groups
+        return not self.groups and not self.unavailable
 
     @property
     def item_count(self) -> int:
@@ -113,7 +119,7 @@ class CartSummary:
 
     @property
     def problems(self) -> list[CartLineView]:
-        return [line for line in self.lines if line.problem]
+        return [line for line in self.lines if line.problem] + self.unavailable
 
     @property
     def can_checkout(self) -> bool:
@@ -139,9 +145,9 @@ def cart_summary(*, cart: Cart | None,
         .order_by("listing__seller__name", "listing__seller_id", "created_at", "pk")
     )
     groups: dict[int, SellerGroup] = {}
+    unavailable: list[CartLineView] = []
     for line in lines:
         listing = line.listing
-        group = groups.setdefault(listing.seller_id, SellerGroup(seller=listing.seller))
         problem = ""
         if not line.listing_buyable:  # the one definition, in SQL (sellers.models.buyable_q)
             problem = "unavailable"
@@ -154,11 +160,34 @@ def cart_summary(*, cart: Cart | None,
             previous_price=line.price_when_added, available=max(listing.available, 0),
             problem=problem,
         )
+        if problem == "unavailable":
+            unavailable.append(view)
+            continue
+        group = groups.setdefault(listing.seller_id, SellerGroup(seller=listing.seller))
         group.lines.append(view)
         group.subtotal += view.line_total
     for group in groups.values():
         group.shipping_fee = shipping_fee_for(seller=group.seller, shipping_method=shipping_method)
-    return CartSummary(cart=cart, groups=list(groups.values()), shipping_method=shipping_method)
+    if unavailable:
+        replacements = cart_replacements(listings=[view.listing for view in unavailable])
+        for view in unavailable:
+            view.replacement = replacements.get(view.listing.pk)
+    return CartSummary(cart=cart, groups=list(groups.values()), shipping_method=shipping_method,
+                       unavailable=unavailable)
+
+
+def cart_replacements(*, listings: list[Listing]) -> dict[int, Listing]:
+    """For each listing, the buy box of its product × grade now (another offer: the listing itself
+    is not buyable), in one query: what the cart offers in place of a line that sold out."""
+    from sellers.selectors import buy_boxes
+
+    winners = buy_boxes(product_ids={listing.product_id for listing in listings})
+    found = {}
+    for listing in listings:
+        winner = winners.get((listing.product_id, listing.grade))
+        if winner is not None and winner.pk != listing.pk:
+            found[listing.pk] = winner
+    return found
 
 
 def order_for_visitor(*, request, number: str) -> Order:

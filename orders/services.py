@@ -135,6 +135,38 @@ def cart_remove(*, line: CartLine) -> None:
 
 
 @transaction.atomic
+def cart_line_replace(*, line: CartLine, listing_id: int, price: Decimal) -> CartLine:
+    """Swaps a line that can no longer be bought for the offer the cart proposed in its place:
+    the buy box of the same product × grade (orders.selectors.cart_replacements), checked again
+    now. `listing_id` and `price` are what the shopper was shown: an offer that changed since, or
+    costs more now, is refused (the cart then shows the new one). The quantity is kept within
+    what the new offer has; a line of that offer already in the cart takes the units instead."""
+    from .selectors import cart_replacements
+
+    line = CartLine.objects.select_for_update().select_related("listing").filter(pk=line.pk).first()
+    if line is None:
+        raise ValidationError(_("This line is no longer in your cart."))
+    if Listing.objects.buyable().filter(pk=line.listing_id).exists():
+        raise ValidationError(_("This line can still be bought as it is."))
+    replacement = cart_replacements(listings=[line.listing]).get(line.listing_id)
+    if replacement is None:
+        raise ValidationError(_("No other seller offers this device in this condition right now."))
+    if replacement.pk != listing_id or replacement.price > price:
+        raise ValidationError(_("That offer changed a moment ago: your cart shows the best one now."))
+    into = CartLine.objects.select_for_update().filter(cart_id=line.cart_id, listing=replacement).first()
+    wanted = line.quantity + (into.quantity if into else 0)
+    quantity = min(wanted, replacement.available, MAX_LINE_QUANTITY)
+    if into is not None:
+        line.delete()
+        line = into
+    line.listing = replacement
+    line.quantity = quantity
+    line.price_when_added = replacement.price
+    line.save()
+    return line
+
+
+@transaction.atomic
 def cart_merge(*, source: Cart, target: Cart) -> None:
     """Moves an anonymous cart's lines into the user's cart at login; the anonymous cart goes.
 

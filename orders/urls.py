@@ -8,6 +8,7 @@ urlpatterns = [
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/lines/<int:pk>/", views.cart_line_update, name="cart_line_update"),
     path("cart/lines/<int:pk>/remove/", views.cart_line_remove, name="cart_line_remove"),
+    path("cart/lines/<int:pk>/replace/", views.cart_line_replace, name="cart_line_replace"),
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/review/", views.checkout_review, name="checkout_review"),
     # Before orders/<number>/: "lookup" is not an order number.

@@ -17,11 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from marketplace.ratelimit import consume, parse_rate
 from marketplace.templatetags.money import format_money
 
-from . import fulfilment, guest_access, selectors, services, tasks
+from . import delivery, fulfilment, guest_access, selectors, services, tasks
 from .forms import (
     AddressForm,
     CartAddForm,
     CartLineForm,
+    CartLineReplaceForm,
     CheckoutDeliveryForm,
     OrderLookupForm,
     ProfileForm,
@@ -64,7 +65,8 @@ def _error_text(error: ValidationError) -> str:
 
 def cart(request):
     summary = selectors.cart_summary(cart=_cart(request))
-    return render(request, "orders/cart.html", {"summary": summary, "line_form": CartLineForm()})
+    return render(request, "orders/cart.html", {"summary": summary, "line_form": CartLineForm(),
+                                                "delivery": delivery.delivery_window()})
 
 
 @require_POST
@@ -108,6 +110,29 @@ def cart_line_update(request, pk):
 
 
 @require_POST
+def cart_line_replace(request, pk):
+    """The one-click swap of a sold-out line for the next offer of the same product × grade."""
+    line = _cart_line(request, pk)
+    form = CartLineReplaceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the offer to take instead."))
+        return redirect("orders:cart")
+    wanted = line.quantity
+    try:
+        line = services.cart_line_replace(line=line, listing_id=form.cleaned_data["listing"],
+                                          price=form.cleaned_data["price"])
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        message = _("Replaced by the offer from %(seller)s at %(price)s.") % {
+            "seller": line.listing.seller.name, "price": format_money(line.listing.price)}
+        if line.quantity < wanted:
+            message += " " + _("Only %(n)d left there: the quantity is now %(n)d.") % {"n": line.quantity}
+        messages.success(request, message)
+    return redirect("orders:cart")
+
+
+@require_POST
 def cart_line_remove(request, pk):
     services.cart_remove(line=_cart_line(request, pk))
     messages.success(request, _("Removed from your cart."))
@@ -118,14 +143,18 @@ def cart_line_remove(request, pk):
 CHECKOUT_SESSION_KEY = "checkout"
 
 
-def _shipping_choices(cart) -> list[tuple[str, str]]:
+def _shipping_choices(cart, *, country: str | None) -> list[tuple[str, str]]:
+    """Each shipping method with its fee and the delivery window it gives (orders.delivery)."""
     standard = selectors.cart_summary(cart=cart, shipping_method=Order.ShippingMethod.STANDARD)
     express = selectors.cart_summary(cart=cart, shipping_method=Order.ShippingMethod.EXPRESS)
+    windows = {method: delivery.delivery_window(shipping_method=method, country=country).text
+               for method in Order.ShippingMethod.values}
     return [
-        (Order.ShippingMethod.STANDARD, _("Standard tracked delivery, 2–4 working days (%(fee)s)")
-         % {"fee": format_money(standard.shipping_total) if standard.shipping_total else _("free")}),
-        (Order.ShippingMethod.EXPRESS, _("Express delivery, next working day (%(fee)s)")
-         % {"fee": format_money(express.shipping_total)}),
+        (Order.ShippingMethod.STANDARD, _("Standard tracked delivery: %(window)s (%(fee)s)")
+         % {"window": windows[Order.ShippingMethod.STANDARD],
+            "fee": format_money(standard.shipping_total) if standard.shipping_total else _("free")}),
+        (Order.ShippingMethod.EXPRESS, _("Express delivery: %(window)s (%(fee)s)")
+         % {"window": windows[Order.ShippingMethod.EXPRESS], "fee": format_money(express.shipping_total)}),
     ]
 
 
@@ -154,7 +183,9 @@ def checkout(request):
     if addresses:
         initial["saved_address"] = str(addresses[0].pk)
     form = CheckoutDeliveryForm(request.POST or None, user=user, addresses=addresses,
-                                shipping_choices=_shipping_choices(cart), initial=initial)
+                                shipping_choices=_shipping_choices(
+                                    cart, country=addresses[0].country if addresses else None),
+                                initial=initial)
     if request.method == "POST" and form.is_valid():
         address = form.address_data()
         new_address = form.cleaned_data.get("saved_address") in (None, "", CheckoutDeliveryForm.NEW)
@@ -233,7 +264,9 @@ def checkout_review(request):
     return render(request, "orders/checkout_review.html",
                   {"summary": summary, "details": details, "step": 2,
                    "reviewed": signing.dumps(snapshot, salt=REVIEW_SALT),
-                   "shipping_label": Order.ShippingMethod(details["shipping_method"]).label})
+                   "shipping_label": Order.ShippingMethod(details["shipping_method"]).label,
+                   "delivery": delivery.delivery_window(shipping_method=details["shipping_method"],
+                                                        country=details["address"].get("country"))})
 
 
 def _pay(request, order: Order):

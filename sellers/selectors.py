@@ -37,9 +37,7 @@ def buy_boxes(*, product_ids: Iterable[int], grade: str | None = None,
               exclude_seller_id: int | None = None) -> dict[tuple[int, str], Listing]:
     """The winning listing of each (product, grade) among the given products, in one query.
 
-    PostgreSQL picks the first row of each product × grade with DISTINCT ON; other databases
-    number the rows with a window function. `exclude_seller_id`: the best offer of the others
-    (the one a seller has to beat).
+    `exclude_seller_id`: the best offer of the others (the one a seller has to beat).
     """
     product_ids = list(product_ids)
     if not product_ids:
@@ -50,15 +48,25 @@ def buy_boxes(*, product_ids: Iterable[int], grade: str | None = None,
         offers = offers.filter(grade=grade)
     if exclude_seller_id is not None:
         offers = offers.exclude(seller_id=exclude_seller_id)
+    return {(listing.product_id, listing.grade): listing for listing in _winners(offers)}
+
+
+def _winners(offers):
+    """The first offer of each product × grade in buy-box order (`offers` has effective_price).
+
+    PostgreSQL picks it with DISTINCT ON; other databases number the rows with a window function."""
     if connections[offers.db].vendor == "postgresql":
-        winners = offers.order_by("product_id", "grade", *BUY_BOX_ORDER).distinct("product_id", "grade")
-    else:
-        winners = offers.annotate(
-            buy_box_rank=Window(
-                RowNumber(), partition_by=[F("product_id"), F("grade")], order_by=BUY_BOX_ORDER
-            )
-        ).filter(buy_box_rank=1)
-    return {(listing.product_id, listing.grade): listing for listing in winners}
+        return offers.order_by("product_id", "grade", *BUY_BOX_ORDER).distinct("product_id", "grade")
+    return offers.annotate(
+        buy_box_rank=Window(RowNumber(), partition_by=[F("product_id"), F("grade")], order_by=BUY_BOX_ORDER)
+    ).filter(buy_box_rank=1)
+
+
+def buy_box_values(*, offers, fields: Iterable[str]) -> list[tuple]:
+    """The winner of each product × grade among `offers` (a filtered Listing.objects.buyable()),
+    as rows of `fields`, in one query: what the device cards read for their from-prices over a
+    whole category (no model instances: a category ranks thousands of offers)."""
+    return list(_winners(with_effective_price(offers)).values_list(*fields))
 
 
 @dataclass(frozen=True)

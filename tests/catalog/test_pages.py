@@ -153,7 +153,7 @@ def test_product_page_defaults_to_excellent_and_variant_links_keep_the_grade(cli
     page = cheap.context["page"]
     assert page.variant.storage_gb == 64  # the variant with an offer
     storage = next(d for d in page.dimensions if d.key == "storage")
-    assert [(c.label, c.from_price) for c in storage.choices] == [
+    assert [(c.label, c.price) for c in storage.choices] == [
         ("64 GB", Decimal("350.00")), ("128 GB", None)]
     assert all(c.url.endswith("&grade=good") for c in storage.choices)
 
