@@ -22,6 +22,7 @@ from marketplace.admin_actions import ReasonForm, reason_action
 from . import services
 from .ledger import Reason, stock_cause
 from .models import ApiKey, Listing, Seller, SellerInvitation, SellerMember, StockImport, StockMovement
+from .services import DEVICE_FIELDS
 
 
 class SellerMemberInline(admin.TabularInline):
@@ -239,9 +240,10 @@ class ListingAdmin(SimpleHistoryAdmin):
     search_fields = ["sku", "product__reference", "product__model__name", "seller__name"]
     autocomplete_fields = ["seller", "product"]
     fields = ["seller", "product", "grade", "sku", "price", "quantity", "allocated", "warranty_months",
-              "is_active", "archived_at", "created_at", "updated_at", "stock_movements"]
-    readonly_fields = ["seller", "product", "grade", "sku", "allocated", "archived_at", "created_at",
-                       "updated_at", "stock_movements"]
+              "is_active", "archived_at", *DEVICE_FIELDS, "created_at", "updated_at", "stock_movements"]
+    # The device details are the seller's statement (back office, file or API): shown, not edited.
+    readonly_fields = ["seller", "product", "grade", "sku", "allocated", "archived_at", *DEVICE_FIELDS,
+                       "created_at", "updated_at", "stock_movements"]
     date_hierarchy = "updated_at"
 
     @admin.display(description=_("stock movements"))

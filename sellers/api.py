@@ -28,6 +28,7 @@ from .api_integration import SellerNinjaAPI
 from .api_paging import Cursor, keyset_page
 from .api_types import (
     MAX_OFFSET,
+    BatteryHealth,
     Flag,
     Price,
     Quantity,
@@ -41,7 +42,7 @@ from .ledger import Reason, StockCause
 from .models import Listing, in_stock_q
 from .permissions import Scope
 from .selectors import buy_box_positions
-from .services import listing_archive, listing_create, listing_update
+from .services import DEVICE_FIELDS, listing_archive, listing_create, listing_update
 
 PAGE_MAX = 500
 
@@ -157,6 +158,14 @@ class ListingOut(Schema):
     is_active: bool
     archived: bool
     updated_at: datetime
+    battery_health: int | None = Field(None, description="Battery health in percent; null: not stated; "
+                                       "100 with `battery_new`.", examples=[92])
+    battery_new: bool = Field(False, description="A new battery was fitted.")
+    includes_charger: bool = False
+    includes_cable: bool = False
+    includes_box: bool = Field(False, description="The original box.")
+    is_unlocked: bool | None = Field(None, description="Phones only; null: not stated or not a phone.")
+    has_esim: bool | None = Field(None, description="Phones only; null: not stated or not a phone.")
 
     @staticmethod
     def from_listing(listing: Listing) -> "ListingOut":
@@ -166,6 +175,7 @@ class ListingOut(Schema):
             allocated=listing.allocated, available=listing.available,
             warranty_months=listing.warranty_months, is_active=listing.is_active,
             archived=listing.archived_at is not None, updated_at=listing.updated_at,
+            **{name: getattr(listing, name) for name in DEVICE_FIELDS},
         )
 
 
@@ -202,6 +212,13 @@ class ListingCreateIn(Schema):
     quantity: Quantity
     warranty_months: WarrantyMonths = 12
     is_active: Flag = True
+    battery_health: BatteryHealth | None = None
+    battery_new: Flag | None = None
+    includes_charger: Flag | None = None
+    includes_cable: Flag | None = None
+    includes_box: Flag | None = None
+    is_unlocked: Flag | None = None
+    has_esim: Flag | None = None
 
 
 class ListingUpdateIn(Schema):
@@ -212,6 +229,13 @@ class ListingUpdateIn(Schema):
     quantity: Quantity | None = None
     warranty_months: WarrantyMonths | None = None
     is_active: Flag | None = None
+    battery_health: BatteryHealth | None = None
+    battery_new: Flag | None = None
+    includes_charger: Flag | None = None
+    includes_cable: Flag | None = None
+    includes_box: Flag | None = None
+    is_unlocked: Flag | None = None
+    has_esim: Flag | None = None
 
 
 class ListingChangeOut(Schema):
@@ -285,13 +309,14 @@ def listings_create(request, payload: ListingCreateIn):
         seller=request.seller, product=product, grade=payload.grade, sku=payload.sku,
         price=payload.price, quantity=payload.quantity, warranty_months=payload.warranty_months,
         is_active=payload.is_active, cause=_stock_cause(request),
+        **{name: getattr(payload, name) for name in DEVICE_FIELDS},
     )
     listing.product = product
     return Status(201, ListingOut.from_listing(listing))
 
 
 @router.patch("/listings/{int:listing_id}", response={200: ListingChangeOut, **WITH_BODY_ERRORS},
-              summary="Change price, quantity, warranty or active flag")
+              summary="Change price, quantity, warranty, active flag or device details")
 def listings_update(request, listing_id: int, payload: ListingUpdateIn):
     listing = seller_listing_get(seller=request.seller, pk=listing_id)
     change = listing_update(listing=listing, **payload.model_dump(exclude_unset=True),

@@ -18,7 +18,7 @@ from catalog.models import Grade, Product
 
 from .api_types import Amount, Flag, Text, WholeNumber
 from .ledger import RowInput, StockCause, listings_apply_bulk
-from .services import validate_price, validate_quantity, validate_warranty
+from .services import DEVICE_FIELDS, battery_clean, validate_price, validate_quantity, validate_warranty
 
 BULK_MAX_ITEMS = 10_000
 BULK_BATCH_SIZE = 2_000
@@ -38,6 +38,13 @@ class BulkItemIn(Schema):
     grade: GradeName | None = None
     warranty_months: WholeNumber | None = None
     is_active: Flag | None = None
+    battery_health: WholeNumber | None = None
+    battery_new: Flag | None = None
+    includes_charger: Flag | None = None
+    includes_cable: Flag | None = None
+    includes_box: Flag | None = None
+    is_unlocked: Flag | None = None
+    has_esim: Flag | None = None
 
 
 # Published loosely on purpose: any object is taken and each field is checked with the item.
@@ -53,6 +60,13 @@ _ITEM_SCHEMA = {
         "grade": {"description": "premium, excellent, good or fair (to create)."},
         "warranty_months": {"description": "12 to 120 months (to create or change)."},
         "is_active": {"description": "A JSON boolean."},
+        "battery_health": {"description": "Battery health in percent: a JSON integer, 0 to 100."},
+        "battery_new": {"description": "A JSON boolean: a new battery (its health reads 100)."},
+        "includes_charger": {"description": "A JSON boolean."},
+        "includes_cable": {"description": "A JSON boolean."},
+        "includes_box": {"description": "A JSON boolean: the original box."},
+        "is_unlocked": {"description": "A JSON boolean; phones only."},
+        "has_esim": {"description": "A JSON boolean; phones only."},
     },
     "examples": [{"sku": "GREEN-IP13-128-BLK-A", "quantity": 5}],
 }
@@ -114,6 +128,13 @@ def _row(index: int, item: BulkItemIn, products: dict[str, Product]) -> tuple[Ro
                 setattr(row, name, check(value))
             except DjangoValidationError as exc:
                 errors.update(_rule_errors(exc))
+    try:  # the battery's health and "new" always agree; unlocked and eSIM are checked on apply
+        for name, value in battery_clean(health=item.battery_health, new=item.battery_new).items():
+            setattr(row, name, value)
+    except DjangoValidationError as exc:
+        errors.update(_rule_errors(exc))
+    for name in DEVICE_FIELDS[2:]:
+        setattr(row, name, getattr(item, name))
     if item.product_reference is not None:
         product = products.get(item.product_reference)
         if product is None:
@@ -127,7 +148,8 @@ def _row(index: int, item: BulkItemIn, products: dict[str, Product]) -> tuple[Ro
         row.grade = item.grade
     elif item.grade is not None:
         errors["product_reference"] = [_("Give the product reference with the grade.")]
-    elif all(getattr(item, name) is None for name in ("quantity", "price", "warranty_months", "is_active")):
+    elif all(getattr(item, name) is None for name in ("quantity", "price", "warranty_months", "is_active",
+                                                      *DEVICE_FIELDS)):
         errors["__all__"] = [_("Give a quantity, a price or both.")]
     return row, errors
 

@@ -28,6 +28,7 @@ from .services import (
     MAX_PRICE,
     MAX_QUANTITY,
     MAX_WARRANTY_MONTHS,
+    validate_battery_health,
     validate_price,
     validate_quantity,
     validate_warranty,
@@ -119,6 +120,11 @@ WarrantyMonths = Annotated[
     int, BeforeValidator(_bounded_integer(validate_warranty, gettext_lazy("Enter a number of months."))),
     WithJsonSchema({"type": "integer", "minimum": MIN_WARRANTY_MONTHS, "maximum": MAX_WARRANTY_MONTHS,
                     "description": f"{MIN_WARRANTY_MONTHS} to {MAX_WARRANTY_MONTHS} months."})]
+BatteryHealth = Annotated[
+    int, BeforeValidator(_bounded_integer(validate_battery_health,
+                                          gettext_lazy("Enter the battery health as a whole percentage."))),
+    WithJsonSchema({"type": "integer", "minimum": 0, "maximum": 100,
+                    "description": "Battery health in percent, 0 to 100 (a new battery: `battery_new`)."})]
 
 
 def _flag(value: Any) -> bool:

@@ -11,7 +11,10 @@ from itertools import chain
 from .models import Listing, Seller
 from .stock_sync import COLUMNS, FORMULA_PREFIXES
 
-TEMPLATE_EXAMPLE = ("GREEN-IP13-128-BLK-A", "0194252707272", "excellent", "429.90", "7", "12", "yes")
+TEMPLATE_EXAMPLE = ("GREEN-IP13-128-BLK-A", "0194252707272", "excellent", "429.90", "7", "12", "yes",
+                    "92", "no", "yes", "no", "yes", "yes")
+_DEVICE_VALUES = ("battery_health", "battery_new", "includes_charger", "includes_cable", "includes_box",
+                  "is_unlocked", "has_esim")
 
 
 def neutralise(value) -> str:
@@ -38,7 +41,7 @@ def listings_export_lines(*, seller: Seller) -> Iterator[str]:
     rows = (
         Listing.objects.filter(seller=seller).order_by("sku")
         .values_list("sku", "product__reference", "grade", "price", "quantity", "warranty_months",
-                     "is_active")
+                     "is_active", *_DEVICE_VALUES)
         .iterator(chunk_size=5000)
     )
     return _csv_lines(_export_rows(rows))
@@ -48,14 +51,17 @@ def listings_export_rows(*, seller: Seller) -> Iterator[tuple]:
     """The rows of the export (header first), for the XLSX export."""
     rows = (Listing.objects.filter(seller=seller).order_by("sku")
             .values_list("sku", "product__reference", "grade", "price", "quantity", "warranty_months",
-                         "is_active").iterator(chunk_size=5000))
+                         "is_active", *_DEVICE_VALUES).iterator(chunk_size=5000))
     return _export_rows(rows)
 
 
 def _export_rows(rows) -> Iterator[tuple]:
     yield COLUMNS
-    for sku, reference, grade, price, quantity, warranty, active in rows:
-        yield sku, reference, grade, price, quantity, warranty, "yes" if active else "no"
+    said = {True: "yes", False: "no", None: ""}
+    for sku, reference, grade, price, quantity, warranty, active, health, new, *device in rows:
+        battery = "new" if new else ("" if health is None else health)
+        yield (sku, reference, grade, price, quantity, warranty, said[active], battery,
+               *map(said.__getitem__, device))
 
 
 def template_lines() -> Iterator[str]:

@@ -50,7 +50,44 @@ class SellerApplicationForm(forms.ModelForm):
         return vat
 
 
-class ListingCreateForm(forms.Form):
+def _said(value):
+    return {"yes": True, "no": False}.get(value)
+
+
+class DeviceDetailsForm(forms.Form):
+    """The device itself, as the seller states it; the rules are sellers.services.device_details_clean."""
+
+    battery_health = forms.CharField(
+        label=_("Battery health (%)"), required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 4}),
+        help_text=_("As the device's battery settings show it, 0 to 100. Empty: not stated."))
+    battery_new = forms.BooleanField(label=_("New battery (fitted during refurbishment)"), required=False)
+    includes_charger = forms.BooleanField(label=_("Charger in the box"), required=False)
+    includes_cable = forms.BooleanField(label=_("Cable in the box"), required=False)
+    includes_box = forms.BooleanField(label=_("Original box"), required=False)
+    is_unlocked = forms.TypedChoiceField(
+        label=_("Unlocked (phones)"), required=False, coerce=_said, empty_value=None,
+        choices=[("", _("Not stated")), ("yes", _("Yes, works with every network")), ("no", _("No"))])
+    has_esim = forms.TypedChoiceField(
+        label=_("eSIM (phones)"), required=False, coerce=_said, empty_value=None,
+        choices=[("", _("Not stated")), ("yes", _("Yes")), ("no", _("No"))])
+
+    def clean_battery_health(self):
+        return self.cleaned_data["battery_health"].strip() or None
+
+    @staticmethod
+    def initial_of(listing) -> dict:
+        said = {True: "yes", False: "no", None: ""}
+        return {"battery_health": "" if listing.battery_new or listing.battery_health is None
+                else listing.battery_health, "battery_new": listing.battery_new,
+                "includes_charger": listing.includes_charger, "includes_cable": listing.includes_cable,
+                "includes_box": listing.includes_box, "is_unlocked": said[listing.is_unlocked],
+                "has_esim": said[listing.has_esim]}
+
+
+class ListingCreateForm(DeviceDetailsForm):
+    field_order = ["product", "grade", "sku", "price", "quantity", "warranty_months"]
+
     product = forms.IntegerField(
         label=_("Product"), widget=forms.HiddenInput,
         error_messages={"required": _("Choose the catalog product you are selling."),
@@ -79,7 +116,9 @@ class ListingCreateForm(forms.Form):
         return product
 
 
-class ListingEditForm(forms.Form):
+class ListingEditForm(DeviceDetailsForm):
+    field_order = ["price", "quantity", "warranty_months", "is_active"]
+
     price = LocalDecimalField(label=_("Price"), widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     quantity = forms.CharField(label=_("Quantity on hand"),
                                widget=forms.TextInput(attrs={"inputmode": "numeric"}))

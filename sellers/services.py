@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -80,6 +80,105 @@ def validate_sku(value) -> str:
     return sku
 
 
+# --- The device itself: battery, what is in the box, and for phones unlocked and eSIM --------------
+# Every door (back office, API, bulk API, CSV import, admin) reads these fields through
+# device_details_clean (one listing) or device_rows_refused (bulk rows): the rules live here.
+DEVICE_FIELDS = ("battery_health", "battery_new", "includes_charger", "includes_cable", "includes_box",
+                 "is_unlocked", "has_esim")
+PHONE_FIELDS = ("is_unlocked", "has_esim")
+PHONE_CATEGORY_SLUG = "smartphones"  # this category and its subcategories hold the phones
+
+
+def validate_battery_health(value) -> int:
+    try:
+        health = int(str(value).strip().rstrip("%").strip())
+    except (ValueError, TypeError) as exc:
+        raise ValidationError({"battery_health": _("Enter the battery health as a whole percentage, "
+                                                   "0 to 100.")}) from exc
+    if not 0 <= health <= 100:
+        raise ValidationError({"battery_health": _("The battery health must be between 0 and 100 %.")})
+    return health
+
+
+def battery_clean(*, health=None, new: bool | None = None) -> dict:
+    """The battery fields to write for what was given (None: not given). A new battery reads 100 %;
+    a measured health below 100 % is not a new battery. The pair written always agrees."""
+    values: dict = {}
+    if health is not None:
+        values["battery_health"] = validate_battery_health(health)
+    if new:
+        if values.get("battery_health", 100) != 100:
+            raise ValidationError({"battery_health": _("A new battery has a health of 100 %; leave the "
+                                                       "health empty or untick “new battery”.")})
+        values.update(battery_health=100, battery_new=True)
+    elif new is False or "battery_health" in values:
+        values["battery_new"] = False
+    return values
+
+
+def phone_product_ids(product_ids) -> set[int]:
+    """The products among these that are phones (one query)."""
+    return set(Product.objects.filter(pk__in=set(product_ids)).filter(
+        Q(model__category__slug=PHONE_CATEGORY_SLUG) | Q(model__category__parent__slug=PHONE_CATEGORY_SLUG))
+        .values_list("pk", flat=True))
+
+
+def _phone_only_error() -> str:
+    return _("Only a phone is unlocked or has an eSIM; leave it empty for this device.")
+
+
+def device_details_clean(*, product: Product, **given) -> dict:
+    """The device fields to write on a listing of `product` (given None: unchanged), checked.
+    Unlocked and eSIM mean something for phones only: another device refuses "yes" and stores
+    "not said" for "no"."""
+    unknown = set(given) - set(DEVICE_FIELDS)
+    assert not unknown, unknown
+    errors: dict[str, list[str]] = {}
+    try:
+        values = battery_clean(health=given.get("battery_health"), new=given.get("battery_new"))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        values = {}
+    for name in ("includes_charger", "includes_cable", "includes_box"):
+        if given.get(name) is not None:
+            values[name] = bool(given[name])
+    phone_values = {name: bool(given[name]) for name in PHONE_FIELDS if given.get(name) is not None}
+    if phone_values:
+        if product.pk in phone_product_ids([product.pk]):
+            values.update(phone_values)
+        else:
+            for name, value in phone_values.items():
+                if value:
+                    errors[name] = [_phone_only_error()]
+                else:
+                    values[name] = None
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def device_rows_refused(*, seller_id: int, rows) -> dict[int, dict[str, list[str]]]:
+    """The bulk rows (sellers.ledger.RowInput) saying "unlocked" or "eSIM" of a device that is not
+    a phone, by row key with their errors; "no" of such a device becomes "not said". One query,
+    and none when no row gives these fields."""
+    given = [row for row in rows if row.is_unlocked is not None or row.has_esim is not None]
+    if not given:
+        return {}
+    product_of = dict(Listing.objects.filter(seller_id=seller_id, sku__in=[row.sku for row in given])
+                      .values_list("sku", "product_id"))
+    phones = phone_product_ids([row.product_id or product_of.get(row.sku) for row in given])
+    refused = {}
+    for row in given:
+        if (row.product_id or product_of.get(row.sku)) in phones:
+            continue
+        errors = {name: [_phone_only_error()] for name in PHONE_FIELDS if getattr(row, name)}
+        if errors:
+            refused[row.key] = errors
+        else:
+            row.is_unlocked = row.has_esim = None
+    return refused
+
+
 # --- The rules about an existing listing, for every door ---------------------------------------
 # The back office, the API, the CSV import and the admin all call these: an archived listing stays
 # archived; product and grade never change after creation; price, quantity and warranty keep their
@@ -130,9 +229,10 @@ def _ensure_can_publish(seller: Seller) -> None:
 @transaction.atomic
 def listing_create(*, seller: Seller, product: Product, grade: str, sku: str, price,
                    quantity, warranty_months=MIN_WARRANTY_MONTHS, is_active: bool = True,
-                   cause: StockCause | None = None) -> Listing:
+                   cause: StockCause | None = None, **device) -> Listing:
     """Creates a seller's offer; every rule is checked, and a duplicate SKU is a clear error.
-    Its quantity is its first stock movement, of `cause` (the door and who; back office by default)."""
+    Its quantity is its first stock movement, of `cause` (the door and who; back office by default).
+    `device`: the DEVICE_FIELDS given (battery, box contents, unlocked, eSIM)."""
     _ensure_can_publish(seller)
     member_user_require(user_id=cause and cause.user_id, seller_id=seller.pk, permission=Perm.LISTINGS_WRITE)
     if not product.is_active:
@@ -141,6 +241,7 @@ def listing_create(*, seller: Seller, product: Product, grade: str, sku: str, pr
         seller=seller, product=product, grade=validate_grade(grade), sku=validate_sku(sku),
         price=validate_price(price), quantity=validate_quantity(quantity),
         warranty_months=validate_warranty(warranty_months), is_active=is_active,
+        **device_details_clean(product=product, **device),
     )
     if Listing.objects.filter(seller=seller, sku=listing.sku).exists():
         raise ValidationError({"sku": _("You already have a listing with the SKU %(sku)s.")
@@ -165,8 +266,10 @@ class ListingChange:
 
 @transaction.atomic
 def listing_update(*, listing: Listing, price=None, quantity=None, warranty_months=None,
-                   is_active: bool | None = None, cause: StockCause | None = None) -> ListingChange:
-    """Changes price, quantity, warranty or the active flag of one listing.
+                   is_active: bool | None = None, cause: StockCause | None = None,
+                   **device) -> ListingChange:
+    """Changes price, quantity, warranty, the active flag or the device details (`device`: the
+    DEVICE_FIELDS given) of one listing.
 
     The row is locked while it changes, and quantity can never drop below the units already
     allocated to orders (those are promised to shoppers). A new quantity goes through the stock
@@ -193,6 +296,8 @@ def listing_update(*, listing: Listing, price=None, quantity=None, warranty_mont
         if is_active and locked.seller.status != Seller.Status.APPROVED:
             raise ValidationError(_("Only approved sellers can publish listings."))
         changes["is_active"] = bool(is_active)
+    if any(value is not None for value in device.values()):
+        changes.update(device_details_clean(product=locked.product, **device))
     changed = tuple(name for name, value in changes.items() if getattr(locked, name) != value)
     if "quantity" in changed:
         locked.updated_at = timezone.now()
@@ -205,7 +310,8 @@ def listing_update(*, listing: Listing, price=None, quantity=None, warranty_mont
         locked.save(update_fields=[*others, "updated_at"])
     if changed:
         products_changed_on_commit([locked.product_id])
-    for name in ("price", "quantity", "allocated", "warranty_months", "is_active", "updated_at"):
+    for name in ("price", "quantity", "allocated", "warranty_months", "is_active", "updated_at",
+                 *DEVICE_FIELDS):
         setattr(listing, name, getattr(locked, name))
     return ListingChange(listing=listing, changed_fields=changed)
 

@@ -163,7 +163,11 @@ def listing_update(request, pk):
     seller_permission_check(request, Perm.LISTINGS_WRITE)
     form = ListingEditForm(request.POST if request.method == "POST" else None, initial={
         "price": listing.price, "quantity": listing.quantity,
-        "warranty_months": listing.warranty_months, "is_active": listing.is_active})
+        "warranty_months": listing.warranty_months, "is_active": listing.is_active,
+        **ListingEditForm.initial_of(listing)})
+    if listing.product_id not in services.phone_product_ids([listing.product_id]):
+        for name in services.PHONE_FIELDS:  # meaningful for phones only
+            del form.fields[name]
     if request.method == "POST" and form.is_valid():
         try:
             services.listing_update(listing=listing, **form.cleaned_data, cause=_stock_cause(request))

@@ -41,6 +41,14 @@ class RowInput:
     quantity: int | None = None
     warranty_months: int | None = None
     is_active: bool | None = None
+    # The device itself (sellers.services.DEVICE_FIELDS), checked by its rules; None: not given.
+    battery_health: int | None = None
+    battery_new: bool | None = None
+    includes_charger: bool | None = None
+    includes_cable: bool | None = None
+    includes_box: bool | None = None
+    is_unlocked: bool | None = None
+    has_esim: bool | None = None
 
 
 @dataclass(slots=True)
@@ -74,10 +82,17 @@ def listings_apply_bulk(*, seller: Seller, rows: Sequence[RowInput], allow_creat
     if not rows:
         return []
     assert connection.in_atomic_block, "listings_apply_bulk must run inside transaction.atomic"
+    from ..services import device_rows_refused  # services writes through the ledger
+
+    refused = device_rows_refused(seller_id=seller.pk, rows=rows)  # {} and no query in most batches
+    failed = [RowResult(row.key, row.sku, "failed", refused[row.key]) for row in rows if row.key in refused]
+    if refused:
+        rows = [row for row in rows if row.key not in refused]
     apply = _apply_postgresql if connection.vendor == "postgresql" else _apply_portable
     results, changed_product_ids = apply(seller=seller, rows=rows, allow_create=allow_create,
                                          now=timezone.now(),
                                          cause=cause or StockCause(StockMovement.Reason.IMPORT))
+    results += failed
     if changed_product_ids:
         transaction.on_commit(partial(products_changed, sorted(changed_product_ids)))
     results.sort(key=lambda result: result.key)
@@ -125,32 +140,40 @@ def _failed_created_meanwhile(row: RowInput) -> RowResult:
 _STAGE_SQL = (
     "CREATE TEMP TABLE IF NOT EXISTS listing_stage (key integer NOT NULL, sku varchar(64) NOT NULL, "
     "product_id bigint, product_active boolean NOT NULL, grade varchar(10), price numeric(10, 2), "
-    "quantity integer, warranty_months smallint, is_active boolean, listing_id bigint, "
+    "quantity integer, warranty_months smallint, is_active boolean, battery_health smallint, "
+    "battery_new boolean, includes_charger boolean, includes_cable boolean, includes_box boolean, "
+    "is_unlocked boolean, has_esim boolean, listing_id bigint, "
     "changes boolean NOT NULL DEFAULT false) ON COMMIT DROP; TRUNCATE listing_stage"
 )
+# The device columns: a NULL in the staging table keeps the listing's value, like the others.
+_DEVICE = ("battery_health", "battery_new", "includes_charger", "includes_cable", "includes_box",
+           "is_unlocked", "has_esim")
+_DEVICE_NEW = "".join(f", COALESCE(s.{name}, l.{name})" for name in _DEVICE)
+_DEVICE_OLD = "".join(f", l.{name}" for name in _DEVICE)
 _COPY_SQL = ("COPY listing_stage (key, sku, product_id, product_active, grade, price, quantity, "
-             "warranty_months, is_active) FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (sku))")
+             "warranty_months, is_active, " + ", ".join(_DEVICE) + ") "
+             "FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (sku))")
 _STAGED_FIELDS = attrgetter("key", "sku", "product_id", "product_active", "grade", "price", "quantity",
-                            "warranty_months", "is_active")
+                            "warranty_months", "is_active", *_DEVICE)
 # 1. Each row against the seller's listing with that SKU, written back to the staging table: its
 #    listing, whether it names another product or grade, whether it would change anything (a NULL
 #    in the staging table keeps the listing's value). Nested loops are off until step 4: right
 #    after a large import the statistics still say the seller has almost no listings, and the
 #    planner would probe the seller_id index once per staged row (minutes instead of a fraction of
 #    a second). A hash join is one pass over the seller's listings, whatever the statistics say.
-_COMPARE_SQL = (
-    "SET LOCAL enable_nestloop = off; "
+_COMPARE_SQL = (  # built from constants only
+    "SET LOCAL enable_nestloop = off; "  # noqa: S608
     "UPDATE listing_stage AS s SET listing_id = l.id, changes = "
     "NOT (s.product_id IS NOT NULL AND (l.product_id <> s.product_id OR l.grade <> s.grade)) "
     "AND (COALESCE(s.price, l.price), COALESCE(s.quantity, l.quantity), "
-    "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)) "
-    "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active) "
+    "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)" + _DEVICE_NEW + ") "
+    "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active" + _DEVICE_OLD + ") "
     "FROM sellers_listing AS l WHERE l.seller_id = %s AND l.sku = s.sku "
     "RETURNING s.key, l.id, "
     "s.product_id IS NOT NULL AND (l.product_id <> s.product_id OR l.grade <> s.grade), "
     "(COALESCE(s.price, l.price), COALESCE(s.quantity, l.quantity), "
-    "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)) "
-    "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active), "
+    "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)" + _DEVICE_NEW + ") "
+    "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active" + _DEVICE_OLD + "), "
     "l.product_id, l.grade, l.archived_at IS NOT NULL"
 )
 # 2. The listings that change, locked in primary-key order. They are named by an array of their
@@ -166,17 +189,18 @@ _LOCK_SQL = (
 #    (`o`) is read as it was before this statement: the change of quantity of each row updated
 #    goes into the ledger by the same statement.
 _UPDATE_SQL = (
-    "WITH changed AS ("
+    "WITH changed AS ("  # noqa: S608 - built from constants only
     "UPDATE sellers_listing AS l SET price = COALESCE(s.price, l.price), "
     "quantity = COALESCE(s.quantity, l.quantity), "
     "warranty_months = COALESCE(s.warranty_months, l.warranty_months), "
-    "is_active = COALESCE(s.is_active, l.is_active), updated_at = %(now)s "
+    "is_active = COALESCE(s.is_active, l.is_active), updated_at = %(now)s"
+    + "".join(f", {name} = COALESCE(s.{name}, l.{name})" for name in _DEVICE) + " "
     "FROM listing_stage AS s, sellers_listing AS o "
     "WHERE l.id = ANY(%(ids)s) AND l.id = s.listing_id AND o.id = ANY(%(ids)s) AND o.id = l.id "
     "AND COALESCE(s.quantity, l.quantity) >= l.allocated "
     "AND (COALESCE(s.price, l.price), COALESCE(s.quantity, l.quantity), "
-    "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)) "
-    "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active) "
+    "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)" + _DEVICE_NEW + ") "
+    "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active" + _DEVICE_OLD + ") "
     "RETURNING l.id, l.product_id, l.quantity - o.quantity AS delta), "
     "moved AS (INSERT INTO sellers_stockmovement (listing_id, seller_id, quantity_delta, "
     "allocated_delta, reason, stock_import_id, order_id, seller_order_id, user_id, api_key_id, "
@@ -191,12 +215,14 @@ _UPDATE_SQL = (
 #    leaves that listing alone.
 #    The quantity of each new listing is its opening movement, written by the same statement.
 _INSERT_SQL = (
-    "SET LOCAL enable_nestloop TO DEFAULT; "
+    "SET LOCAL enable_nestloop TO DEFAULT; "  # noqa: S608 - built from constants only
     "WITH created AS ("
     "INSERT INTO sellers_listing (seller_id, product_id, grade, sku, price, quantity, allocated, "
-    "warranty_months, is_active, created_at, updated_at) "
+    "warranty_months, is_active, created_at, updated_at, " + ", ".join(_DEVICE) + ") "
     "SELECT %(seller)s, s.product_id, s.grade, s.sku, s.price, s.quantity, 0, "
-    "COALESCE(s.warranty_months, %(warranty)s), COALESCE(s.is_active, true), %(now)s, %(now)s "
+    "COALESCE(s.warranty_months, %(warranty)s), COALESCE(s.is_active, true), %(now)s, %(now)s, "
+    "s.battery_health, COALESCE(s.battery_new, false), COALESCE(s.includes_charger, false), "
+    "COALESCE(s.includes_cable, false), COALESCE(s.includes_box, false), s.is_unlocked, s.has_esim "
     "FROM listing_stage AS s WHERE s.listing_id IS NULL AND s.product_active ORDER BY s.key "
     "{on_conflict}RETURNING sku, id, product_id, quantity), "
     "moved AS (INSERT INTO sellers_stockmovement (listing_id, seller_id, quantity_delta, "
@@ -299,7 +325,7 @@ def _chunks(items: Sequence, size: int = _PORTABLE_CHUNK):
 def _apply_portable(*, seller: Seller, rows: Sequence[RowInput], allow_create: bool,
                     now, cause: StockCause) -> tuple[list[RowResult], set[int]]:
     fields = ("id", "sku", "product_id", "grade", "price", "quantity", "allocated", "warranty_months",
-              "is_active", "archived_at")
+              "is_active", "archived_at", *_DEVICE)
     existing = {}
     for skus in _chunks([row.sku for row in rows]):
         for record in (Listing.objects.select_for_update().filter(seller=seller, sku__in=skus)
@@ -321,7 +347,9 @@ def _apply_portable(*, seller: Seller, rows: Sequence[RowInput], allow_create: b
             else:
                 to_create.append(row)
             continue
-        pk, _sku, product_id, grade, price, quantity, allocated, warranty, is_active, archived_at = current
+        pk, _sku, product_id, grade, price, quantity, allocated, warranty, is_active, archived_at = \
+            current[:10]
+        device = current[10:]
         errors = _rule_errors(row, archived=archived_at is not None, product_id=product_id, grade=grade)
         if errors:
             results.append(RowResult(row.key, row.sku, "failed", errors, pk))
@@ -335,11 +363,14 @@ def _apply_portable(*, seller: Seller, rows: Sequence[RowInput], allow_create: b
             warranty if row.warranty_months is None else row.warranty_months,
             is_active if row.is_active is None else row.is_active,
         )
-        if new == (price, quantity, warranty, is_active):
+        new_device = tuple(old if given is None else given
+                           for old, given in zip(device, map(row.__getattribute__, _DEVICE), strict=True))
+        if new == (price, quantity, warranty, is_active) and new_device == device:
             results.append(RowResult(row.key, row.sku, "unchanged", listing_id=pk))
         else:
             to_update.append(Listing(pk=pk, price=new[0], quantity=new[1], warranty_months=new[2],
-                                     is_active=new[3], updated_at=now))
+                                     is_active=new[3], updated_at=now,
+                                     **dict(zip(_DEVICE, new_device, strict=True))))
             if new[1] != quantity:
                 movements.append(StockMovement(listing_id=pk, seller_id=seller.pk,
                                                quantity_delta=new[1] - quantity, allocated_delta=0,
@@ -349,14 +380,15 @@ def _apply_portable(*, seller: Seller, rows: Sequence[RowInput], allow_create: b
 
     if to_update:
         Listing.objects.bulk_update(to_update, ["price", "quantity", "warranty_months", "is_active",
-                                                "updated_at"], batch_size=_PORTABLE_CHUNK)
+                                                "updated_at", *_DEVICE], batch_size=_PORTABLE_CHUNK)
     if to_create:
         Listing.objects.bulk_create([
             Listing(seller=seller, product_id=row.product_id, grade=row.grade, sku=row.sku, price=row.price,
                     quantity=row.quantity, allocated=0,
                     warranty_months=row.warranty_months or MIN_WARRANTY_MONTHS,
                     is_active=True if row.is_active is None else row.is_active,
-                    created_at=now, updated_at=now)
+                    created_at=now, updated_at=now,
+                    **{name: value for name in _DEVICE if (value := getattr(row, name)) is not None})
             for row in to_create], batch_size=_PORTABLE_CHUNK, ignore_conflicts=True)
         created = {}
         for skus in _chunks([row.sku for row in to_create]):

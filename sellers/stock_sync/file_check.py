@@ -25,8 +25,11 @@ from ..permissions import Perm, member_user_require
 from .kinds import STOCK, FileKind, file_kind, file_kind_register
 from .words import HEADER_NAMES, fold
 
+# The device itself, optional: battery (a percentage or "new"), yes/no for the rest.
+DEVICE_COLUMNS = ("battery", "charger", "cable", "original_box", "unlocked", "esim")
 # The documented file format, in the order of the template and the export.
-COLUMNS = ("sku", "product_reference", "grade", "price", "quantity", "warranty_months", "active")
+COLUMNS = ("sku", "product_reference", "grade", "price", "quantity", "warranty_months", "active",
+           *DEVICE_COLUMNS)
 # Only the SKU is required: a file of some columns changes only those of the listings it names. A new
 # SKU needs the columns of NEW_LISTING_COLUMNS (checked per row, see rows.incomplete_new_rows).
 REQUIRED_COLUMNS = ("sku",)

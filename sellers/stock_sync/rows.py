@@ -19,14 +19,22 @@ from marketplace.numbers import NumberError, parse_decimal
 from ..ledger import RowInput, RowResult
 from ..models import Listing
 from ..services import (
+    battery_clean,
     validate_grade,
     validate_price,
     validate_quantity,
     validate_sku,
     validate_warranty,
 )
-from .file_check import _BAD_CHARACTER, FORMULA_PREFIXES, NEW_LISTING_COLUMNS, CheckedFile, _has_data
-from .words import FALSE_WORDS, GRADE_NAMES, TRUE_WORDS, fold
+from .file_check import (
+    _BAD_CHARACTER,
+    DEVICE_COLUMNS,
+    FORMULA_PREFIXES,
+    NEW_LISTING_COLUMNS,
+    CheckedFile,
+    _has_data,
+)
+from .words import FALSE_WORDS, GRADE_NAMES, NEW_BATTERY_WORDS, TRUE_WORDS, fold
 
 # `2E+12`, `3,5901E+12`: a long number Excel shows (and saves) in scientific notation.
 _SCIENTIFIC = re.compile(r"^[0-9]+(?:[.,][0-9]+)?[eE]\+?[0-9]+$")
@@ -40,13 +48,41 @@ def unquote_formula(value: str) -> str:
     return value
 
 
-def _parse_active(value: str) -> bool:
+def _parse_yes_no(value: str, column: str = "active") -> bool:
     word = fold(value)
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ValidationError({"active": _("Enter yes or no (or true/false, 1/0, oui/non, sí/no, ja/nein).")})
+    raise ValidationError({column: _("Enter yes or no (or true/false, 1/0, oui/non, sí/no, ja/nein).")})
+
+
+_parse_active = _parse_yes_no
+
+
+def _parse_battery(value: str) -> dict:
+    """`92`, `92 %` or `92,0`: the health in percent; `new`, `neuve`, `nueva`, `neu`: a new battery."""
+    if fold(value) in NEW_BATTERY_WORDS:
+        return battery_clean(new=True)
+    number = value.replace(",", ".").rstrip("% ").strip()
+    if number.endswith(".0"):
+        number = number[:-2]
+    try:
+        return battery_clean(health=number)
+    except ValidationError as exc:
+        raise ValidationError({"battery": _("Enter the battery health in percent (0 to 100) or “new” "
+                                            "for a new battery.")}) from exc
+
+
+def _yes_no_check(column: str):
+    return lambda value: _parse_yes_no(value, column)
+
+
+# Each device column and the RowInput fields it sets (the battery sets health and "new").
+_DEVICE_CHECKS = {"battery": _parse_battery,
+                  **{column: _yes_no_check(column) for column in DEVICE_COLUMNS[1:]}}
+_DEVICE_FIELD = {"charger": "includes_charger", "cable": "includes_cable", "original_box": "includes_box",
+                 "unlocked": "is_unlocked", "esim": "has_esim"}
 
 
 def _parse_grade(value: str) -> str:
@@ -232,6 +268,14 @@ def parse_stock_rows(checked: CheckedFile, rows: Sequence[tuple[int, list[str]]]
         else:
             cells.append([_NOT_GIVEN] * len(sized))
 
+    # The device columns the file has (most files none: no cost per row).
+    device = {}
+    for column in DEVICE_COLUMNS:
+        if column in columns:
+            device[column], bad = _checked_column(list(map(itemgetter(columns.index(column)), sized)),
+                                                  _DEVICE_CHECKS[column], column, False)
+            bad_rows |= bad
+
     good = [
         RowInput(line, sku[0], product_id, product_id is None or product_id in active_products,
                  grade[0], price[0], quantity[0], warranty[0], active[0])
@@ -239,10 +283,12 @@ def parse_stock_rows(checked: CheckedFile, rows: Sequence[tuple[int, list[str]]]
         in enumerate(zip(lines, sku_outcomes, product_ids, *cells, strict=True))
         if index not in bad_rows
     ]
+    if device:
+        _set_device(good, [index for index in range(len(sized)) if index not in bad_rows], device)
     for index in sorted(bad_rows):
         sku = skus[index]
         errors: dict[str, list[str]] = dict(sku_outcomes[index][1] or {})
-        for column_outcomes in cells:
+        for column_outcomes in (*cells, *device.values()):
             for key, messages in (column_outcomes[index][1] or {}).items():
                 errors.setdefault(key, []).extend(messages)
         reference = reference_of[raw_references[index]]
@@ -254,6 +300,21 @@ def parse_stock_rows(checked: CheckedFile, rows: Sequence[tuple[int, list[str]]]
                 % {"sku": sku, "lines": ", ".join(map(str, repeated[sku]))})
         failed.append(RowResult(lines[index], sku, "failed", errors))
     return good, failed
+
+
+def _set_device(good: list[RowInput], indexes: list[int], device: dict[str, list[tuple]]) -> None:
+    """Sets the device fields the file gives on the good rows (their indexes among the rows)."""
+    for column, outcomes in device.items():
+        field = _DEVICE_FIELD.get(column)
+        for row, index in zip(good, indexes, strict=True):
+            value = outcomes[index][0]
+            if value is None:
+                continue
+            if field is None:  # the battery: its health and whether it is new
+                row.battery_health = value.get("battery_health")
+                row.battery_new = value["battery_new"]
+            else:
+                setattr(row, field, value)
 
 
 def reference_error(reference: str) -> str:

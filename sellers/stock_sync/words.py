@@ -31,6 +31,21 @@ HEADER_NAMES = _table({
     "warranty_months": ("warranty", "garantie", "garantie_mois", "garantia", "garantia_meses",
                         "gewahrleistung", "garantie_monate", "warranty_month"),
     "active": ("actif", "activo", "activa", "aktiv", "enabled", "en_ligne", "online", "publie"),
+    # The device itself (optional; a file without them leaves them as they are).
+    "battery": ("battery_health", "battery_percent", "batterie", "sante_batterie", "etat_batterie",
+                "etat_de_la_batterie", "bateria", "salud_bateria", "estado_bateria", "salud_de_la_bateria",
+                "akku", "akkuzustand", "akku_zustand", "akkukapazitat"),
+    "charger": ("includes_charger", "charger_included", "chargeur", "chargeur_inclus", "cargador",
+                "cargador_incluido", "ladegerat", "ladegeraet", "netzteil"),
+    "cable": ("includes_cable", "cable_included", "cable_inclus", "cable_incluido", "kabel",
+              "ladekabel"),
+    "original_box": ("box", "includes_box", "boite", "boite_d_origine", "boite_origine",
+                     "emballage_d_origine", "caja", "caja_original", "embalaje_original",
+                     "originalverpackung", "originalkarton", "verpackung"),
+    "unlocked": ("is_unlocked", "sim_free", "debloque", "desimlocke", "tout_operateur", "libre",
+                 "liberado", "desbloqueado", "entsperrt", "ohne_simlock", "simlock_frei"),
+    "esim": ("has_esim", "e_sim", "esim_compatible", "compatible_esim", "compatible_con_esim",
+             "esim_fahig", "esim_faehig"),
 })
 
 GRADE_NAMES = _table({
@@ -45,3 +60,8 @@ GRADE_NAMES = _table({
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "y", "on", "oui", "o", "vrai", "si", "ja", "j", "wahr", "x"})
 FALSE_WORDS = frozenset({"0", "false", "no", "n", "off", "non", "faux", "nein", "falsch"})
+
+# The battery column's word for a new battery (a number is its health in percent).
+NEW_BATTERY_WORDS = frozenset(fold(word) for word in (
+    "new", "new battery", "neuve", "neuf", "batterie neuve", "nueva", "nuevo", "bateria nueva", "neu",
+    "neuer akku", "akku neu"))

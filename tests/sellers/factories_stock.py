@@ -6,7 +6,11 @@ from sellers.api_auth import api_key_create
 from sellers.stock_sync import COLUMNS
 
 
-def csv_bytes(rows, *, columns=COLUMNS, delimiter=",", bom=False, encoding="utf-8") -> bytes:
+# The first seven columns, which listing_row fills (the device columns are optional).
+BASE_COLUMNS = COLUMNS[:7]
+
+
+def csv_bytes(rows, *, columns=BASE_COLUMNS, delimiter=",", bom=False, encoding="utf-8") -> bytes:
     """A CSV file with a header and the given rows (tuples or dicts keyed by column)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")

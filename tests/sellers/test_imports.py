@@ -381,7 +381,8 @@ def test_export_round_trips_and_neutralises_formulas(seller_client, products):
     response = seller_client.get(reverse("sellers:stock_export"))
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     lines = text.splitlines()
-    assert lines[0] == "sku,product_reference,grade,price,quantity,warranty_months,active"
+    assert lines[0] == ("sku,product_reference,grade,price,quantity,warranty_months,active,"
+                        "battery,charger,cable,original_box,unlocked,esim")
     assert any(line.startswith("'=cmd|' /C calc'!A0,") for line in lines)
     assert any(line.startswith("'+PLAIN,") for line in lines)
     assert "NOT-MINE" not in text
