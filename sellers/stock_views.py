@@ -20,19 +20,24 @@ from .stock_sync.failed_rows import XLSX_TYPE, failed_rows_file, xlsx_bytes
 REPORT_ROWS_ON_PAGE = 200
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": gettext_lazy("UTF-8 with BOM"), "utf-16": "UTF-16",
                    "cp1252": gettext_lazy("Windows Latin-1 (CP1252)")}
+WORKBOOK_LABELS = {"xlsx": gettext_lazy("an Excel workbook (.xlsx)"),
+                   "ods": gettext_lazy("an OpenDocument spreadsheet (.ods)"),
+                   "xls": gettext_lazy("an old Excel workbook (.xls)")}
+WORKBOOK_TYPES = {"xlsx": XLSX_TYPE, "ods": "application/vnd.oasis.opendocument.spreadsheet",
+                  "xls": "application/vnd.ms-excel"}
 
 
 class StockImportForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("CSV or XLSX file"),
-        help_text=gettext_lazy("CSV (UTF-8, UTF-16 or Windows Latin-1; comma, semicolon or tab separated) "
-                               "or an Excel workbook (.xlsx), at most %(max)s MB. An OpenDocument "
-                               "spreadsheet (.ods) must first be saved as XLSX or CSV.")
+        label=gettext_lazy("CSV, XLSX or ODS file"),
+        help_text=gettext_lazy("CSV (UTF-8, UTF-16 or Windows Latin-1; comma, semicolon or tab separated), "
+                               "an Excel workbook (.xlsx, or an old .xls) or an OpenDocument spreadsheet "
+                               "(.ods, as LibreOffice saves it), at most %(max)s MB.")
         % {"max": MAX_FILE_BYTES // (1024 * 1024)},
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx,.xls,.ods,text/csv"}),
     )
     sheet = forms.CharField(
-        label=gettext_lazy("Sheet (XLSX only)"), required=False, max_length=100,
+        label=gettext_lazy("Sheet (spreadsheets only)"), required=False, max_length=100,
         help_text=gettext_lazy("Leave empty to read the first sheet."))
 
 
@@ -89,6 +94,7 @@ def _progress_context(stock_import: StockImport) -> dict:
     percent = 100 if finished else (stock_import.processed_rows * 100 // total if total else 0)
     return {"stock_import": stock_import, "finished": finished, "percent": percent,
             "encoding_label": ENCODING_LABELS.get(stock_import.encoding, stock_import.encoding),
+            "workbook_label": WORKBOOK_LABELS.get(stock_import.encoding),
             "report": stock_import.errors[:REPORT_ROWS_ON_PAGE] if finished else [],
             "report_truncated": finished and len(stock_import.errors) > REPORT_ROWS_ON_PAGE}
 
@@ -137,7 +143,7 @@ def stock_import_file(request, pk):
         raise Http404 from None
     filename = "".join(c for c in stock_import.original_name if c.isprintable()) or f"import-{pk}.csv"
     charset = {"utf-16": "utf-16", "cp1252": "windows-1252"}.get(stock_import.encoding, "utf-8")
-    content_type = XLSX_TYPE if stock_import.encoding == "xlsx" else f"text/csv; charset={charset}"
+    content_type = WORKBOOK_TYPES.get(stock_import.encoding, f"text/csv; charset={charset}")
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -1,5 +1,5 @@
 """Stock sync, the files sent back to the seller: the failed rows of an import as uploaded (its
-columns, separator and encoding, or an XLSX workbook for a workbook) with `line` and `reason`
+columns, separator and encoding, or an XLSX workbook for a spreadsheet) with `line` and `reason`
 columns, to fix and upload again; and XLSX workbooks of rows, formula-safe like the CSV exports."""
 
 import csv
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ..exports import neutralise  # a formula cell prefixed with an apostrophe; the import takes it off
 from ..models import StockImport
 from .file_check import stock_file_check
+from .workbook import WORKBOOK_KINDS
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -55,7 +56,7 @@ def failed_rows_file(*, stock_import: StockImport) -> tuple[bytes, str, str]:
         rows = [[*cells, line, reasons[line]] for line, cells in checked.rows if line in reasons]
         encoding, delimiter = checked.encoding, checked.delimiter
     stem = f"import-{stock_import.pk}-failed-rows"
-    if encoding == "xlsx":
+    if encoding in WORKBOOK_KINDS:  # an ODS or XLS upload gets its rows back as XLSX, which both open
         return xlsx_bytes([header, *rows], title=_("failed rows")), XLSX_TYPE, f"{stem}.xlsx"
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(

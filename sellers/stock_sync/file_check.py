@@ -24,6 +24,7 @@ from ..models import Seller, StockImport
 from ..permissions import Perm, member_user_require
 from .kinds import STOCK, FileKind, file_kind, file_kind_register
 from .words import HEADER_NAMES, fold
+from .workbook import WORKBOOK_KINDS, workbook_kind, workbook_rows
 
 # The device itself, optional: battery (a percentage or "new"), yes/no for the rest.
 DEVICE_COLUMNS = ("battery", "charger", "cable", "original_box", "unlocked", "esim")
@@ -143,6 +144,20 @@ def _bad_character_rows(text: str, row_lines: list[int], encoding: str) -> dict[
     return errors
 
 
+def _bad_character_cells(rows: list[tuple[int, list[str]]]) -> dict[int, dict]:
+    """The rows of a workbook holding a control character in a cell, by row number (one regex pass
+    over all the cells first: none in most workbooks)."""
+    if not _BAD_CHARACTER.search("\n".join("\t".join(row) for _line, row in rows)):
+        return {}
+    message = _("This row holds a control character (such as NUL, code %(code)s); remove it.")
+    errors = {}
+    for line, row in rows:
+        match = _BAD_CHARACTER.search("\t".join(row))
+        if match:
+            errors[line] = {"row": [message % {"code": ord(match.group())}]}
+    return errors
+
+
 def _has_data(row: list[str]) -> bool:
     """False for a row of blank cells, which is skipped (most rows are told by their first cell)."""
     return bool(row) and bool(row[0].strip() or "".join(row).strip())
@@ -159,15 +174,11 @@ def stock_file_check(data: bytes, *, sheet: str = "", kind: str = STOCK) -> Chec
                                % {"max": MAX_FILE_BYTES // (1024 * 1024)}})
     if not data.strip():
         raise ValidationError({"file": _("The file is empty.")})
-    if data[:4] == b"PK\x03\x04":
-        from .workbook import workbook_rows
-
+    kind = workbook_kind(data)
+    if kind:
         header, rows = workbook_rows(data, sheet=sheet)
-        return _checked(data, text="", delimiter=",", encoding="xlsx", header=header, rows=rows,
-                        row_errors={}, file_format=file_format)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ValidationError({"file": _("This is an old Excel file (.xls). In Excel choose “Save as” › "
-                                         "“Excel Workbook (.xlsx)” or “CSV UTF-8”.")})
+        return _checked(data, text="", delimiter=",", encoding=kind, header=header, rows=rows,
+                        row_errors=_bad_character_cells(rows), file_format=file_format)
     text, encoding = decode_text(data)
     if data.startswith(_BINARY_SIGNATURES) or text[:65536].count("\x00") > _MAX_NULS:
         raise ValidationError({"file": _("This is not a text CSV file (it contains binary data).")})
@@ -243,8 +254,8 @@ def stock_import_create(*, seller: Seller, uploaded_by, name: str, data: bytes,
                                sha256=checked.sha256, total_rows=checked.row_count,
                                encoding=checked.encoding, sheet_name=sheet[:100],
                                notices=list(checked.notices))
-    stock_import.file.save("upload.xlsx" if checked.encoding == "xlsx" else "upload.csv", ContentFile(data),
-                           save=False)
+    suffix = checked.encoding if checked.encoding in WORKBOOK_KINDS else "csv"
+    stock_import.file.save(f"upload.{suffix}", ContentFile(data), save=False)
     stock_import.save()
     transaction.on_commit(lambda: apply_stock_import.delay(stock_import.pk))
     return stock_import

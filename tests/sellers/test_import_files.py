@@ -28,6 +28,7 @@ def products():
     ("google_sheets.csv", "EN", "utf-8", (Grade.EXCELLENT, Grade.GOOD, Grade.PREMIUM)),
     ("libreoffice.csv", "ES", "utf-8", (Grade.EXCELLENT, Grade.GOOD, Grade.PREMIUM)),
     ("openpyxl.xlsx", "XL", "xlsx", (Grade.EXCELLENT, Grade.GOOD, Grade.PREMIUM)),
+    ("libreoffice.ods", "OD", "ods", (Grade.EXCELLENT, Grade.GOOD, Grade.PREMIUM)),
 ])
 def test_each_real_world_file_imports_as_expected(products, name, prefix, encoding, grades):
     seller = SellerFactory()

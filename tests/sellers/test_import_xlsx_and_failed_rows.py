@@ -126,10 +126,10 @@ def test_an_xlsx_over_the_row_limit_is_refused(monkeypatch):
         stock_file_check(data)
 
 
-def test_the_upload_page_offers_xlsx_and_says_ods_must_be_saved_as_xlsx_or_csv(client, seller):
+def test_the_upload_page_offers_csv_xlsx_and_ods(client, seller):
     client.force_login(SellerMemberFactory(seller=seller).user)
     page = client.get(reverse("sellers:stock_imports")).content.decode()
-    assert ".xlsx" in page and "(.ods) must first be saved as XLSX or CSV" in page
+    assert ".xlsx,.xls,.ods" in page and "spreadsheets (.ods) are read as they are" in page
     assert reverse("sellers:stock_export_xlsx") in page and 'name="sheet"' in page
 
 
@@ -154,3 +154,37 @@ def test_the_xlsx_export_is_text_cells_and_formula_safe(client, seller, products
     assert all(isinstance(cell, str) for cell in rows[1] if cell is not None)
     assert rows[1][:7] == tuple(str(cell) for cell in rows[1][:7])
     assert StockImport.objects.count() == 0
+
+
+# --- ODS and XLS workbooks, control characters in cells ---------------------------------------------
+def test_an_ods_spreadsheet_imports_and_its_failed_rows_come_back_as_a_workbook(client, seller, products):
+    from tests.sellers.files.make_files import ods_bytes
+
+    data = ods_bytes([("sku", "product_reference", "grade", "price", "quantity"),
+                      ("OD-1", products[0].reference, "Très bon état", 249.9, 3),
+                      ("OD-2", products[1].reference, "good", "abc", 1)], sheet="Feuille1")
+    stock_import = run_import(seller, data, name="stock.ods")
+    assert (stock_import.encoding, stock_import.created_count, stock_import.failed_count) == ("ods", 1, 1)
+    assert Listing.objects.get(seller=seller, sku="OD-1").price == Decimal("249.90")
+    content, content_type, filename = failed_rows_file(stock_import=stock_import)
+    assert "spreadsheetml" in content_type and filename.endswith(".xlsx")
+    rows = list(load_workbook(io.BytesIO(content), read_only=True).worksheets[0].iter_rows(values_only=True))
+    assert rows[1][:5] == ("OD-2", products[1].reference, "good", "abc", "1") and rows[1][5] == "3"
+    client.force_login(SellerMemberFactory(seller=seller).user)
+    page = client.get(reverse("sellers:stock_import", args=[stock_import.pk])).content.decode()
+    assert "Read as an OpenDocument spreadsheet (.ods)" in page
+
+
+def test_a_workbook_cell_with_a_control_character_fails_its_row_with_its_line(seller, products):
+    data = workbook([("sku", "product_reference", "grade", "price", "quantity"),
+                     ("W-1", products[0].reference, "good", 10, 1),
+                     # How a workbook stores a control character (here U+0002): as Excel's _x0002_.
+                     ("W-_x0002_", products[0].reference, "good", 10, 1)])
+    stock_import = run_import(seller, data, name="stock.xlsx")
+    assert (stock_import.created_count, stock_import.failed_count) == (1, 1)
+    assert stock_import.errors[0]["line"] == 3 and "control character" in stock_import.errors[0]["reason"]
+
+
+def test_an_unreadable_old_excel_file_says_how_to_save_it():
+    with pytest.raises(ValidationError, match="old Excel file"):
+        stock_file_check(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
