@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.admin_money import MoneyAdminMixin
+
 from .cache import catalog_changed, categories_changed
 from .images import validate_and_reencode
 from .models import Brand, Category, Product, ProductImage, ProductModel
@@ -115,7 +117,7 @@ class BrandAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductModel)
-class ProductModelAdmin(admin.ModelAdmin):
+class ProductModelAdmin(MoneyAdminMixin, admin.ModelAdmin):
     list_display = ["thumbnail", "name", "brand", "category", "release_year", "reference_price_new",
                     "is_published"]
     list_display_links = ["thumbnail", "name"]

@@ -17,6 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.admin_money import MoneyAdminMixin
+
 TEMPLATE = "admin/reason_action.html"
 
 
@@ -77,7 +79,7 @@ def reason_action(modeladmin, request, queryset, *, action: str, title: str,
     return TemplateResponse(request, TEMPLATE, context)
 
 
-class ReadOnlyAdminMixin:
+class ReadOnlyAdminMixin(MoneyAdminMixin):
     """Staff see these rows but change them only through the admin actions, which call the
     services. Actions ask for `permissions=["act"]`: the model's change permission, which the
     staff groups grant, while the change form itself stays read-only."""
@@ -108,7 +110,7 @@ class ReadOnlyAdminMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class ReadOnlyInlineMixin:
+class ReadOnlyInlineMixin(MoneyAdminMixin):
     """An inline shown for reading: no row added, changed or deleted from the parent's page."""
 
     extra = 0

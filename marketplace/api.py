@@ -2,6 +2,7 @@
 and error handlers) with the listings, the stock ledger (sellers.api_movements) and the orders
 (orders.api) routers. The apps do not import each other's API."""
 from orders.api import router as orders_router
+from orders.api_returns import router as returns_router
 from sellers.api import api
 from sellers.api_movements import router as movements_router
 from sellers.api_performance import router as performance_router
@@ -15,5 +16,7 @@ api.add_router("/", webhooks_router)  # the seller's webhook endpoints (sellers.
 # Orders (accept, refuse, ship) live with the orders app; the same key auth and error handlers apply.
 forbid_unknown_query_parameters(orders_router)
 api.add_router("/orders/", orders_router)
+forbid_unknown_query_parameters(returns_router)
+api.add_router("/", returns_router)  # returns: accept, mark received, refuse (orders.fulfilment)
 
 __all__ = ["api"]

@@ -227,6 +227,8 @@ LANGUAGE_CODE = "en"
 # away until someone translates all of it.
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates written the European way ("1 Dec 2026"): marketplace/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["marketplace.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

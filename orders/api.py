@@ -77,6 +77,9 @@ class SellerOrderOut(Schema):
     lines: list[OrderLineOut]
     created_at: datetime
     paid_at: datetime | None
+    accept_by: datetime | None = Field(description="Paid and not yet accepted: accept it before this moment, "
+                                       "or it is cancelled and refunded (SELLER_ACCEPT_HOURS after payment). "
+                                       "Null otherwise.")
     accepted_at: datetime | None
     shipped_at: datetime | None
     delivered_at: datetime | None
@@ -102,7 +105,7 @@ class SellerOrderOut(Schema):
                    for line in so.lines.all()],
             created_at=so.created_at, paid_at=so.paid_at, accepted_at=so.accepted_at,
             shipped_at=so.shipped_at, delivered_at=so.delivered_at, cancelled_at=so.cancelled_at,
-            updated_at=so.updated_at,
+            updated_at=so.updated_at, accept_by=so.accept_by if so.state == SellerOrder.State.PAID else None,
         )
 
 

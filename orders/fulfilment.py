@@ -25,6 +25,7 @@ from sellers.ledger import Reason as StockReason
 from sellers.ledger import StockCause, stock_consume, stock_release
 from sellers.models import Seller
 from sellers.performance import seller_performance_changed_on_commit
+from sellers.webhooks import event_record
 
 from .models import (
     OrderLine,
@@ -320,6 +321,10 @@ def return_request_create(*, order_line: OrderLine, reason: str, comment: str, u
                                            amount=order_line.line_total)
         ReturnTransition.objects.create(return_request=ret, from_state="", to_state=R.REQUESTED, actor=user,
                                         reason=reason)
+        event_record(seller_id=seller_order.seller_id, type="return.requested",
+                     payload={"return_id": ret.pk, "seller_order_id": seller_order.pk,
+                              "order_line_id": order_line.pk, "sku": order_line.sku, "reason": reason,
+                              "amount": ret.amount})
         _notify_return(ret.pk, "requested")
         seller_performance_changed_on_commit(seller_order.seller_id)  # a fault counts as a defect
     return ret
@@ -458,5 +463,8 @@ def payout_record(*, seller: Seller, reference: str, amount: Decimal | None = No
         payout = Payout.objects.create(seller=seller, amount=amount, reference=reference.strip(),
                                        created_by=actor)
         PayoutEntry.objects.create(seller=seller, payout=payout, kind=PayoutEntry.Kind.PAYOUT, amount=-amount)
+        event_record(seller_id=seller.pk, type="payout.recorded",
+                     payload={"payout_id": payout.pk, "amount": amount, "reference": payout.reference,
+                              "balance_after": balance - amount})
     return payout
 

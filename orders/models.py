@@ -1,4 +1,5 @@
 """Carts, orders split per seller, payments and their provider events, and saved addresses."""
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -202,6 +203,13 @@ class SellerOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.number}-{self.seller_id}"
+
+    @property
+    def accept_by(self):
+        """When a paid seller order not yet accepted is cancelled (SELLER_ACCEPT_HOURS after payment)."""
+        if self.paid_at is None:
+            return None
+        return self.paid_at + timedelta(hours=settings.SELLER_ACCEPT_HOURS)
 
 
 class OrderLine(models.Model):

@@ -96,9 +96,12 @@ def seller_order_move(*, seller_order: SellerOrder, to_state: str, actor=None, r
     seller_performance_changed_on_commit(seller_order.seller_id)  # its quality score, debounced
     if to_state == S.PAID or (to_state == S.CANCELLED and from_state != S.AWAITING_PAYMENT):
         # The seller's webhook event, in this transaction (sent after commit).
-        event_record(seller_id=seller_order.seller_id, type=f"seller_order.{to_state}",
-                     payload={"seller_order_id": seller_order.pk, "state": to_state,
-                              "cancel_cause": getattr(seller_order, "cancel_cause", "") or ""})
+        cause = getattr(seller_order, "cancel_cause", "") or ""
+        kind = "auto_cancelled" if cause == SellerOrder.CancelCause.NOT_ACCEPTED else to_state
+        event_record(seller_id=seller_order.seller_id, type=f"seller_order.{kind}",
+                     payload={"seller_order_id": seller_order.pk, "order_id": seller_order.order_id,
+                              "state": to_state, "cancel_cause": cause, "total": seller_order.total,
+                              "accept_by": seller_order.accept_by})
     return seller_order
 
 

@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.cache import products_changed_on_commit, seller_products_changed_on_commit
 from marketplace.admin_actions import ReasonForm, reason_action
+from marketplace.admin_money import MoneyAdminMixin
 
 from . import services
 from .ledger import Reason, stock_cause
@@ -76,7 +77,7 @@ class QualityReviewFilter(admin.SimpleListFilter):
 
 
 @admin.register(Seller)
-class SellerAdmin(SimpleHistoryAdmin):
+class SellerAdmin(MoneyAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "status", "vat_number", "contact_email", "commission_rate", "quality",
                     "rating", "rating_count", "listing_count", "created_at"]
     list_filter = ["status", QualityReviewFilter, "created_at", "approved_at"]
@@ -227,7 +228,7 @@ class StockMovementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Listing)
-class ListingAdmin(SimpleHistoryAdmin):
+class ListingAdmin(MoneyAdminMixin, SimpleHistoryAdmin):
     """Listings are the sellers' offers: staff correct them through the listing service (archived
     stays archived, product and grade never change); sellers create them."""
 

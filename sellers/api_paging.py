@@ -16,6 +16,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from pydantic import BeforeValidator, WithJsonSchema
@@ -71,3 +72,16 @@ def keyset_page(queryset: QuerySet, *, cursor: str, limit: int, by_update: bool)
         return rows, cursor, False
     last = rows[-1]
     return rows, (f"{_micros(last.updated_at)}_{last.pk}" if by_update else str(last.pk)), more
+
+
+def keyset_answer(queryset: QuerySet, *, cursor: str, limit: int, by_update: bool, item,
+                  updatable: bool = True) -> dict:
+    """A list answer for `cursor` paging: the page's items (each through `item`), `next_cursor`
+    and `has_more`; what every seller-API list built on keyset paging returns. A list of rows that
+    never change (`updatable=False`: events, movements) walks by id only."""
+    if not updatable and "_" in cursor:
+        raise ValidationError({"cursor": [_("This list walks by id: send “start” or a next_cursor it "
+                                            "gave.")]})
+    rows, next_cursor, more = keyset_page(queryset, cursor=cursor, limit=limit, by_update=by_update)
+    return {"items": [item(row) for row in rows], "next_cursor": next_cursor, "has_more": more,
+            "limit": limit}

@@ -1,4 +1,5 @@
-"""E-mails to sellers: application decisions, team invitations, the daily low-stock list."""
+"""E-mails to sellers: application decisions, team invitations, the daily low-stock list, a webhook
+endpoint switched off."""
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
@@ -7,7 +8,7 @@ from django.utils import translation
 
 from marketplace.mail import send_once
 
-from .models import Listing, Seller, SellerInvitation
+from .models import Listing, Seller, SellerInvitation, WebhookEndpoint
 
 
 def _recipients(seller: Seller) -> list[str]:
@@ -63,3 +64,14 @@ def send_low_stock_email(*, seller: Seller, listings: list[Listing]) -> int:
                      context={"seller": seller, "listings": listings, "list_url": url,
                               "threshold": settings.LOW_STOCK_THRESHOLD},
                      to=_recipients(seller))
+
+
+def send_webhook_disabled_email(*, endpoint: WebhookEndpoint) -> int:
+    """Once per switch-off (the key holds the moment it happened)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        url = settings.SITE_URL + reverse("sellers:webhooks")
+        return _send(template="webhook_disabled",
+                     subject=translation.gettext("A webhook endpoint was switched off"),
+                     context={"seller": endpoint.seller, "endpoint": endpoint, "webhooks_url": url},
+                     to=_recipients(endpoint.seller),
+                     once_key=f"webhook-disabled:{endpoint.pk}:{int(endpoint.disabled_at.timestamp())}")

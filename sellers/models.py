@@ -411,7 +411,8 @@ class WebhookAttempt(models.Model):
 
     delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_rows")
     attempted_at = models.DateTimeField()
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)  # null: no answer (refused, timeout)
+    # null: no answer (refused, timed out, no connection)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     succeeded = models.BooleanField(default=False)
     response_excerpt = models.CharField(max_length=500, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -468,17 +469,28 @@ def low_stock_alerts_send() -> int:
     on two workers) sends one e-mail per seller per day.
     """
     from .emails import send_low_stock_email
+    from .webhooks import event_record
 
     today = timezone.localdate()
     sent = 0
-    sellers = Seller.objects.filter(status=Seller.Status.APPROVED, low_stock_alerts=True)
+    # Opted in to the e-mail, or subscribed to the `listing.low_stock` webhook event.
+    subscribed = Q(webhook_endpoints__is_active=True,
+                   webhook_endpoints__event_types__contains=["listing.low_stock"])
+    sellers = (Seller.objects.filter(Q(low_stock_alerts=True) | subscribed, status=Seller.Status.APPROVED)
+               .distinct())
     for seller in sellers.iterator():
         listings = list(low_stock_listings(seller)[:200])
         if not listings:
             continue
-        claimed = (Seller.objects.filter(pk=seller.pk)
-                   .exclude(low_stock_alert_sent_on=today)
-                   .update(low_stock_alert_sent_on=today))
-        if claimed:
+        with transaction.atomic():
+            claimed = (Seller.objects.filter(pk=seller.pk)
+                       .exclude(low_stock_alert_sent_on=today)
+                       .update(low_stock_alert_sent_on=today))
+            if claimed:  # the day's event, in the transaction of the day's claim
+                event_record(seller_id=seller.pk, type="listing.low_stock", payload={
+                    "threshold": settings.LOW_STOCK_THRESHOLD,
+                    "listings": [{"id": listing.pk, "sku": listing.sku, "available": listing.available_units}
+                                 for listing in listings]})
+        if claimed and seller.low_stock_alerts:
             sent += send_low_stock_email(seller=seller, listings=listings)
     return sent

@@ -1,7 +1,7 @@
-"""Back-office URLs for stock sync: CSV imports and exports, API keys."""
+"""Back-office URLs for stock sync: CSV imports and exports, API keys, webhooks."""
 from django.urls import path
 
-from . import stock_views
+from . import stock_views, webhook_views
 
 urlpatterns = [
     path("stock/", stock_views.stock_imports, name="stock_imports"),
@@ -15,4 +15,9 @@ urlpatterns = [
     path("stock/template.csv", stock_views.stock_template, name="stock_template"),
     path("api-keys/", stock_views.api_keys, name="api_keys"),
     path("api-keys/<int:pk>/revoke/", stock_views.api_key_revoke_view, name="api_key_revoke"),
+    path("webhooks/", webhook_views.webhooks, name="webhooks"),
+    path("webhooks/signatures/", webhook_views.webhook_docs, name="webhook_docs"),
+    path("webhooks/<int:pk>/", webhook_views.webhook_detail, name="webhook_detail"),
+    path("webhooks/<int:pk>/<str:action>/", webhook_views.webhook_action, name="webhook_action"),
+    path("webhooks/deliveries/<int:pk>/resend/", webhook_views.webhook_resend, name="webhook_resend"),
 ]

@@ -67,17 +67,36 @@ def purge_idempotency_records() -> int:
     return idempotency_records_purge()
 
 
-@shared_task(name="sellers.tasks.deliver_webhook")
-def deliver_webhook(delivery_id: int) -> bool:
-    """One attempt; a failure waits for `deliver_due_webhooks` (never raises into the caller)."""
-    from .webhooks import webhook_delivery_attempt
+@shared_task(name="sellers.tasks.drain_webhook_endpoint")
+def drain_webhook_endpoint(endpoint_id: int) -> int:
+    """Sends one endpoint's due deliveries in event order; a failure waits for `deliver_due_webhooks`."""
+    from .webhook_delivery import webhook_endpoint_drain
 
-    return webhook_delivery_attempt(delivery_id=delivery_id)
+    return webhook_endpoint_drain(endpoint_id=endpoint_id)
+
+
+@shared_task(name="sellers.tasks.send_webhook_delivery")
+def send_webhook_delivery(delivery_id: int) -> bool:
+    """One delivery at once (a resend or a test event the seller asked for)."""
+    from .webhook_delivery import webhook_delivery_send_now
+
+    return webhook_delivery_send_now(delivery_id=delivery_id)
 
 
 @shared_task(name="sellers.tasks.deliver_due_webhooks")
 def deliver_due_webhooks() -> int:
-    """Retries the deliveries whose back-off has passed, in event order."""
-    from .webhooks import webhook_deliveries_due, webhook_delivery_attempt
+    """Retries the endpoints whose oldest pending delivery is due, each in event order."""
+    from .webhook_delivery import webhook_deliveries_drain_due
 
-    return sum(webhook_delivery_attempt(delivery_id=pk) for pk in webhook_deliveries_due())
+    return webhook_deliveries_drain_due()
+
+
+@shared_task(name="sellers.tasks.send_webhook_disabled_email")
+def send_webhook_disabled_email(endpoint_id: int) -> int:
+    """Tells the seller an endpoint was switched off after failing for 72 hours (once per switch-off)."""
+    from .emails import send_webhook_disabled_email as send
+    from .models import WebhookEndpoint
+
+    endpoint = (WebhookEndpoint.objects.select_related("seller")
+                .filter(pk=endpoint_id, is_active=False).first())
+    return send(endpoint=endpoint) if endpoint and endpoint.disabled_at else 0

@@ -1,66 +1,67 @@
-"""Events and webhooks: an outbox of facts about a seller's data, pushed to the seller's endpoints.
+"""Events and webhook endpoints: an outbox of facts about a seller's data, and the URLs they go to.
 
 `event_record` writes an Event row, and one WebhookDelivery per subscribed endpoint, in the
-caller's transaction; the first attempt is queued only after commit (nothing is sent from inside
-a transaction). A delivery POSTs the event as JSON with the headers `Refurb-Event-Id`,
-`Refurb-Event-Type` and `Refurb-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`,
-times out after 5 seconds, never follows a redirect, and is retried with exponential back-off
-(beat job `sellers.tasks.deliver_due_webhooks`) until delivered or 72 hours old. At least once:
-a retried delivery carries the same event id.
+caller's transaction; the worker is asked to send them only after commit (nothing is sent from
+inside a transaction). Sending, signing, retries and switching a failing endpoint off are
+sellers.webhook_delivery. Every door (back office, API) manages endpoints through the
+`webhook_endpoint_*` services here.
 
-Verifying on the receiver's side:
-
-    t, v1 = (part.split("=", 1)[1] for part in header.split(","))
-    expected = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-    ok = hmac.compare_digest(expected, v1) and abs(time.time() - int(t)) < 300
+The event types are EVENT_TYPES, the one list: the back office's checkboxes, the API's schema and
+the docs read it. Other modules record events by calling `event_record` with one of these names,
+in the transaction of the change (orders.states for seller orders, orders.fulfilment for returns
+and payouts, sellers.stock_sync for imports, sellers.services for low stock, the repricing and
+buy-box code for `buy_box.*` and `listing.price_changed`).
 """
-import hashlib
-import hmac
 import ipaddress
 import json
 import secrets
 import socket
-import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Event, Seller, WebhookDelivery, WebhookEndpoint
 
-EVENT_TYPES = ("seller_order.paid", "seller_order.cancelled")
-TIMEOUT_SECONDS = 5
-RETRY_FOR = timedelta(hours=72)
-FIRST_RETRY_SECONDS = 30
+# type → what it means, for the seller choosing what to subscribe to.
+EVENT_TYPES: dict[str, str] = {
+    "seller_order.paid": gettext_lazy("A seller order is paid and waits for you to accept it"),
+    "seller_order.cancelled": gettext_lazy("A paid seller order is cancelled (refused, or by staff)"),
+    "seller_order.auto_cancelled": gettext_lazy("A paid seller order was not accepted in time and is "
+                                                "cancelled"),
+    "return.requested": gettext_lazy("A shopper asks to return an item"),
+    "buy_box.lost": gettext_lazy("One of your listings loses the buy box"),
+    "buy_box.won": gettext_lazy("One of your listings wins the buy box"),
+    "listing.price_changed": gettext_lazy("A repricing rule changed a listing's price"),
+    "stock_import.finished": gettext_lazy("A stock import finished (done or failed)"),
+    "listing.low_stock": gettext_lazy("Listings are low on stock (once a day)"),
+    "payout.recorded": gettext_lazy("A payout to you is recorded"),
+}
+# Sent only when the seller asks for it, to one endpoint; no endpoint subscribes to it.
+TEST_EVENT = "webhook.test"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+MAX_ENDPOINTS = 20
 
 
-def webhook_endpoint_create(*, seller: Seller, url: str, event_types) -> tuple[WebhookEndpoint, str]:
-    """A new endpoint; returns it and its secret (shown once). HTTPS only, but http to localhost
-    outside production."""
-    parts = urlsplit(url or "")
-    local_http = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS and not settings.PRODUCTION
-    if not parts.hostname or not (parts.scheme == "https" or local_http):
-        raise ValidationError({"url": _("Enter an https:// URL.")})
-    unknown = set(event_types) - set(EVENT_TYPES)
-    if not event_types or unknown:
-        raise ValidationError({"event_types": _("Choose among: %(types)s.")
-                               % {"types": ", ".join(EVENT_TYPES)}})
-    secret = "whsec_" + secrets.token_urlsafe(32)
-    endpoint = WebhookEndpoint.objects.create(seller=seller, url=url, event_types=sorted(set(event_types)),
-                                              secret=secret)
-    return endpoint, secret
+def _kick_on_commit(endpoint_ids) -> None:
+    """After commit, ask the worker to send these endpoints' queues (in order)."""
+    from .tasks import drain_webhook_endpoint
+
+    ids = sorted(set(endpoint_ids))
+    if ids:
+        transaction.on_commit(lambda: [drain_webhook_endpoint.delay(pk) for pk in ids])
 
 
 def event_record(*, seller_id: int, type: str, payload: dict) -> Event:  # noqa: A002 - the event's type
     """The event, and its deliveries, in the caller's transaction; sent after commit."""
-    assert type in EVENT_TYPES, type
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}: add it to sellers.webhooks.EVENT_TYPES")
     with transaction.atomic():  # the caller's, when it has one (it should)
         event = Event.objects.create(seller_id=seller_id, type=type,
                                      payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)))
@@ -68,26 +69,19 @@ def event_record(*, seller_id: int, type: str, payload: dict) -> Event:  # noqa:
         deliveries = WebhookDelivery.objects.bulk_create([
             WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=now)
             for endpoint in WebhookEndpoint.objects.filter(seller_id=seller_id, is_active=True)
-            if type in endpoint.event_types])
-    if deliveries:
-        from .tasks import deliver_webhook
-
-        ids = [delivery.pk for delivery in deliveries]
-        transaction.on_commit(lambda: [deliver_webhook.delay(pk) for pk in ids])
+            .only("pk", "event_types") if type in endpoint.event_types])
+        _kick_on_commit(delivery.endpoint_id for delivery in deliveries)
     return event
 
 
-def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
-
-
 def event_body(event: Event) -> bytes:
+    """The JSON posted for an event: the same bytes on every attempt (the signature covers them)."""
     return json.dumps({"id": str(event.uid), "type": event.type, "created_at": event.created_at.isoformat(),
                        "data": event.payload}, separators=(",", ":")).encode()
 
 
-def _private_target(hostname: str) -> bool:
+# --- Endpoints ---------------------------------------------------------------------------------------
+def private_target(hostname: str) -> bool:
     """True if the host resolves to any private, loopback, link-local or reserved address (SSRF)."""
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(hostname, None)}
@@ -101,59 +95,122 @@ def _private_target(hostname: str) -> bool:
     return False
 
 
-def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
-    """The receiver's status and the start of its answer; a 3xx is the answer, never followed.
-    In production (WEBHOOKS_BLOCK_PRIVATE_TARGETS) a host resolving to a private address is refused."""
+def block_private_targets() -> bool:
+    return getattr(settings, "WEBHOOKS_BLOCK_PRIVATE_TARGETS", settings.PRODUCTION)
+
+
+def _checked_url(url: str) -> str:
+    url = (url or "").strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("https", "http"):
-        return None, "unsupported scheme"
-    if getattr(settings, "WEBHOOKS_BLOCK_PRIVATE_TARGETS", settings.PRODUCTION) and _private_target(
-            parts.hostname or ""):
-        return None, "refused: the host resolves to a private, loopback or link-local address"
-    try:
-        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
-                                 allow_redirects=False)
-    except requests.RequestException as exc:
-        return None, str(exc)[:500]
-    return response.status_code, response.text[:500]
+    local_http = parts.scheme == "http" and parts.hostname in LOCAL_HOSTS and not settings.PRODUCTION
+    if len(url) > 500 or not parts.hostname or not (parts.scheme == "https" or local_http) or parts.username:
+        raise ValidationError({"url": _("Enter an https:// URL (http:// only for localhost in "
+                                        "development).")})
+    if block_private_targets() and private_target(parts.hostname):
+        raise ValidationError({"url": _("This address leads to a private network; use a public one.")})
+    return url
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), 6 * 3600))
+def _checked_types(event_types) -> list[str]:
+    chosen = set(event_types or ())
+    if not chosen or chosen - set(EVENT_TYPES):
+        raise ValidationError({"event_types": _("Choose among: %(types)s.")
+                               % {"types": ", ".join(EVENT_TYPES)}})
+    return [name for name in EVENT_TYPES if name in chosen]
 
 
-def webhook_delivery_attempt(*, delivery_id: int) -> bool:
-    """One attempt of a pending delivery (locked, so two workers never send it at once); True if
-    delivered. A failure is retried later with back-off, until 72 hours after the event."""
+def _new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def webhook_endpoint_create(*, seller: Seller, url: str, event_types) -> tuple[WebhookEndpoint, str]:
+    """A new endpoint; returns it and its secret (shown once). HTTPS only, but http to localhost
+    outside production."""
+    url, event_types = _checked_url(url), _checked_types(event_types)
+    if WebhookEndpoint.objects.filter(seller=seller).count() >= MAX_ENDPOINTS:
+        raise ValidationError({"url": _("At most %(count)s endpoints per seller.")
+                               % {"count": MAX_ENDPOINTS}})
+    secret = _new_secret()
+    endpoint = WebhookEndpoint.objects.create(seller=seller, url=url, event_types=event_types, secret=secret)
+    return endpoint, secret
+
+
+def webhook_endpoint_update(*, endpoint: WebhookEndpoint, event_types=None,
+                            url: str | None = None) -> WebhookEndpoint:
+    """Changes what an endpoint receives (new events only) or where."""
+    fields = ["updated_at"]
+    if event_types is not None:
+        endpoint.event_types = _checked_types(event_types)
+        fields.append("event_types")
+    if url is not None:
+        endpoint.url = _checked_url(url)
+        fields.append("url")
+    endpoint.save(update_fields=fields)
+    return endpoint
+
+
+def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool, reason: str = "",
+                                now: datetime | None = None) -> WebhookEndpoint:
+    """Switches an endpoint off (no new deliveries, the pending ones wait) or on again (its
+    failure clock restarts and the waiting deliveries are sent)."""
+    now = now or timezone.now()
     with transaction.atomic():
-        delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True)
-                    .select_related("event", "endpoint").filter(pk=delivery_id,
-                                                                status=WebhookDelivery.Status.PENDING).first())
-        if delivery is None:
-            return False
-        body = event_body(delivery.event)
-        headers = {"Content-Type": "application/json", "User-Agent": "Refurb-Webhooks/1",
-                   "Refurb-Event-Id": str(delivery.event.uid), "Refurb-Event-Type": delivery.event.type,
-                   "Refurb-Signature": webhook_signature(secret=delivery.endpoint.secret,
-                                                         timestamp=int(time.time()), body=body)}
-        status, excerpt = _post(delivery.endpoint.url, body, headers)
-        now = timezone.now()
-        delivery.attempts += 1
-        delivery.last_status_code, delivery.last_response = status, excerpt[:500]
-        if status is not None and 200 <= status < 300:
-            delivery.status, delivery.delivered_at = WebhookDelivery.Status.DELIVERED, now
-        elif now - delivery.event.created_at >= RETRY_FOR:
-            delivery.status = WebhookDelivery.Status.FAILED
-            # Failing for 72 hours: the endpoint is switched off until its seller turns it on again.
-            WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).update(is_active=False)
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        if active:
+            endpoint.is_active, endpoint.failing_since, endpoint.disabled_at = True, None, None
+            endpoint.disabled_reason = ""
+            # Waiting deliveries are due now, not at the end of a long back-off.
+            endpoint.deliveries.filter(status=WebhookDelivery.Status.PENDING).update(next_attempt_at=now)
+            _kick_on_commit([endpoint.pk])
         else:
-            delivery.next_attempt_at = now + backoff(delivery.attempts)
-        delivery.save()
-        return delivery.status == WebhookDelivery.Status.DELIVERED
+            endpoint.is_active, endpoint.disabled_at = False, now
+            endpoint.disabled_reason = (reason or _("Switched off by the seller."))[:200]
+        endpoint.save(update_fields=["is_active", "failing_since", "disabled_at", "disabled_reason",
+                                     "updated_at"])
+    return endpoint
 
 
-def webhook_deliveries_due(*, now=None) -> list[int]:
-    """The pending deliveries whose next attempt is due, oldest event first (per seller order)."""
-    return list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING,
-                                               next_attempt_at__lte=now or timezone.now())
-                .order_by("event_id", "id").values_list("pk", flat=True)[:1000])
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """Removes the endpoint with its deliveries and their attempts (the events stay)."""
+    endpoint.delete()
+
+
+def webhook_secret_rotate(*, endpoint: WebhookEndpoint, now: datetime | None = None) -> str:
+    """A new secret (returned, shown once); the current one keeps signing too for the grace
+    period (WEBHOOK_SECRET_GRACE_HOURS), so the receiver can switch without losing a delivery."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        secret = _new_secret()
+        endpoint.previous_secret, endpoint.secret = endpoint.secret, secret
+        endpoint.previous_secret_until = now + timedelta(hours=settings.WEBHOOK_SECRET_GRACE_HOURS)
+        endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until", "updated_at"])
+    return secret
+
+
+def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+    """The secrets that sign a delivery now: the current one, and the previous during its grace."""
+    if endpoint.previous_secret and endpoint.previous_secret_until and now < endpoint.previous_secret_until:
+        return [endpoint.secret, endpoint.previous_secret]
+    return [endpoint.secret]
+
+
+def webhook_test_send(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    """A `webhook.test` event for this endpoint only, sent at once (even if switched off)."""
+    from .tasks import send_webhook_delivery
+
+    with transaction.atomic():
+        event = Event.objects.create(seller_id=endpoint.seller_id, type=TEST_EVENT,
+                                     payload={"endpoint_id": endpoint.pk, "message": "It works."})
+        delivery = WebhookDelivery.objects.create(event=event, endpoint=endpoint,
+                                                  next_attempt_at=timezone.now())
+        transaction.on_commit(lambda: send_webhook_delivery.delay(delivery.pk))
+    return delivery
+
+
+def webhook_delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Sends one delivery again at once, with the same event id, whatever its state."""
+    from .tasks import send_webhook_delivery
+
+    transaction.on_commit(lambda: send_webhook_delivery.delay(delivery.pk))
+    return delivery

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from ..ledger import Reason, RowResult, StockCause, listings_apply_bulk
 from ..models import Seller, StockImport
+from ..webhooks import event_record
 from .file_check import BATCH_SIZE, MAX_REPORTED_ERRORS, CheckedFile, _collector_paused, stock_file_check
 from .kinds import STOCK, file_kind
 from .rows import _file_rows, incomplete_new_rows, leading_zero_notice, parse_stock_rows, repeated_skus
@@ -47,8 +48,11 @@ def stock_import_apply(*, stock_import_id: int) -> None:
             checked = stock_file_check(handle.read(), sheet=stock_import.sheet_name, kind=stock_import.kind)
     except (ValidationError, OSError, LookupError) as exc:
         message = exc.messages[0] if isinstance(exc, ValidationError) else _("The file could not be read.")
-        StockImport.objects.filter(pk=stock_import.pk).update(
-            status=StockImport.Status.FAILED, error_message=message, finished_at=timezone.now())
+        with transaction.atomic():
+            failed = StockImport.objects.filter(pk=stock_import.pk).exclude(status=StockImport.Status.FAILED)
+            if failed.update(status=StockImport.Status.FAILED, error_message=message,
+                             finished_at=timezone.now()):
+                _finished_event(StockImport.objects.get(pk=stock_import.pk))
         return
     StockImport.objects.filter(pk=stock_import.pk, status=StockImport.Status.QUEUED).update(
         status=StockImport.Status.RUNNING, started_at=timezone.now(), progressed_at=timezone.now(),
@@ -192,6 +196,8 @@ def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked
             locked.finished_at = timezone.now()
             fields += ["status", "finished_at"]
         locked.save(update_fields=fields)
+        if locked.status == StockImport.Status.DONE:
+            _finished_event(locked)
     return True
 
 
@@ -221,3 +227,13 @@ def _finish(stock_import: StockImport, *, error_message: str = "") -> None:
     stock_import.error_message = error_message
     stock_import.finished_at = timezone.now()
     stock_import.save(update_fields=["status", "error_message", "finished_at"])
+    _finished_event(stock_import)
+
+
+def _finished_event(stock_import: StockImport) -> None:
+    """The seller's `stock_import.finished` webhook event, in the transaction that finished it."""
+    event_record(seller_id=stock_import.seller_id, type="stock_import.finished", payload={
+        "stock_import_id": stock_import.pk, "status": stock_import.status,
+        "error_message": str(stock_import.error_message), "total_rows": stock_import.total_rows,
+        "created": stock_import.created_count, "updated": stock_import.updated_count,
+        "unchanged": stock_import.unchanged_count, "failed": stock_import.failed_count})

@@ -26,6 +26,7 @@ SAMPLES: dict[str, tuple[str, str, dict]] = {
     "CELERY_TASK_ALWAYS_EAGER": ("false", "CELERY_TASK_ALWAYS_EAGER", {}),
     "STRIPE_SECRET_KEY": ("sk_test_settings", "STRIPE_SECRET_KEY", {}),
     "STRIPE_WEBHOOK_SECRET": ("whsec_settings", "STRIPE_WEBHOOK_SECRET", {}),
+    "WEBHOOK_SECRET_GRACE_HOURS": ("6", "WEBHOOK_SECRET_GRACE_HOURS", {}),
     "STRIPE_PUBLISHABLE_KEY": ("pk_test_settings", "STRIPE_PUBLISHABLE_KEY", {}),
     "TEST_PROVIDER_SECRET": ("whsec_test_other", "TEST_PROVIDER_SECRET", {}),
     "EMAIL_URL": ("smtp+tls://u:p@smtp.example:587", "EMAIL_HOST", {}),

@@ -20,9 +20,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from marketplace.api import api
 from orders import services as order_services
-from orders.models import Address, Order, Payment, SellerOrder
+from orders.models import Address, Order, Payment, ReturnRequest, SellerOrder
 from sellers.api_auth import api_key_create
-from sellers.models import ApiKey, SellerInvitation, SellerMember, StockImport, WebhookEndpoint
+from sellers.models import (
+    ApiKey,
+    Event,
+    SellerInvitation,
+    SellerMember,
+    StockImport,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from sellers.webhooks import webhook_endpoint_create
 from tests.factories import ListingFactory, SellerMemberFactory, UserFactory
 from tests.sellers.factories_stock import api_key_for
@@ -96,6 +105,10 @@ class World:
         self.api_key = self._key()
         self.webhook, _secret = webhook_endpoint_create(seller=self.seller, url="https://erp.example.test/h",
                                                         event_types=["seller_order.paid"])
+        event = Event.objects.create(seller=self.seller, type="seller_order.paid", payload={})
+        self.return_request()
+        self.delivery = WebhookDelivery.objects.create(event=event, endpoint=self.webhook, status="delivered",
+                                                       next_attempt_at=event.created_at)
         self.invitation = SellerInvitation.objects.create(seller=self.seller, email="new@example.test",
                                                           token="owner-invitation-token")
         # The attackers: another shopper and another seller, each with their own things.
@@ -118,11 +131,11 @@ class World:
                                      stars=4, created_at=self.order.created_at)
 
     def return_request(self):
-        from orders.models import ReturnRequest
-
-        return ReturnRequest.objects.create(
-            seller_order=self.seller_order, order_line=self.order_line, reason="defective",
-            comment="Owner's return", amount=Decimal("10.00"), requested_by=self.shopper)
+        """The owner's return, made once (the pages and the API walk name it)."""
+        return ReturnRequest.objects.get_or_create(
+            order_line=self.order_line, defaults={
+                "seller_order": self.seller_order, "reason": "defective", "comment": "Owner's return",
+                "amount": Decimal("10.00"), "requested_by": self.shopper})[0]
 
 
 # URL name -> kwargs naming the owner's object.
@@ -146,6 +159,9 @@ OWNED = {
     "sellers:order_refuse": lambda w: {"pk": w.seller_order.pk},
     "sellers:order_ship": lambda w: {"pk": w.seller_order.pk},
     "sellers:return_decide": lambda w: {"pk": w.return_request().pk, "decision": "accept"},
+    "sellers:webhook_detail": lambda w: {"pk": w.webhook.pk},
+    "sellers:webhook_action": lambda w: {"pk": w.webhook.pk, "action": "delete"},
+    "sellers:webhook_resend": lambda w: {"pk": w.delivery.pk},
     "orders:cart_line_update": lambda w: {"pk": w.cart_line.pk},
     "orders:cart_line_remove": lambda w: {"pk": w.cart_line.pk},
     "orders:order_detail": lambda w: {"number": w.order.number},
@@ -169,6 +185,14 @@ API_OWNED = {
     "/api/v1/orders/{seller_order_id}/refuse": lambda w: w.seller_order.pk,
     "/api/v1/orders/{seller_order_id}/ship": lambda w: w.seller_order.pk,
     "/api/v1/webhooks/{webhook_id}": lambda w: w.webhook.pk,
+    "/api/v1/webhooks/{webhook_id}/rotate-secret": lambda w: w.webhook.pk,
+    "/api/v1/webhooks/{webhook_id}/test": lambda w: w.webhook.pk,
+    "/api/v1/webhooks/{webhook_id}/deliveries": lambda w: w.webhook.pk,
+    "/api/v1/webhook-deliveries/{delivery_id}/resend": lambda w: w.delivery.pk,
+    "/api/v1/returns/{return_id}": lambda w: w.return_request().pk,
+    "/api/v1/returns/{return_id}/accept": lambda w: w.return_request().pk,
+    "/api/v1/returns/{return_id}/received": lambda w: w.return_request().pk,
+    "/api/v1/returns/{return_id}/refuse": lambda w: w.return_request().pk,
 }
 
 
@@ -185,7 +209,9 @@ def _snapshot(w: World) -> tuple:
             .first(), Payment.objects.get(pk=w.payment.pk).status,
             sorted(SellerMember.objects.filter(seller=w.seller).values_list("pk", "role")),
             SellerInvitation.objects.filter(pk=w.invitation.pk).exists(),
-            WebhookEndpoint.objects.filter(pk=w.webhook.pk).exists(),
+            WebhookEndpoint.objects.filter(pk=w.webhook.pk).values_list("is_active", "secret", "event_types")
+            .first(), WebhookAttempt.objects.count(),
+            sorted(ReturnRequest.objects.filter(seller_order=w.seller_order).values_list("pk", "state")),
             sorted(ApiKey.objects.filter(seller=w.seller).values_list("pk", "revoked_at")))
 
 

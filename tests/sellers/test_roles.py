@@ -23,7 +23,17 @@ from django.utils import timezone
 from marketplace.api import api
 from orders.models import ReturnRequest, SellerOrder
 from sellers.api_auth import api_key_create
-from sellers.models import ApiKey, Listing, SellerInvitation, SellerMember, StockImport, WebhookEndpoint
+from sellers.models import (
+    ApiKey,
+    Event,
+    Listing,
+    SellerInvitation,
+    SellerMember,
+    StockImport,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from sellers.webhooks import webhook_endpoint_create
 from tests.factories import ListingFactory, SellerMemberFactory, UserFactory
 from tests.orders.fulfil_support import paid_order
@@ -66,6 +76,9 @@ class Team:
                                                           token=secrets.token_urlsafe(16))
         self.webhook, _secret = webhook_endpoint_create(seller=self.seller, url="https://erp.example.test/h",
                                                         event_types=["seller_order.paid"])
+        event = Event.objects.create(seller=self.seller, type="seller_order.paid", payload={})
+        self.delivery = WebhookDelivery.objects.create(event=event, endpoint=self.webhook, status="delivered",
+                                                       next_attempt_at=timezone.now())
 
     def client(self, role: str) -> Client:
         client = Client()
@@ -85,7 +98,9 @@ class Team:
             sorted(ApiKey.objects.filter(seller=self.seller).values_list("pk", "revoked_at")),
             sorted(SellerMember.objects.filter(seller=self.seller).values_list("pk", "role")),
             sorted(SellerInvitation.objects.filter(seller=self.seller).values_list("pk", flat=True)),
-            sorted(WebhookEndpoint.objects.filter(seller=self.seller).values_list("pk", flat=True)),
+            sorted(WebhookEndpoint.objects.filter(seller=self.seller)
+                   .values_list("pk", "is_active", "secret", "event_types")),
+            WebhookAttempt.objects.filter(delivery__endpoint__seller=self.seller).count(),
             self.seller.low_stock_alerts,
         )
 
@@ -127,6 +142,11 @@ ROLE_URLS = {
     "sellers:member_remove": (lambda t: {"pk": t.colleague.pk}, OWNER_ONLY, OWNER_ONLY),
     "sellers:invitation_withdraw": (lambda t: {"pk": t.invitation.pk}, POST_ONLY, OWNER_ONLY),
     "sellers:settings": (None, OWNER_ONLY, OWNER_ONLY),
+    "sellers:webhooks": (None, OWNER_ONLY, OWNER_ONLY),
+    "sellers:webhook_docs": (None, OWNER_ONLY, GET_ONLY),
+    "sellers:webhook_detail": (lambda t: {"pk": t.webhook.pk}, OWNER_ONLY, OWNER_ONLY),
+    "sellers:webhook_action": (lambda t: {"pk": t.webhook.pk, "action": "test"}, POST_ONLY, OWNER_ONLY),
+    "sellers:webhook_resend": (lambda t: {"pk": t.delivery.pk}, POST_ONLY, OWNER_ONLY),
 }
 # Seller pages that come before belonging to a team: applying, its status, joining.
 BEFORE_MEMBERSHIP = {"sellers:apply", "sellers:status", "sellers:invitation_accept"}
@@ -511,6 +531,18 @@ API_SCOPES = {
     ("get", "/api/v1/webhooks"): None,
     ("post", "/api/v1/webhooks"): "orders",
     ("delete", "/api/v1/webhooks/{webhook_id}"): "orders",
+    ("get", "/api/v1/webhooks/{webhook_id}"): None,
+    ("patch", "/api/v1/webhooks/{webhook_id}"): "orders",
+    ("post", "/api/v1/webhooks/{webhook_id}/rotate-secret"): "orders",
+    ("post", "/api/v1/webhooks/{webhook_id}/test"): "orders",
+    ("get", "/api/v1/webhooks/{webhook_id}/deliveries"): None,
+    ("post", "/api/v1/webhook-deliveries/{delivery_id}/resend"): "orders",
+    ("get", "/api/v1/events"): None,
+    ("get", "/api/v1/returns"): None,
+    ("get", "/api/v1/returns/{return_id}"): None,
+    ("post", "/api/v1/returns/{return_id}/accept"): "orders",
+    ("post", "/api/v1/returns/{return_id}/received"): "orders",
+    ("post", "/api/v1/returns/{return_id}/refuse"): "orders",
 }
 KEY_SCOPES = {"read": ["read"], "listings": ["read", "listings"], "orders": ["read", "orders"]}
 
@@ -537,7 +569,8 @@ def api_request(team: Team, method: str, path: str, raw_key: str, schema: dict):
 
     url = (path.replace("{listing_id}", str(team.listing.pk))
            .replace("{seller_order_id}", str(team.seller_order.pk))
-           .replace("{webhook_id}", str(team.webhook.pk)))
+           .replace("{webhook_id}", str(team.webhook.pk)).replace("{delivery_id}", str(team.delivery.pk))
+           .replace("{return_id}", str(team.return_request.pk)))
     operation = schema["paths"][path][method]
     body_schema = (operation.get("requestBody", {}).get("content", {}).get("application/json", {})
                    .get("schema"))
