@@ -57,6 +57,14 @@ class Seller(models.Model):
     low_stock_alerts = models.BooleanField(_("daily low-stock e-mail"), default=True)
     # The day the last low-stock e-mail went out: the daily task claims a day once.
     low_stock_alert_sent_on = models.DateField(null=True, blank=True, editable=False)
+    # The repricing rule of listings that name none (sellers.repricing); off until the seller opts in.
+    reprice_strategy = models.CharField(_("default repricing"), max_length=10, default="off", db_default="off",
+                                        choices=[("off", _("Off")), ("match", _("Match the price to win")),
+                                                 ("beat", _("Beat it by an amount"))])
+    reprice_beat_by = models.DecimalField(_("beat by"), max_digits=8, decimal_places=2, null=True, blank=True)
+    reprice_raise = models.BooleanField(_("raise when winning"), default=False, db_default=False)
+    # Buy-box notices not yet read (sellers.notices keeps it): the back-office nav shows it for free.
+    unread_notices = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     accepted_terms_at = models.DateTimeField(_("terms accepted"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -114,6 +122,7 @@ class SellerMember(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="seller_membership")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.WAREHOUSE)
+    buy_box_digest = models.BooleanField(_("daily buy-box e-mail"), default=True, db_default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -185,6 +194,16 @@ class Listing(models.Model):
     # Phones only; null for other devices or when the seller has not said.
     is_unlocked = models.BooleanField(_("unlocked"), null=True, blank=True)
     has_esim = models.BooleanField(_("eSIM"), null=True, blank=True)
+    # The repricing rule (sellers.repricing): never below the floor, never above the ceiling; a
+    # strategy of None follows the seller's default. Nullable, so the bulk writer's INSERT names none.
+    floor_price = models.DecimalField(_("floor price"), max_digits=10, decimal_places=2, null=True, blank=True)
+    ceiling_price = models.DecimalField(_("ceiling price"), max_digits=10, decimal_places=2, null=True,
+                                        blank=True)
+    reprice_strategy = models.CharField(_("repricing"), max_length=10, null=True, blank=True,
+                                        choices=[("off", _("Off")), ("match", _("Match the price to win")),
+                                                 ("beat", _("Beat it by an amount"))])
+    reprice_beat_by = models.DecimalField(_("beat by"), max_digits=8, decimal_places=2, null=True, blank=True)
+    reprice_raise = models.BooleanField(_("raise when winning"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -203,6 +222,9 @@ class Listing(models.Model):
                                    name="listing_warranty_at_least_12_months"),
             models.CheckConstraint(condition=Q(grade__in=Grade.values),
                                    name="listing_grade_valid"),
+            models.CheckConstraint(condition=Q(floor_price__isnull=True) | Q(ceiling_price__isnull=True)
+                                   | Q(ceiling_price__gte=F("floor_price")),
+                                   name="listing_ceiling_not_below_floor"),
             models.CheckConstraint(condition=Q(battery_health__lte=100),
                                    name="listing_battery_health_at_most_100"),
             models.CheckConstraint(condition=Q(battery_new=False) | Q(battery_health=100),
@@ -287,6 +309,11 @@ class StockImport(models.Model):
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
+    # Rows whose price looked mistaken (sellers.price_guard): reported, not applied.
+    held_count = models.PositiveIntegerField(default=0, db_default=0)
+    # Buy boxes (product × grade) the seller won and lost with this import (sellers.buybox_watch).
+    boxes_won = models.PositiveIntegerField(default=0, db_default=0)
+    boxes_lost = models.PositiveIntegerField(default=0, db_default=0)
     # [{"line": 12, "column": "price", "reason": "..."}]
     errors = models.JSONField(default=list, blank=True)
     error_message = models.TextField(blank=True)
@@ -508,3 +535,7 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.listing_id}: {self.quantity_delta:+d} / {self.allocated_delta:+d} ({self.reason})"
+
+
+# The buy-box watch and the repricing log live apart (a module under 600 lines each).
+from .models_buybox import BuyBoxHolder, PriceChange, SellerNotice  # noqa: E402,F401
