@@ -154,10 +154,13 @@ class SellerAdmin(MoneyAdminMixin, SimpleHistoryAdmin):
     def reject(self, request, queryset):
         return self._decide(request, queryset, "reject")
 
-    @admin.action(description=_("Suspend selected sellers: their listings leave the marketplace"),
-                  permissions=["change"])
+    @admin.action(description=_("Suspend selected sellers: their listings leave the marketplace, their "
+                                "open orders are reassigned or refunded"), permissions=["change"])
     def suspend(self, request, queryset):
-        return self._decide(request, queryset, "suspend")
+        from .admin_suspension import suspend_action
+
+        _service, done_message, title = DECISIONS["suspend"]
+        return suspend_action(self, request, queryset, title=title, done_message=done_message)
 
     @admin.action(description=_("Reinstate selected suspended sellers"), permissions=["change"])
     def reinstate(self, request, queryset):

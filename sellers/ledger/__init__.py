@@ -10,6 +10,7 @@ from .writes import (
     Reason,
     StockCause,
     stock_allocate,
+    stock_allocate_one,
     stock_allocations_record,
     stock_cause,
     stock_consume,
@@ -22,6 +23,6 @@ from .writes import (
 
 __all__ = [
     "STOCK_FIELDS", "Reason", "RowInput", "RowResult", "StockCause", "listings_apply_bulk", "stock_allocate",
-    "stock_allocations_record", "stock_cause", "stock_consume", "stock_listing_insert",
+    "stock_allocate_one", "stock_allocations_record", "stock_cause", "stock_consume", "stock_listing_insert",
     "stock_listings_insert", "stock_release", "stock_restock", "stock_set",
 ]

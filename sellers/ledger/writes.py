@@ -208,3 +208,13 @@ def stock_listings_insert(*, listings: list[Listing], cause: StockCause) -> list
                   allocated_delta=0, cause=cause, now=now)
         for listing in created if listing.quantity])
     return created
+
+
+def stock_allocate_one(*, listing_id: int, quantity: int, cause: StockCause) -> bool:
+    """Holds `quantity` units of a live listing for one seller order (a paid order reassigned to
+    this listing's seller) and writes its movement: False when not enough is available."""
+    if not stock_allocate(listing_id=listing_id, quantity=quantity):
+        return False
+    _movement(listing_id=listing_id, seller_id=_seller_ids([listing_id])[listing_id], quantity_delta=0,
+              allocated_delta=quantity, cause=cause).save()
+    return True
