@@ -48,6 +48,20 @@ app.conf.beat_schedule = {
         "task": "sellers.tasks.deliver_due_webhooks",
         "schedule": 30.0,
     },
+    # Trade-in deadlines: unshipped quotes expire, unanswered counter-offers go back, devices not
+    # inspected in time are bought at the quote (tradein.services).
+    "expire-unshipped-trade-ins": {
+        "task": "tradein.tasks.expire_unshipped_trade_ins",
+        "schedule": crontab(minute=20),
+    },
+    "return-unanswered-counter-offers": {
+        "task": "tradein.tasks.return_unanswered_counter_offers",
+        "schedule": crontab(minute=25),
+    },
+    "confirm-uninspected-trade-ins": {
+        "task": "tradein.tasks.confirm_uninspected_trade_ins",
+        "schedule": crontab(minute=30),
+    },
     "purge-idempotency-records": {
         "task": "sellers.tasks.purge_idempotency_records",
         "schedule": crontab(minute=40),

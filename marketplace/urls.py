@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("seller/", include("sellers.urls")),
+    path("", include("tradein.urls")),  # "Sell your device" and the seller's trade-in pages
     path("", include("reviews.urls")),
     path("", include("orders.urls")),
     path("", include("catalog.urls")),

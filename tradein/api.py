@@ -1,0 +1,110 @@
+"""The seller API's trade-in endpoints (django-ninja), mounted under /api/v1/trade-in/: the seller's
+buying offers beside the best of the others, saving one (the same service as the back office and
+the CSV import), and the devices heading its way. A write needs the key's `listings` scope."""
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from django.http import Http404
+from ninja import Field, Router, Schema
+from pydantic import ConfigDict
+
+from catalog.models import Product
+from sellers.api import ERRORS, WITH_BODY_ERRORS
+from sellers.api_auth import ApiKeyAuth
+from sellers.api_types import Flag, Price, Text, WholeNumber
+from sellers.permissions import Scope
+
+from .models import Condition
+from .offers import MAX_CAP, offer_save
+from .selectors import INCOMING_STATES, seller_offers_compared, seller_trade_ins
+
+router = Router(tags=["trade-in"], auth=ApiKeyAuth(write_scope=Scope.LISTINGS))
+ConditionName = Literal["flawless", "worn", "cracked", "dead"]
+assert set(ConditionName.__args__) == set(Condition.values)
+
+
+class OfferOut(Schema):
+    id: int
+    product_reference: str = Field(examples=["0194252707272"])
+    condition: str = Field(examples=["cracked"])
+    price: Decimal = Field(examples=["95.00"])
+    cap: int = Field(description="How many more devices you want at this price.", examples=[20])
+    is_active: bool
+    best_other_price: Decimal | None = Field(description="The best price of the other sellers for the same "
+                                             "product and condition; null if none buys it.")
+    is_best: bool = Field(description="Your price is the best (ties go to the older offer).")
+    updated_at: datetime
+
+    @staticmethod
+    def of(offer) -> "OfferOut":
+        best_other = getattr(offer, "best_other", None)
+        return OfferOut(id=offer.pk, product_reference=offer.product.reference, condition=offer.condition,
+                        price=offer.price, cap=offer.cap, is_active=offer.is_active,
+                        best_other_price=best_other, is_best=best_other is None or offer.price > best_other,
+                        updated_at=offer.updated_at)
+
+
+class OfferIn(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "product_reference": "0194252707272", "condition": "cracked", "price": "95.00", "cap": 20,
+        "is_active": True}]})
+
+    product_reference: Text(64, description="The catalog product's EAN or reference.")
+    condition: ConditionName
+    price: Price
+    cap: WholeNumber = Field(description=f"0 to {MAX_CAP} devices.")
+    is_active: Flag = True
+
+
+class OfferSavedOut(Schema):
+    status: Literal["created", "updated", "unchanged"]
+    offer: OfferOut
+
+
+class TradeInOut(Schema):
+    number: str
+    state: str
+    product_reference: str
+    product_name: str
+    condition: str
+    quoted_price: Decimal
+    counter_price: Decimal | None
+    agreed_price: Decimal | None
+    ship_by: datetime
+    inspect_by: datetime | None
+    shipping_tracking: str
+    created_at: datetime
+
+
+def _offer_out(seller, pk: int) -> OfferOut:
+    return OfferOut.of(seller_offers_compared(seller=seller).get(pk=pk))
+
+
+@router.get("/offers", response={200: list[OfferOut], **ERRORS}, summary="Your trade-in offers")
+def offers_list(request):
+    return [OfferOut.of(offer) for offer in seller_offers_compared(seller=request.seller)]
+
+
+@router.put("/offers", response={200: OfferSavedOut, **WITH_BODY_ERRORS},
+            summary="Create or change your offer for a product and condition")
+def offers_save(request, payload: OfferIn):
+    product = Product.objects.filter(reference=payload.product_reference).first()
+    if product is None:
+        raise Http404
+    offer, status = offer_save(seller=request.seller, product=product, condition=payload.condition,
+                               price=payload.price, cap=payload.cap, is_active=payload.is_active)
+    return OfferSavedOut(status=status, offer=_offer_out(request.seller, offer.pk))
+
+
+@router.get("/trade-ins", response={200: list[TradeInOut], **ERRORS},
+            summary="Devices heading your way or in your hands")
+def trade_ins_list(request):
+    rows = seller_trade_ins(seller=request.seller, states=INCOMING_STATES)[:500]
+    return [TradeInOut(number=t.number, state=t.state, product_reference=t.product.reference,
+                       product_name=str(t.product.model.name), condition=t.condition,
+                       quoted_price=t.quoted_price, counter_price=t.counter_price,
+                       agreed_price=t.agreed_price, ship_by=t.ship_by, inspect_by=t.inspect_by,
+                       shipping_tracking=t.shipping_tracking, created_at=t.created_at)
+            for t in rows]
+

@@ -1,0 +1,29 @@
+"""{% trade_in_link slug %}: "Sell your <model>" on the product page of a model some seller buys.
+
+The product page is served from its cached rendering without a query; this answer is cached too
+(a few minutes stale at most when a seller switches its last offer on or off)."""
+from django import template
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from ..selectors import live_offers
+
+register = template.Library()
+TTL = 300
+
+
+@register.simple_tag
+def trade_in_link(slug: str) -> str:
+    key = f"tradein:model-offers:{slug}"
+    wanted = cache.get(key)
+    if wanted is None:
+        offers = live_offers().filter(product__model__slug=slug, product__model__is_published=True)
+        wanted = int(offers.exists())
+        cache.set(key, wanted, TTL)
+    if not wanted:
+        return ""
+    return format_html('<p class="trade-in-callout container"><a href="{}">{}</a></p>',
+                       reverse("tradein:sell_model", args=[slug]),
+                       _("Have one to sell? Get an offer for yours"))
