@@ -41,8 +41,17 @@ def decimal_mark_of(value: str) -> str | None:
     return None
 
 
+# A value that may be ambiguous: one `,` or `.` then three digits at its end (currency aside).
+_MAYBE_AMBIGUOUS = re.compile(r"[.,][0-9]{3}[ \t]*(?:€|eur)?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+
+
 def file_decimal_mark(values) -> str | None:
-    """The decimal mark a column's values agree on (None if none shows one, or they disagree)."""
+    """The decimal mark a column's values agree on (None if none shows one, or they disagree).
+    Only an ambiguous value (`1,049`) is read with it, so a file without one is not looked at value
+    by value (one regex over them all: most files)."""
+    values = values if isinstance(values, (set, frozenset)) else set(values)
+    if not _MAYBE_AMBIGUOUS.search("\n".join(values).translate(_GROUPING)):
+        return None
     marks = {decimal_mark_of(value) for value in values} - {None}
     return marks.pop() if len(marks) == 1 else None
 

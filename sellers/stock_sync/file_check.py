@@ -12,6 +12,8 @@ import re
 from bisect import bisect_left
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import itemgetter
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -73,9 +75,22 @@ class CheckedFile:
     # The rows that fail whatever their cells say (a control character, a byte that is not text):
     # line number -> errors by column.
     row_errors: dict = field(default_factory=dict, repr=False, compare=False)
-    # The decimal mark the file's numbers show ("," or "."), None if none shows one: it reads an
-    # ambiguous value such as `1,049`.
-    decimal_mark: str | None = None
+    number_columns: tuple[str, ...] = ()
+
+    @cached_property
+    def decimal_mark(self) -> str | None:
+        """The decimal mark the file's numbers show ("," or "."), None if none shows one: it reads an
+        ambiguous value such as `1,049`. Found when first asked (by the worker, not at upload)."""
+        numbers = set()
+        cells = [row for _line, row in self.rows]
+        for column in self.number_columns:
+            if column in self.columns:
+                at = self.columns.index(column)
+                try:
+                    numbers.update(map(itemgetter(at), cells))
+                except IndexError:  # a short row (it fails on its own): the others one by one
+                    numbers.update(row[at] for row in cells if len(row) > at)
+        return file_decimal_mark(numbers)
 
 
 @contextmanager
@@ -207,17 +222,12 @@ def _checked(data: bytes, *, text: str, delimiter: str, encoding: str, header: l
     if len(rows) > MAX_ROWS:  # the file is at most MAX_FILE_BYTES: reading it all first is bounded
         raise ValidationError({"file": _("The file has more than %(max)s rows; split it.")
                                % {"max": f"{MAX_ROWS:,}"}})
-    numbers = set()
-    for column in file_format.number_columns:
-        if column in columns:
-            at = columns.index(column)
-            numbers.update(row[at] for _line, row in rows if len(row) > at)
     notices = ((_("Columns ignored (not ours): %(names)s.") % {"names": ", ".join(unknown)},)
                if unknown else ())
     return CheckedFile(text=text, delimiter=delimiter, columns=columns, row_count=len(rows),
                        sha256=hashlib.sha256(data).hexdigest(), rows=tuple(rows), encoding=encoding,
                        header=tuple(header), notices=notices, row_errors=row_errors,
-                       decimal_mark=file_decimal_mark(numbers))
+                       number_columns=file_format.number_columns)
 
 
 def _check_header(columns: tuple[str, ...], file_format: FileKind = STOCK_KIND) -> None:

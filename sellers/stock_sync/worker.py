@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
 from operator import itemgetter
-from queue import Empty, SimpleQueue
+from queue import Full, Queue
+from threading import Event
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -81,13 +82,8 @@ def stock_import_apply(*, stock_import_id: int) -> None:
     if threads == 1:
         _apply_in_turn(apply, pending)
     else:
-        queue: SimpleQueue = SimpleQueue()
-        for item in pending:
-            queue.put(item)
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="stock-import") as pool:
-            futures = [pool.submit(_apply_from_queue, apply, queue) for _ in range(threads)]
-            for future in futures:
-                future.result()  # raises the first error a thread met
+        _apply_side_by_side(apply, pending, threads=threads,
+                            parse=partial(parse_stock_rows, checked, repeated=apply.keywords["repeated"]))
     with transaction.atomic():
         locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import.pk)
         if locked.status == StockImport.Status.RUNNING and len(locked.batches_done) >= len(batches):
@@ -134,34 +130,61 @@ def _apply_in_turn(apply, batches) -> None:
             return
 
 
-def _apply_from_queue(apply, queue: SimpleQueue) -> None:
-    """A pool thread: the next batch from the queue until none is left or the import stopped, on a
-    database connection of the thread's own, closed at the end."""
-    try:
-        while True:
-            try:
-                number, batch = queue.get_nowait()
-            except Empty:
-                return
-            if not apply(number, batch):
-                return
-    finally:
-        connections.close_all()  # this thread's connections only
+def _apply_side_by_side(apply, pending, *, threads: int, parse) -> None:
+    """The batches on `threads` connections side by side, fed by this thread, which validates each
+    batch in turn (pure Python) while the pool's connections write the ones before it: their SQL
+    runs without the GIL, so the two overlap instead of every thread validating at once and then
+    every connection writing at once. At most `threads` validated batches wait. A batch that finds
+    the import stopped stops the feeding; the first error a pool thread met is raised."""
+    queue: Queue = Queue(maxsize=threads)
+    stopped = Event()
+
+    def write_batches() -> None:
+        try:
+            while (item := queue.get()) is not None:
+                number, batch, parsed = item
+                if not stopped.is_set() and not apply(number, batch, parsed=parsed):
+                    stopped.set()
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="stock-import") as pool:
+        futures = [pool.submit(write_batches) for _ in range(threads)]
+        try:
+            for number, batch in pending:
+                if stopped.is_set() or not _put(queue, (number, batch, parse(batch)), futures):
+                    break
+        finally:
+            for _future in futures:
+                _put(queue, None, futures)
+        for future in futures:
+            future.result()  # raises the first error a thread met
+
+
+def _put(queue: Queue, item, futures) -> bool:
+    """Puts an item on the bounded queue, unless every thread that would take it has ended."""
+    while True:
+        try:
+            queue.put(item, timeout=0.2)
+            return True
+        except Full:
+            if all(future.done() for future in futures):
+                return False
 
 
 def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked: CheckedFile,
                  repeated: dict[str, list[int]], stock_import_id: int, seller_id: int,
-                 batch_count: int, cause: StockCause | None = None) -> bool:
+                 batch_count: int, cause: StockCause | None = None, parsed: tuple | None = None) -> bool:
     """Validates one batch of rows, applies it and records it as done, in one transaction. A batch
     already applied (by an earlier or a concurrent run) is skipped, or undone if that run committed
-    it meanwhile. False once the import has stopped. Batches side by side validate in Python while
-    another's SQL runs."""
+    it meanwhile. False once the import has stopped. `parsed`: the batch already validated (by the
+    thread feeding the connections side by side)."""
     state = StockImport.objects.filter(pk=stock_import_id).values_list("status", "batches_done").first()
     if state is None or state[0] != StockImport.Status.RUNNING:
         return False
     if number in state[1]:
         return True
-    good, failed = parse_stock_rows(checked, batch, repeated=repeated)
+    good, failed = parse_stock_rows(checked, batch, repeated=repeated) if parsed is None else parsed
     with transaction.atomic():
         seller = Seller.objects.filter(pk=seller_id, status=Seller.Status.APPROVED).first()
         if seller is None:

@@ -170,6 +170,18 @@ def test_an_ambiguous_number_is_refused_saying_why_unless_the_file_tells():
         parse_decimal("12,34.5")
 
 
+@pytest.mark.parametrize(("values", "mark"), [
+    ({"20,50", "1,049"}, ","), ({"20.50", "1,049\u00a0€"}, "."), ({"1.049", "3,5"}, ","),
+    ({"1 0 49", "2,5"}, None),  # no single separator before three digits: nothing ambiguous
+    ({"20.50", "7", "1 049,00"}, None),  # nothing is ambiguous: the mark is never needed
+    ({"1,049", "2.5", "3,25"}, None),  # the file disagrees with itself
+])
+def test_the_files_decimal_mark_is_read_only_where_a_value_needs_it(values, mark):
+    from marketplace.numbers import file_decimal_mark
+
+    assert file_decimal_mark(values) == mark
+
+
 def test_an_ambiguous_price_is_a_row_error_in_a_file_without_other_hints(seller, products):
     data = csv_bytes([listing_row(products[0], "A-1", price="1,049"),
                       listing_row(products[1], "A-2", price="20")])
