@@ -73,7 +73,8 @@ def stock_import_apply(*, stock_import_id: int) -> None:
     batches = [rows[start:start + BATCH_SIZE] for start in range(0, len(rows), BATCH_SIZE)]
     done = set(stock_import.batches_done)
     pending = [(number, batch) for number, batch in enumerate(batches) if number not in done]
-    apply = partial(_apply_batch, checked=checked, repeated=repeated_skus(checked),
+    repeated = repeated_skus(checked)
+    apply = partial(_apply_batch, checked=checked, repeated=repeated,
                     stock_import_id=stock_import.pk, seller_id=stock_import.seller_id,
                     batch_count=len(batches),
                     cause=StockCause(Reason.IMPORT, stock_import_id=stock_import.pk,
@@ -83,7 +84,7 @@ def stock_import_apply(*, stock_import_id: int) -> None:
         _apply_in_turn(apply, pending)
     else:
         _apply_side_by_side(apply, pending, threads=threads,
-                            parse=partial(parse_stock_rows, checked, repeated=apply.keywords["repeated"]))
+                            parse=partial(parse_stock_rows, checked, repeated=repeated))
     with transaction.atomic():
         locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import.pk)
         if locked.status == StockImport.Status.RUNNING and len(locked.batches_done) >= len(batches):
