@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "sellers",
     "orders",
     "reviews",
+    "aftersales",
+    "pages",
     "tradein",
 ]
 
