@@ -64,7 +64,7 @@ def test_guest_buys_from_the_product_page_and_pays_with_the_test_card(page, live
     screenshot(page, "checkout-test-provider-desktop")
     page.get_by_label("Card number").fill("4000 0000 0000 0002")
     page.get_by_role("button", name="Pay €731.70").click()
-    assert page.get_by_text("Your payment was declined.").is_visible()
+    assert page.get_by_text("Your payment did not go through.").is_visible()
     screenshot(page, "checkout-declined-desktop")
 
     page.get_by_role("button", name="Pay €731.70").click()

@@ -70,7 +70,10 @@ def test_decline_card_leaves_the_order_unpaid_and_the_shopper_can_retry(client, 
     order = Order.objects.get()
     first = order.payments.get()
     response = client.post(first.redirect_url, {"card_number": DECLINE_CARD}, follow=True)
-    assert "declined" in response.content.decode()
+    text = response.content.decode()
+    # The provider's reason says "declined" once; the page does not say it again.
+    assert "Your payment did not go through.</strong> Your card was declined." in text
+    assert text.count("declined") == 1
     first.refresh_from_db()
     order.refresh_from_db()
     assert first.status == Payment.Status.FAILED and order.status == Order.Status.AWAITING_PAYMENT
