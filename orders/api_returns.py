@@ -129,9 +129,11 @@ def returns_accept(request, return_id: int):
 
 @router.post("/returns/{int:return_id}/received", response={200: ReturnOut, **ERRORS},
              summary="Mark the item received: the shopper is refunded")
-def returns_received(request, return_id: int):
+def returns_received(request, return_id: int, restock: bool = False):
+    """`?restock=true`: the item is sellable as listed, and its units go back into the listing's
+    stock (a stock movement "Return restocked")."""
     return _act(request, return_id, "receive", lambda ret: fulfilment.return_mark_received(
-        ret=ret, reason="item received (API)"))
+        ret=ret, reason="item received (API)", restock=restock))
 
 
 @router.post("/returns/{int:return_id}/refuse", response={200: ReturnOut, **WITH_BODY_ERRORS},

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from catalog.cache import listings_changed_on_commit
 from reviews.tasks import send_review_invitation as review_invitation_task
 from sellers.ledger import Reason as StockReason
-from sellers.ledger import StockCause, stock_consume, stock_release
+from sellers.ledger import StockCause, stock_consume, stock_release, stock_restock
 from sellers.models import Seller
 from sellers.performance import seller_performance_changed_on_commit
 from sellers.webhooks import event_record
@@ -369,12 +369,21 @@ def return_reject(*, ret: ReturnRequest, note: str, actor=None) -> ReturnRequest
     return ret
 
 
-def return_mark_received(*, ret: ReturnRequest, actor=None, reason: str = "") -> ReturnRequest:
-    """The item is back with the seller: the line is refunded through the provider."""
+def return_mark_received(*, ret: ReturnRequest, actor=None, reason: str = "",
+                         restock: bool = False) -> ReturnRequest:
+    """The item is back with the seller: the line is refunded through the provider. `restock`: the
+    seller found it sellable as listed, and its units go back into the listing's stock through the
+    stock ledger (once: a return is received once)."""
     with transaction.atomic():
         ret = _locked_return(ret)
         return_move(ret=ret, to_state=R.RECEIVED, actor=actor, reason=reason or "item received")
         seller_order = ret.seller_order
+        if restock:
+            line = ret.order_line
+            stock_restock(listing_id=line.listing_id, quantity=line.quantity, cause=StockCause(
+                StockReason.RETURN_RESTOCKED, order_id=seller_order.order_id, seller_order_id=seller_order.pk,
+                user_id=getattr(actor, "pk", None)))
+            listings_changed_on_commit([line.listing_id])
         refund_for_seller_order(seller_order=seller_order, amount=ret.amount, return_request=ret,
                                 reason=f"return {ret.pk}: {ret.get_reason_display()}",
                                 key=f"refurb-return-{ret.pk}", actor=actor)

@@ -148,8 +148,10 @@ def return_decide(request, pk, decision):
             fulfilment.return_accept(ret=ret, actor=request.user)
             message = _("Return accepted: the shopper sends the item back to your return address.")
         elif decision == "received":
-            fulfilment.return_mark_received(ret=ret, actor=request.user)
-            message = _("Item received: the shopper is being refunded.")
+            restock = request.POST.get("restock") == "1"
+            fulfilment.return_mark_received(ret=ret, actor=request.user, restock=restock)
+            message = (_("Item received: the shopper is being refunded, and the unit is back in stock.")
+                       if restock else _("Item received: the shopper is being refunded."))
         elif decision == "dispute":
             form = ReturnNoteForm(request.POST, prefix=f"r{ret.pk}", label_suffix="")
             if not form.is_valid():
