@@ -64,6 +64,8 @@ def shopper_trade_ins(*, user):
 def offer_statistics_per_model():
     """For staff: per model, the offers, the sellers, the devices still wanted, the best price per
     condition and the trade-ins (one query)."""
+    trade_ins = (TradeIn.objects.filter(product__model=OuterRef("pk")).order_by().values("product__model")
+                 .annotate(n=Count("pk")).values("n")[:1])
     best = {f"best_{value}": Max("products__trade_in_offers__price",
                                  filter=Q(products__trade_in_offers__condition=value,
                                           products__trade_in_offers__is_active=True))
@@ -73,5 +75,5 @@ def offer_statistics_per_model():
                       sellers=Count("products__trade_in_offers__seller", distinct=True),
                       wanted=Sum("products__trade_in_offers__cap",
                                  filter=Q(products__trade_in_offers__is_active=True)),
-                      lowest=Min("products__trade_in_offers__price"), **best)
+                      lowest=Min("products__trade_in_offers__price"), trade_ins=Subquery(trade_ins), **best)
             .order_by("name"))

@@ -8,6 +8,7 @@ from marketplace.demo import DEMO_PASSWORD, seed_users
 from orders.demo import seed_orders
 from reviews.demo import seed_reviews
 from sellers.demo import seed_sellers
+from tradein.demo import seed_trade_ins
 
 
 class Command(BaseCommand):
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             sellers = seed_sellers(users=users, catalog=catalog)
             seed_orders(users=users, sellers=sellers)
             seed_reviews(users=users, sellers=sellers)
+            seed_trade_ins(users=users, sellers=sellers, catalog=catalog)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         for role, user in users.items():
             self.stdout.write(f"  {role:8} {user.email} / {DEMO_PASSWORD}")

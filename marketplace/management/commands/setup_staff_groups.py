@@ -28,11 +28,16 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "orders.sellerordertransition": (VIEW,), "orders.returntransition": (VIEW,),
         "sellers.seller": (VIEW,), "sellers.listing": (VIEW,), "sellers.sellermember": (VIEW,),
         "account.emailaddress": (VIEW,), "auth.user": (VIEW,),
+        # Trade-ins: arbitrate a disputed counter-offer (an admin action).
+        "tradein.tradein": (VIEW, CHANGE), "tradein.tradeintransition": (VIEW,),
+        "tradein.tradeinoffer": (VIEW,),
     },
     "Finance": {
         "orders.payment": (VIEW,), "orders.refund": (VIEW, ADD, CHANGE), "orders.payout": (VIEW, CHANGE),
         "orders.payoutentry": (VIEW,), "orders.order": (VIEW,), "orders.sellerorder": (VIEW,),
         "sellers.seller": (VIEW, CHANGE),
+        # Trade-ins: mark the shopper's payout sent with the transfer's reference (an admin action).
+        "tradein.shopperpayout": (VIEW, CHANGE), "tradein.tradein": (VIEW, CHANGE),
     },
 }
 

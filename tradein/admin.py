@@ -1,0 +1,151 @@
+"""Trade-in administration for staff: trade-ins with their history and photos, the shoppers'
+payouts, and the sellers' offers with their statistics per model.
+
+Read-only here: no add, no change form, no delete. Staff change a trade-in only through actions
+that ask for a reason and call the same services as the pages (arbitrate a disputed counter-offer,
+mark a payout sent with its reference), so the state machine's table and the history apply; a
+refusal is an error message, never a server error.
+"""
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from marketplace.admin_actions import ReadOnlyAdminMixin, ReadOnlyInlineMixin, ReasonForm, reason_action
+from marketplace.admin_actions import all_fields as _all
+from marketplace.templatetags.money import format_money
+
+from . import services
+from .iban import iban_masked
+from .models import ShopperPayout, TradeIn, TradeInOffer, TradeInPhoto, TradeInTransition
+from .payouts import shopper_payout_mark_sent
+from .selectors import offer_statistics_per_model
+from .states import TransitionError
+
+REFUSALS = (TransitionError, ValidationError)
+
+
+def _act(modeladmin, request, queryset, *, action, title, apply, done, **options):
+    return reason_action(modeladmin, request, queryset, action=action, title=title, apply=apply,
+                         done_message=lambda n: done(n) % {"count": n}, refusals=REFUSALS, **options)
+
+
+class TransitionInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = TradeInTransition
+    fields = ["created_at", "from_state", "to_state", "actor", "reason"]
+    readonly_fields = fields
+
+
+class PhotoInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = TradeInPhoto
+    fields = ["image", "created_at"]
+    readonly_fields = fields
+
+
+class ArbitrationForm(ReasonForm):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[
+        ("counter", _("The counter-offer stands: bought at the seller's new price")),
+        ("quote", _("The shopper is right: bought at the quoted price")),
+        ("return", _("Neither: the device goes back to the shopper, free")),
+    ], widget=forms.RadioSelect)
+
+    def clean(self):
+        data = super().clean()
+        if any(obj.state != TradeIn.State.DISPUTED for obj in self.objects):
+            raise ValidationError(_("Choose disputed trade-ins only."))
+        return data
+
+
+class ReferenceForm(ReasonForm):
+    reference = forms.CharField(label=_("Bank transfer reference"), max_length=100)
+
+
+def _describe(trade_in: TradeIn) -> str:
+    return (f"{trade_in.number} — {trade_in.get_state_display()} — {trade_in.seller} — "
+            f"{format_money(trade_in.price_due)}")
+
+
+def _describe_payout(payout: ShopperPayout) -> str:
+    return f"{payout.trade_in.number} — {format_money(payout.amount)} — {iban_masked(payout.iban)}"
+
+
+def _payouts_done(n: int) -> str:
+    return ngettext("%(count)s payout marked sent.", "%(count)s payouts marked sent.", n)
+
+
+@admin.register(TradeIn)
+class TradeInAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["number", "created_at", "state", "seller", "product", "condition", "quoted_price",
+                    "counter_price", "agreed_price", "stocked_at"]
+    list_filter = ["state", "condition", "seller"]
+    search_fields = ["number", "shopper__email", "seller__name"]
+    list_select_related = ["seller", "product__model", "shopper"]
+    inlines = [TransitionInline, PhotoInline]
+    actions = ["arbitrate", "mark_payout_sent"]
+    # The full IBAN is on the shopper's payout, for Finance to make the transfer; masked here.
+    readonly_fields = [*_all(TradeIn, exclude=["iban"]), "payout_iban"]
+    fields = readonly_fields
+
+    @admin.display(description=_("payout IBAN"))
+    def payout_iban(self, obj):
+        return iban_masked(obj.iban)
+
+    @admin.action(description=_("Arbitrate a disputed counter-offer"), permissions=["act"])
+    def arbitrate(self, request, queryset):
+        return _act(self, request, queryset.select_related("seller"), action="arbitrate",
+                    title=_("Arbitrate disputed counter-offers"), form_class=ArbitrationForm,
+                    describe=_describe,
+                    apply=lambda trade_in, data: services.trade_in_arbitrate(
+                        trade_in=trade_in, actor=request.user, decision=data["decision"],
+                        reason=data["reason"]),
+                    done=lambda n: ngettext("%(count)s trade-in decided.", "%(count)s trade-ins decided.", n))
+
+    @admin.action(description=_("Mark the shopper's payout sent"), permissions=["act"])
+    def mark_payout_sent(self, request, queryset):
+        def apply(trade_in, data):
+            payout = ShopperPayout.objects.filter(trade_in=trade_in).first()
+            if payout is None:
+                raise ValidationError(_("Nothing is due to the shopper yet (the device is not bought)."))
+            shopper_payout_mark_sent(payout=payout, actor=request.user, reference=data["reference"])
+
+        return _act(self, request, queryset.select_related("seller"), action="mark_payout_sent",
+                    title=_("Mark shopper payouts sent"), form_class=ReferenceForm, describe=_describe,
+                    apply=apply,
+                    done=_payouts_done)
+
+
+@admin.register(ShopperPayout)
+class ShopperPayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["trade_in", "created_at", "shopper", "amount", "status", "reference", "sent_at",
+                    "sent_by"]
+    list_filter = ["status"]
+    search_fields = ["trade_in__number", "reference", "shopper__email"]
+    list_select_related = ["trade_in", "shopper", "sent_by"]
+    readonly_fields = _all(ShopperPayout)
+    actions = ["mark_sent"]
+
+    @admin.action(description=_("Mark sent (with the transfer's reference)"), permissions=["act"])
+    def mark_sent(self, request, queryset):
+        return _act(self, request, queryset.select_related("trade_in"), action="mark_sent",
+                    title=_("Mark shopper payouts sent"), form_class=ReferenceForm,
+                    describe=_describe_payout,
+                    apply=lambda payout, data: shopper_payout_mark_sent(
+                        payout=payout, actor=request.user, reference=data["reference"]),
+                    done=_payouts_done)
+
+
+@admin.register(TradeInOffer)
+class TradeInOfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The sellers' buying offers, with their statistics per model above the list."""
+
+    list_display = ["product", "seller", "condition", "price", "cap", "is_active", "updated_at"]
+    list_filter = ["condition", "is_active", "seller"]
+    search_fields = ["product__model__name", "product__reference", "seller__name"]
+    list_select_related = ["product__model", "seller"]
+    readonly_fields = _all(TradeInOffer)
+    change_list_template = "admin/tradein/tradeinoffer/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "statistics": list(offer_statistics_per_model()[:200])}
+        return super().changelist_view(request, extra_context=extra_context)
