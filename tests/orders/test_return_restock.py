@@ -22,7 +22,7 @@ def returned_line(django_capture_on_commit_callbacks):
     seller_order = paid_order(lines=[(listing, 2)], user=shopper).seller_orders.get()
     with django_capture_on_commit_callbacks(execute=True):
         fulfilment.seller_order_accept(seller_order=seller_order, actor=member.user)
-        fulfilment.seller_order_ship(seller_order=seller_order, carrier="Colissimo", tracking_number="6A123",
+        fulfilment.seller_order_ship(seller_order=seller_order, carrier="Colissimo", tracking_number="6A1234",
                                      actor=member.user, serials={seller_order.lines.get().pk: [IMEI, IMEI_2]})
         fulfilment.seller_order_deliver(seller_order=seller_order)
     seller_order.refresh_from_db()
