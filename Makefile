@@ -4,29 +4,39 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+# Two stamps: running needs only the project's dependencies; the tests add the dev extras.
 INSTALLED := $(VENV)/.installed
+INSTALLED_RUN := $(VENV)/.installed-run
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/marketplace
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install worker beat lint chromium services-check benchmark clean
+.PHONY: run test install install-run worker beat lint chromium services-check benchmark clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+$(INSTALLED_RUN): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $(INSTALLED_RUN)
+
 $(INSTALLED): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev]"
-	touch $(INSTALLED)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $(INSTALLED) $(INSTALLED_RUN)
+
+install-run: $(INSTALLED_RUN)
 
 install: $(INSTALLED)
 
-run: install
-	mkdir -p var
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py runserver 127.0.0.1:8000
+# One screen: migrations, demo data and static files quietly, then the address and the demo
+# accounts (serve_demo); e-mails the site sends show as one line each.
+run: install-run
+	@mkdir -p var
+	@$(PY) manage.py migrate --noinput -v0
+	@$(PY) manage.py seed_demo -v0
+	@$(PY) manage.py collectstatic --noinput -v0
+	@DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py serve_demo --noreload --skip-checks 127.0.0.1:8000
 
 test: install chromium services-check
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
@@ -49,10 +59,10 @@ services-check: install
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(PY) manage.py services_check
 
-worker: install
+worker: install-run
 	$(BIN)/celery -A marketplace worker --loglevel=INFO
 
-beat: install
+beat: install-run
 	$(BIN)/celery -A marketplace beat --loglevel=INFO
 
 lint: install

@@ -105,6 +105,8 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# SQLite (make run) ignores the covering index's INCLUDE columns; PostgreSQL uses them.
+SILENCED_SYSTEM_CHECKS = [] if USES_POSTGRES else ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery ------------------------------------------------------------------------
@@ -128,7 +130,8 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
-    CELERY_BROKER_URL = "memory://"
+    # No broker: tasks run in the request. A host in the URL keeps kombu from warning about its absence.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 CELERY_TASK_ACKS_LATE = True
 # A worker killed mid-task puts the message back, so the task runs again (tasks are idempotent).
@@ -220,6 +223,9 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if not env.str("EMAIL_URL", default=""):
+    # Nothing configured (make run): one console line per e-mail, not the whole message.
+    EMAIL_BACKEND = "marketplace.mail_backends.OneLineConsoleBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Refurb Marketplace <no-reply@refurb.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -306,5 +312,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                # Tasks run in the request when there is no broker: no "Task … succeeded" line each.
+                "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"}},
 }

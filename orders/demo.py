@@ -1,5 +1,9 @@
 """Demo orders of the demo shopper with the demo seller, in every fulfilment state: to accept,
-to ship, shipped, delivered with a return request, and delivered long enough ago to be payable."""
+to ship, shipped, delivered with a return request, delivered long enough ago to be payable, and
+delivered three days ago with nothing asked yet, so the shopper can return it or review it.
+
+Each order's dates follow one timeline, placed → paid → accepted → shipped → delivered, all in the
+past: the services stamp "now" where they take no date, and the seeding moves those stamps back."""
 from datetime import timedelta
 
 from django.db import transaction
@@ -8,7 +12,7 @@ from django.utils import timezone
 from sellers.models import Listing
 
 from . import fulfilment, services
-from .models import Cart, Order, ReturnRequest, SellerOrder
+from .models import Cart, Order, Payment, ReturnRequest, SellerOrder, SellerOrderTransition
 from .payments.test_provider import SUCCESS_CARD, TestProvider
 
 DEMO_ORDERS = [  # (order number, [(listing index, quantity)], shipping method)
@@ -17,6 +21,7 @@ DEMO_ORDERS = [  # (order number, [(listing index, quantity)], shipping method)
     ("RDEMO0003", [(0, 1)], Order.ShippingMethod.STANDARD),
     ("RDEMO0004", [(3, 1)], Order.ShippingMethod.STANDARD),
     ("RDEMO0005", [(4, 1)], Order.ShippingMethod.STANDARD),
+    ("RDEMO0006", [(1, 1)], Order.ShippingMethod.STANDARD),
 ]
 # Where each demo order's seller part is taken: (state, days since shipping, return requested)
 DEMO_FULFILMENT = {
@@ -25,6 +30,7 @@ DEMO_FULFILMENT = {
     "RDEMO0003": ("shipped", 2, False),
     "RDEMO0004": ("delivered", 6, True),
     "RDEMO0005": ("delivered", 45, False),
+    "RDEMO0006": ("delivered", 5, False),  # delivered 3 days ago: can be returned and reviewed
 }
 HAPPY_PATH = ["paid", "accepted", "shipped", "delivered"]
 
@@ -57,6 +63,41 @@ def _advance(seller_order: SellerOrder, *, target: str, shipped_days_ago: int, w
             user=seller_order.order.user, now=seller_order.delivered_at + timedelta(days=1))
 
 
+def _timeline(target: str, shipped_days_ago: int, now) -> dict:
+    """When a demo order was placed, paid and accepted, before the shipping date _advance used."""
+    if target == "paid":
+        placed = now - timedelta(hours=2)
+    elif target == "accepted":
+        placed = now - timedelta(hours=26)
+    else:
+        placed = now - timedelta(days=shipped_days_ago + 1, hours=4)
+    return {"placed": placed, "paid": placed + timedelta(minutes=5),
+            "accepted": placed + timedelta(hours=3) if target != "paid" else None}
+
+
+def _backdate(order: Order, *, target: str, shipped_days_ago: int, now) -> None:
+    """Moves the stamps the services wrote at "now" to the order's own timeline (stock movements
+    are an append-only ledger: they keep the time the demo was seeded)."""
+    times = _timeline(target, shipped_days_ago, now)
+    expires = order.expires_at and times["placed"] + (order.expires_at - order.created_at)
+    Order.objects.filter(pk=order.pk).update(created_at=times["placed"], paid_at=times["paid"],
+                                             expires_at=expires)
+    Payment.objects.filter(order=order).update(created_at=times["placed"] + timedelta(minutes=1))
+    for seller_order in order.seller_orders.all():
+        SellerOrder.objects.filter(pk=seller_order.pk).update(
+            created_at=times["placed"], paid_at=times["paid"],
+            accepted_at=times["accepted"] if seller_order.accepted_at else None)
+        for state, when in (("paid", times["paid"]), ("accepted", times["accepted"])):
+            if when:
+                SellerOrderTransition.objects.filter(seller_order=seller_order, to_state=state).update(
+                    created_at=when)
+        for state, field in (("shipped", "shipped_at"), ("delivered", "delivered_at")):
+            when = getattr(seller_order, field)
+            if when:
+                SellerOrderTransition.objects.filter(seller_order=seller_order, to_state=state).update(
+                    created_at=when)
+
+
 def seed_orders(*, users: dict, sellers: dict) -> list[Order]:
     """Places and pays the demo orders once, through checkout and the test provider's event path."""
     shopper = users["shopper"]
@@ -65,7 +106,7 @@ def seed_orders(*, users: dict, sellers: dict) -> list[Order]:
     address = services.ShippingAddress(full_name=shopper.get_full_name() or "Alex Martin",
                                        line1="8 rue de la République", postal_code="69002",
                                        city="Lyon", country="FR", phone="+33 6 12 34 56 78")
-    orders = []
+    orders, created = [], set()
     for number, lines, shipping_method in DEMO_ORDERS:
         existing = Order.objects.filter(number=number).first()
         if existing:
@@ -87,9 +128,13 @@ def seed_orders(*, users: dict, sellers: dict) -> list[Order]:
         Cart.objects.filter(pk=cart.pk).delete()
         order.refresh_from_db()
         orders.append(order)
+        created.add(order.pk)
+    now = timezone.now()
     for order in orders:
         target, days, with_return = DEMO_FULFILMENT[order.number]
         for seller_order in order.seller_orders.all():
             _advance(seller_order, target=target, shipped_days_ago=days, with_return=with_return)
+        if order.pk in created:
+            _backdate(order, target=target, shipped_days_ago=days, now=now)
     fulfilment.payouts_compute()
     return orders

@@ -1,7 +1,9 @@
 """Loads realistic demo data; running it again changes nothing that is already there."""
 from django.conf import settings
+from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from catalog.demo import seed_catalog
 from marketplace.demo import DEMO_PASSWORD, seed_users
@@ -26,13 +28,30 @@ class Command(BaseCommand):
                 "Demo accounts have published passwords: run with DEBUG on, ALLOW_DEMO_USERS=1, "
                 "or --allow-demo-users."
             )
-        with transaction.atomic():
-            users = seed_users()
-            catalog = seed_catalog()
-            sellers = seed_sellers(users=users, catalog=catalog)
-            seed_orders(users=users, sellers=sellers)
-            seed_reviews(users=users, sellers=sellers)
-            seed_trade_ins(users=users, sellers=sellers, catalog=catalog)
-        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        # The demo orders' e-mails (confirmations, shipping notices…) would fill the console that
+        # `make run` prints: on a console backend they are kept in memory and only counted.
+        quiet = "console" in settings.EMAIL_BACKEND.lower()
+        outbox = getattr(mail, "outbox", None)
+        backend = "django.core.mail.backends.locmem.EmailBackend" if quiet else settings.EMAIL_BACKEND
+        with override_settings(EMAIL_BACKEND=backend):
+            if quiet:
+                mail.outbox = []
+            with transaction.atomic():
+                users = seed_users()
+                catalog = seed_catalog()
+                sellers = seed_sellers(users=users, catalog=catalog)
+                seed_orders(users=users, sellers=sellers)
+                seed_reviews(users=users, sellers=sellers)
+                seed_trade_ins(users=users, sellers=sellers, catalog=catalog)
+            kept = len(mail.outbox) if quiet else 0
+        if quiet:
+            if outbox is None:
+                del mail.outbox
+            else:
+                mail.outbox = outbox
+        if options["verbosity"] == 0:
+            return
+        self.stdout.write(self.style.SUCCESS("Demo data is ready.")
+                          + (f" ({kept} e-mails of the demo orders were not printed.)" if kept else ""))
         for role, user in users.items():
             self.stdout.write(f"  {role:8} {user.email} / {DEMO_PASSWORD}")
