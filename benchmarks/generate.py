@@ -28,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.big_seller import add_big_seller  # noqa: E402
+
 FULL_SCALE = {"products": 10_000, "models": 2_000, "sellers": 500, "listings": 200_000,
               "orders": 50_000, "shoppers": 20_000}
 DATASET_TABLE = "benchmark_dataset"
@@ -741,6 +743,9 @@ def generate(*, scale: float = 1.0, seed: int = 2026, log=print) -> dict:
             f"({time.perf_counter() - started:.1f} s)")
         order_counts = _gen_orders(cursor, rng, counts["orders"], shopper_users, sellers, listings, catalog)
         log(f"  orders: {order_counts} ({time.perf_counter() - started:.1f} s)")
+        big = add_big_seller(cursor, rng, scale=scale, catalog=catalog,
+                             first_listing_id=len(listings.seller) + 1)
+        log(f"  volume seller: {big} listings ({time.perf_counter() - started:.1f} s)")
         buyable = _gen_stock_ledger(cursor)
         reviews, score_seconds = _gen_reviews_and_scores(cursor)
         log(f"  reviews: {reviews}; every seller's quality score in {score_seconds} s "
@@ -755,7 +760,7 @@ def generate(*, scale: float = 1.0, seed: int = 2026, log=print) -> dict:
         result = {
             "categories": len(catalog.category_ids), "models": len(catalog.model_names),
             "products": len(catalog.product_model), "sellers": counts["sellers"],
-            "listings": len(listings.seller), "buyable_listings": buyable,
+            "listings": len(listings.seller) + big, "buyable_listings": buyable,
             "users": len(seller_users) + len(shopper_users) + 1, **order_counts,
         }
         _record(cursor, scale=scale, seed=seed, seconds=time.perf_counter() - started, counts=result)

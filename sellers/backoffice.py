@@ -3,62 +3,28 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from .buy_box_insight import seller_standings
 from .ledger.selectors import reason_label, with_last_stock_change
-from .models import Listing, Seller, buyable_q, in_stock_q, low_stock_q
-from .selectors import buy_box_positions, losing_q, with_buy_box_winner
-
-LISTING_SORTS = {
-    "recent": ("-updated_at", "-pk"),
-    "price": ("price", "pk"),
-    "-price": ("-price", "-pk"),
-    "quantity": ("quantity", "pk"),
-    "-quantity": ("-quantity", "-pk"),
-    "sku": ("sku",),
-    "product": ("product__model__name", "product__storage_gb", "grade", "pk"),
-}
+from .listing_filters import LISTING_SORTS, ListingFilters, listings_filtered  # noqa: F401 (LISTING_SORTS)
+from .models import Listing, Seller, buyable_q, low_stock_q
+from .selectors import buy_box_positions
 
 # A listing that can win: buyable by the one definition (a suspended seller's offers cannot).
 BUYABLE = buyable_q()
 
 
 def seller_listings(*, seller: Seller, q: str = "", grade: str = "", status: str = "", stock: str = "",
-                    buy_box: str = "", sort: str = "recent") -> QuerySet:
-    """The seller's listings for the list page, every filter applied in SQL.
-
-    `status`: "" (all but archived), active, paused, archived. `stock`: in, out, low.
-    `buy_box`: winning, losing (against the same rule as the shared buy-box selector).
-    """
-    listings = Listing.objects.filter(seller=seller).select_related("product__model", "seller")
-    if status == "archived":
-        listings = listings.filter(archived_at__isnull=False)
-    else:
-        listings = listings.filter(archived_at__isnull=True)
-        if status == "active":
-            listings = listings.filter(is_active=True)
-        elif status == "paused":
-            listings = listings.filter(is_active=False)
-    if grade:
-        listings = listings.filter(grade=grade)
-    if stock == "in":
-        listings = listings.filter(in_stock_q())
-    elif stock == "out":
-        listings = listings.exclude(in_stock_q())
-    elif stock == "low":
-        listings = listings.filter(low_stock_q())
-    if q:
-        listings = listings.filter(Q(sku__icontains=q) | Q(product__model__name__icontains=q)
-                                   | Q(product__reference__iexact=q))
-    if buy_box in ("winning", "losing"):
-        listings = with_buy_box_winner(listings.filter(BUYABLE))
-        if buy_box == "winning":
-            listings = listings.filter(buy_box_winner_id=F("pk"))
-        else:
-            listings = listings.filter(losing_q())
-    return with_last_stock_change(listings).order_by(*LISTING_SORTS.get(sort, LISTING_SORTS["recent"]))
+                    buy_box: str = "", losing_within_percent=None, sort: str = "recent") -> QuerySet:
+    """The seller's listings for the list page, every filter applied in SQL by the one selector
+    (sellers.listing_filters.listings_filtered), with each listing's last stock change."""
+    listings = listings_filtered(seller=seller, filters=ListingFilters.of({
+        "q": q, "grade": grade, "status": status, "stock": stock, "buy_box": buy_box,
+        "losing_within_percent": losing_within_percent, "sort": sort}))
+    return with_last_stock_change(listings)
 
 
 @dataclass(frozen=True)
@@ -100,9 +66,10 @@ class Dashboard:
     revenue_total: Decimal
     awaiting_count: int
     awaiting_orders: list
-    buyable_count: int
-    winning_count: int
+    buyable_count: int  # buy boxes (product × grade) the seller has an offer on sale in
+    winning_count: int  # of those, the boxes its offer holds
     losing: list[ListingRow] = field(default_factory=list)
+    losing_listings_count: int = 0
     low_stock_count: int = 0
     low_stock: list[Listing] = field(default_factory=list)
 
@@ -112,7 +79,7 @@ class Dashboard:
 
     @property
     def winning_share(self) -> int | None:
-        """Percentage of buyable listings that win their buy box; None without any."""
+        """Percentage of the boxes the seller competes in that it holds; None without any."""
         if not self.buyable_count:
             return None
         return round(100 * self.winning_count / self.buyable_count)
@@ -148,13 +115,11 @@ def seller_dashboard(*, seller: Seller) -> Dashboard:
     days = sales_by_day(seller=seller)
     awaiting = (SellerOrder.objects.filter(seller=seller, state=SellerOrder.State.PAID)
                 .select_related("order").order_by("paid_at", "pk"))
-    counts = (with_buy_box_winner(Listing.objects.filter(seller=seller))
-              .aggregate(buyable=Count("pk", filter=BUYABLE),
-                         winning=Count("pk", filter=BUYABLE & Q(buy_box_winner_id=F("pk"))),
-                         losing=Count("pk", filter=BUYABLE & losing_q()),
-                         low_stock=Count("pk", filter=low_stock_q())))
+    # Boxes (product × grade), not listings: a second listing on a box the seller holds is no loss.
+    standings = seller_standings(seller=seller)
+    low_stock_count = Listing.objects.filter(seller=seller).filter(low_stock_q()).count()
     losing = []
-    if counts["losing"]:
+    if standings.losing:
         losing = listing_rows(seller_listings(seller=seller, buy_box="losing")[:5])
     low_stock = list(Listing.objects.filter(seller=seller).filter(low_stock_q())
                      .select_related("product__model").order_by("quantity", "sku")[:5])
@@ -162,9 +127,8 @@ def seller_dashboard(*, seller: Seller) -> Dashboard:
         days=days, orders_total=sum(d.orders for d in days),
         revenue_total=sum((d.revenue for d in days), Decimal("0.00")),
         awaiting_count=awaiting.count(), awaiting_orders=list(awaiting[:5]),
-        # A listing behind its seller's own other listing counts neither as winning nor losing.
-        buyable_count=counts["winning"] + counts["losing"], winning_count=counts["winning"], losing=losing,
-        low_stock_count=counts["low_stock"], low_stock=low_stock,
+        buyable_count=standings.boxes_competed, winning_count=standings.boxes_held, losing=losing,
+        losing_listings_count=len(standings.losing), low_stock_count=low_stock_count, low_stock=low_stock,
     )
 
 

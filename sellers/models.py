@@ -149,11 +149,11 @@ def buyable_q(prefix: str = "") -> Q:
 
 
 def low_stock_q(threshold: int | None = None) -> Q:
-    """The one definition of low stock: a live offer with at most LOW_STOCK_THRESHOLD units
-    available (none available counts: the offer is offline until restocked)."""
+    """The one definition of low stock: a live offer with some units available, at most
+    LOW_STOCK_THRESHOLD (none available is out of stock, not low: the offer is offline)."""
     if threshold is None:
         threshold = settings.LOW_STOCK_THRESHOLD
-    return live_q() & Q(quantity__lte=F("allocated") + threshold)
+    return live_q() & in_stock_q() & Q(quantity__lte=F("allocated") + threshold)
 
 
 class ListingQuerySet(models.QuerySet):

@@ -3,6 +3,7 @@ import pytest
 from django.test import Client
 from django.test.utils import override_settings
 
+from benchmarks.big_seller import BIG_SELLER_EMAIL, big_seller_count
 from benchmarks.generate import BENCH_SELLER_EMAIL, BENCH_SELLER_SLUG, dataset_info, generate, scaled
 from benchmarks.run import (
     BARE_URL,
@@ -37,7 +38,7 @@ def test_generator_writes_the_scaled_counts_with_consistent_rows(tiny_marketplac
     expected = scaled(TINY)
     assert Product.objects.count() == expected["products"] == 50
     assert ProductModel.objects.count() == expected["models"]
-    assert Listing.objects.count() == expected["listings"]
+    assert Listing.objects.count() == expected["listings"] + big_seller_count(TINY)
     assert Order.objects.count() == expected["orders"]
     assert Category.objects.filter(parent__isnull=False).exists()
     # Each seller order belongs to an approved seller's listings and adds up.
@@ -46,11 +47,13 @@ def test_generator_writes_the_scaled_counts_with_consistent_rows(tiny_marketplac
         assert seller_order.total == seller_order.subtotal + seller_order.shipping_fee
     assert not OrderLine.objects.exclude(listing__seller__status=Seller.Status.APPROVED).exists()
     assert set(Seller.objects.values_list("status", flat=True)) >= {"approved"}
+    big = Seller.objects.get(members__user__email=BIG_SELLER_EMAIL, status=Seller.Status.APPROVED)
+    assert big.listings.count() == big_seller_count(TINY) and big.listings.filter(quantity=0).exists()
     bench_seller = Seller.objects.get(slug=BENCH_SELLER_SLUG)
     assert bench_seller.members.get().user.email == BENCH_SELLER_EMAIL
     assert Listing.objects.filter(quantity=0).exists()
     assert Listing.objects.buyable().exists()
-    assert dataset_info()["counts"]["listings"] == expected["listings"]
+    assert dataset_info()["counts"]["listings"] == expected["listings"] + big_seller_count(TINY)
 
 
 def test_generator_fills_the_catalog_search_fields(tiny_marketplace):
