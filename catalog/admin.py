@@ -178,3 +178,6 @@ class ProductAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         transaction.on_commit(lambda: catalog_changed())
+
+
+from . import admin_proposals  # noqa: E402, F401 - registers the product proposals' admin

@@ -205,7 +205,8 @@ def seed_catalog() -> dict:
                 product_slug = f"{slug}-{_storage_slug(storage)}-{slugify(colour)}"
                 reference = f"20{index:03d}{s_index:02d}{c_index:02d}0000"
                 if slug == "iphone-13" and colour == "Midnight":
-                    reference = f"019425{storage:04d}0001"  # the references the first demo used
+                    # Real-looking EAN-13s (check digit right); the stock CSV template names the 128 GB one.
+                    reference = {128: "0194252707272", 256: "0194252707401"}[storage]
                 if product_slug not in existing_products:
                     # A bigger storage costs more new (12 % a step, like the demo sellers' prices).
                     price_new = (Decimal(price) * Decimal("1.12") ** s_index).quantize(Decimal("1")) \

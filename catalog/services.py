@@ -5,10 +5,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Value
+from django.utils.text import slugify
 
 from .cache import catalog_changed
 from .images import THUMBNAIL_WIDTHS, make_thumbnail, validate_and_reencode
-from .models import Category, ProductImage, ProductModel
+from .models import Category, Product, ProductImage, ProductModel
 
 SEARCH_CONFIG = "simple"  # product names are not English prose; no stemming surprises
 
@@ -66,6 +67,26 @@ def product_models_refresh_search(*, model_ids: Iterable[int] | None = None) -> 
         ProductModel.objects.filter(pk=model.pk).update(**fields)
         count += 1
     return count
+
+
+def product_create(*, model: ProductModel, reference: str, storage_gb: int | None = None, colour: str = "",
+                   connectivity: str = "") -> Product:
+    """Adds a variant to a device model: a slug of its own, the model's search refreshed, cached
+    pages rebuilt after commit. The reference is unique in the catalog (IntegrityError else)."""
+    with transaction.atomic():
+        product = Product(model=model, reference=reference, storage_gb=storage_gb, colour=colour,
+                          connectivity=connectivity)
+        base = slugify(f"{model.slug} {product.variant_label} {reference}")[:190] or slugify(reference)
+        slug, number = base, 1
+        while Product.objects.filter(slug=slug).exists():
+            number += 1
+            slug = f"{base}-{number}"
+        product.slug = slug
+        product.save()
+        product_models_refresh_search(model_ids=[model.pk])
+        product_id = product.pk
+        transaction.on_commit(lambda: catalog_changed(product_ids=[product_id]))
+    return product
 
 
 def product_image_add(*, model: ProductModel, upload, alt_text: str = "", colour: str = "",

@@ -6,12 +6,14 @@ from orders.api_returns import router as returns_router
 from sellers.api import api
 from sellers.api_movements import router as movements_router
 from sellers.api_performance import router as performance_router
+from sellers.api_products import router as products_router
 from sellers.api_types import forbid_unknown_query_parameters
 from sellers.api_webhooks import router as webhooks_router
 from tradein.api import router as trade_in_router
 
 api.add_router("/", movements_router)
 api.add_router("/", performance_router)  # the scorecard and reviews (read only)
+api.add_router("/", products_router)  # the catalog with the best price per grade (read only)
 forbid_unknown_query_parameters(webhooks_router)
 api.add_router("/", webhooks_router)  # the seller's webhook endpoints (sellers.webhooks)
 # Orders (accept, refuse, ship) live with the orders app; the same key auth and error handlers apply.

@@ -8,6 +8,8 @@ import io
 from collections.abc import Iterable, Iterator
 from itertools import chain
 
+from catalog.models import Product
+
 from .models import Listing, Seller
 from .stock_sync import COLUMNS, FORMULA_PREFIXES
 
@@ -64,8 +66,18 @@ def _export_rows(rows) -> Iterator[tuple]:
                *map(said.__getitem__, device))
 
 
+def template_example() -> tuple:
+    """The template's example row, naming a product of the catalog: the example's iPhone 13 when
+    the catalog has it (the demo's does), else the first product a seller can list."""
+    reference = TEMPLATE_EXAMPLE[1]
+    listable = Product.objects.filter(is_active=True, model__is_published=True)
+    if not listable.filter(reference=reference).exists():
+        reference = listable.order_by("pk").values_list("reference", flat=True).first() or reference
+    return (TEMPLATE_EXAMPLE[0], reference, *TEMPLATE_EXAMPLE[2:])
+
+
 def template_lines() -> Iterator[str]:
-    return _csv_lines([COLUMNS, TEMPLATE_EXAMPLE])
+    return _csv_lines([COLUMNS, template_example()])
 
 
 MOVEMENT_COLUMNS = ("date", "sku", "reason", "quantity_change", "allocated_change", "stock_import",

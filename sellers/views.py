@@ -5,14 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog.models import Product
+from catalog.variant_search import products_matching
 from marketplace.forms import form_add_service_errors
 from marketplace.templatetags.money import format_money
 
@@ -32,6 +31,7 @@ from .permissions import Perm
 from .selectors import buy_box_positions
 
 LISTINGS_PER_PAGE = 50
+PRODUCT_RESULTS_PER_PAGE = 20
 
 
 
@@ -112,22 +112,18 @@ def listing_list(request):
     })
 
 
-def _product_results(q: str):
-    q = q.strip()
-    if len(q) < 2:
-        return []
-    return list(Product.objects.filter(is_active=True, model__is_published=True)
-                .filter(Q(model__name__icontains=q) | Q(model__brand__name__icontains=q)
-                        | Q(reference__iexact=q))
-                .select_related("model__brand").order_by("model__name", "storage_gb", "colour")[:12])
+def _product_results(request) -> dict:
+    """One page of the catalog products matching every word of `q` (catalog.variant_search)."""
+    q = request.GET.get("q", "")[:200]
+    page = Paginator(products_matching(q), PRODUCT_RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    return {"q": q, "results": page.object_list, "results_page": page,
+            "results_query": urlencode({"q": q})}
 
 
 @seller_required(permission=Perm.LISTINGS_WRITE)
 def product_search(request):
-    """Search-as-you-type for the create form: catalog products to choose from."""
-    q = request.GET.get("q", "")
-    return render(request, "sellers/_product_results.html",
-                  {"results": _product_results(q), "q": q, "selected": None})
+    """Search-as-you-type for the create form: catalog products to choose from, a page at a time."""
+    return render(request, "sellers/_product_results.html", {**_product_results(request), "selected": None})
 
 
 def _stock_cause(request) -> StockCause:
@@ -138,7 +134,6 @@ def _stock_cause(request) -> StockCause:
 @seller_required(permission=Perm.LISTINGS_WRITE)
 def listing_create(request):
     form = ListingCreateForm(request.POST if request.method == "POST" else None)
-    q = request.GET.get("q", "")
     selected = None
     if request.method == "POST":
         if form.is_valid():
@@ -152,8 +147,7 @@ def listing_create(request):
                 return redirect("sellers:listing_list")
         selected = form.cleaned_data.get("product") if hasattr(form, "cleaned_data") else None
     return render(request, "sellers/listing_create.html", {
-        "section": "listing_create", "form": form, "q": q, "results": _product_results(q),
-        "selected": selected,
+        "section": "listing_create", "form": form, **_product_results(request), "selected": selected,
     })
 
 

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.models import Product
+from catalog.proposals import proposal_url
+from catalog.references import ean13_valid
 from marketplace.numbers import NumberError, parse_decimal
 
 from ..ledger import RowInput, RowResult
@@ -108,14 +110,6 @@ def _whole_check(column: str, validate, message: str, decimal_mark: str | None):
             raise ValidationError({column: message})
         return validate(int(number))
     return check
-
-
-def ean13_valid(code: str) -> bool:
-    """The check digit of a 13-digit EAN is right."""
-    if len(code) != 13 or not code.isdigit():
-        return False
-    total = sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(code[:12]))
-    return (10 - total % 10) % 10 == int(code[12])
 
 
 def _errors_of(exc: ValidationError, default_column: str) -> dict[str, list[str]]:
@@ -322,7 +316,8 @@ def reference_error(reference: str) -> str:
         return _("The reference %(ref)s was turned into scientific notation by the spreadsheet, and its "
                  "digits are lost. In Excel select the column, choose Format Cells › Text, type the "
                  "codes again (or paste them from the original), then save.") % {"ref": reference}
-    return _("No product in the catalog has the reference %(ref)s.") % {"ref": reference}
+    return _("The reference %(ref)s is not in the catalog — propose it: %(url)s") % {
+        "ref": reference, "url": proposal_url(reference)}
 
 
 def _padded(reference: str) -> str | None:

@@ -138,6 +138,14 @@ class World:
                 "amount": Decimal("10.00"), "requested_by": self.shopper})[0]
 
 
+def _owner_proposal(w: World):
+    """The owner's product proposal, made once."""
+    from catalog.models import ProductProposal
+
+    return ProductProposal.objects.get_or_create(seller=w.seller, reference="MPN-OWNER-1", defaults={
+        "model": w.listing.product.model, "storage_gb": 128})[0]
+
+
 # URL name -> kwargs naming the owner's object.
 OWNED = {
     "sellers:listing_update": lambda w: {"pk": w.listing.pk},
@@ -162,6 +170,7 @@ OWNED = {
     "sellers:webhook_detail": lambda w: {"pk": w.webhook.pk},
     "sellers:webhook_action": lambda w: {"pk": w.webhook.pk, "action": "delete"},
     "sellers:webhook_resend": lambda w: {"pk": w.delivery.pk},
+    "sellers:proposal_detail": lambda w: {"pk": _owner_proposal(w).pk},
     "orders:cart_line_update": lambda w: {"pk": w.cart_line.pk},
     "orders:cart_line_remove": lambda w: {"pk": w.cart_line.pk},
     "orders:order_detail": lambda w: {"number": w.order.number},

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import connection, connections, transaction
 
 import sellers.stock_sync.worker as imports
@@ -128,7 +129,8 @@ EXPECTED_ERRORS = [
     {"line": line(DUPLICATE_1), "sku": "DUP", "column": "sku",
      "reason": f"The SKU DUP appears on several lines ({line(DUPLICATE_1)}, {line(DUPLICATE_2)}); keep one."},
     {"line": line(UNKNOWN_PRODUCT), "sku": "N-12", "column": "product_reference",
-     "reason": "No product in the catalog has the reference NO-SUCH-REF."},
+     "reason": "The reference NO-SUCH-REF is not in the catalog — propose it: "
+              f"{settings.SITE_URL}/seller/catalog/proposals/new/?reference=NO-SUCH-REF"},
     {"line": line(BELOW_ALLOCATED), "sku": "E-2", "column": "quantity",
      "reason": "3 units are already sold and waiting to ship; the quantity cannot be lower."},
     {"line": line(DUPLICATE_2), "sku": "DUP", "column": "sku",

@@ -105,6 +105,14 @@ class Team:
         )
 
 
+def _team_proposal(team: Team):
+    """The team's product proposal, made once."""
+    from catalog.models import ProductProposal
+
+    return ProductProposal.objects.get_or_create(seller=team.seller, reference="MPN-TEAM-1", defaults={
+        "model": team.listing.product.model, "storage_gb": 128})[0]
+
+
 # URL name -> (kwargs naming the team's object, roles that may GET, roles that may POST).
 ROLE_URLS = {
     "sellers:dashboard": (None, EVERY_ROLE, EVERY_ROLE),
@@ -147,6 +155,10 @@ ROLE_URLS = {
     "sellers:webhook_detail": (lambda t: {"pk": t.webhook.pk}, OWNER_ONLY, OWNER_ONLY),
     "sellers:webhook_action": (lambda t: {"pk": t.webhook.pk, "action": "test"}, POST_ONLY, OWNER_ONLY),
     "sellers:webhook_resend": (lambda t: {"pk": t.delivery.pk}, POST_ONLY, OWNER_ONLY),
+    "sellers:catalog": (None, EVERY_ROLE, GET_ONLY),
+    "sellers:catalog_export": (None, EVERY_ROLE, GET_ONLY),
+    "sellers:proposal_create": (None, NOT_WAREHOUSE, NOT_WAREHOUSE),
+    "sellers:proposal_detail": (lambda t: {"pk": _team_proposal(t).pk}, EVERY_ROLE, GET_ONLY),
 }
 # Seller pages that come before belonging to a team: applying, its status, joining.
 BEFORE_MEMBERSHIP = {"sellers:apply", "sellers:status", "sellers:invitation_accept"}
@@ -523,6 +535,7 @@ API_SCOPES = {
     ("get", "/api/v1/movements"): None,
     ("get", "/api/v1/performance"): None,
     ("get", "/api/v1/reviews"): None,
+    ("get", "/api/v1/products"): None,
     ("get", "/api/v1/orders/"): None,
     ("get", "/api/v1/orders/{seller_order_id}"): None,
     ("post", "/api/v1/orders/{seller_order_id}/accept"): "orders",
