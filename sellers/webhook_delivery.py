@@ -110,7 +110,7 @@ def _record(delivery: WebhookDelivery, endpoint: WebhookEndpoint, *, status, exc
         # Guarded: a delivery another worker recorded as delivered meanwhile stays delivered.
         WebhookDelivery.objects.filter(pk=delivery.pk).exclude(status=WebhookDelivery.Status.DELIVERED).update(
             **{name: getattr(delivery, name) for name in fields})
-        if not manual:
+        if ok or not manual:  # a success shows the receiver works; a failure on request is not counted
             _endpoint_health(endpoint, ok=ok, now=now)
     return ok
 
@@ -172,7 +172,7 @@ def webhook_endpoint_drain(*, endpoint_id: int, now: datetime | None = None, lim
 
 def webhook_delivery_send_now(*, delivery_id: int, now: datetime | None = None) -> bool:
     """One attempt of one delivery at once, out of the queue's order: a resend or a test event the
-    seller asked for. It never switches the endpoint off."""
+    seller asked for. Its failure never counts towards switching the endpoint off."""
     delivery = WebhookDelivery.objects.select_related("event", "endpoint").filter(pk=delivery_id).first()
     if delivery is None:
         return False

@@ -31,6 +31,7 @@ from .webhooks import (
 )
 
 DELIVERIES_ON_PAGE = 50
+_SHOWN_ONCE_SESSION_ENTRY = "webhook-secret-%s"
 ATTEMPTS_PER_DELIVERY = 5
 
 
@@ -66,24 +67,22 @@ def _endpoint(request, pk) -> WebhookEndpoint:
 @require_http_methods(["GET", "POST"])
 def webhooks(request):
     form = WebhookEndpointForm(request.POST or None, label_suffix="")
-    new_secret = None
     if request.method == "POST" and form.is_valid():
         try:
-            created, new_secret = webhook_endpoint_create(seller=request.seller, url=form.cleaned_data["url"],
-                                                          event_types=form.cleaned_data["event_types"])
+            created, secret = webhook_endpoint_create(seller=request.seller, url=form.cleaned_data["url"],
+                                                      event_types=form.cleaned_data["event_types"])
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            form = WebhookEndpointForm(label_suffix="")
+            # Shown once, on the endpoint's page (a reload there does not post the form again).
+            request.session[_SHOWN_ONCE_SESSION_ENTRY % created.pk] = secret
+            return redirect("sellers:webhook_detail", pk=created.pk)
     status = WebhookDelivery.Status
     endpoints = (WebhookEndpoint.objects.filter(seller=request.seller).order_by("id")
                  .annotate(pending=Count("deliveries", filter=Q(deliveries__status=status.PENDING)),
                            failed=Count("deliveries", filter=Q(deliveries__status=status.FAILED))))
-    # The secret is in this response only; it is never shown again (a rotation gives a new one).
     return render(request, "sellers/webhooks/list.html", {
-        "section": "webhooks", "form": form, "endpoints": endpoints, "new_secret": new_secret,
-        "new_endpoint": created if new_secret else None, "event_labels": EVENT_TYPES,
-    })
+        "section": "webhooks", "form": form, "endpoints": endpoints, "event_labels": EVENT_TYPES})
 
 
 @never_cache
@@ -108,7 +107,8 @@ def webhook_detail(request, pk):
         delivery.recent_attempts = delivery.attempt_rows.all()[:ATTEMPTS_PER_DELIVERY]
     return render(request, "sellers/webhooks/detail.html", {
         "section": "webhooks", "endpoint": endpoint, "form": form, "deliveries": deliveries,
-        "new_secret": request.session.pop(f"webhook-secret-{endpoint.pk}", None),
+        # A new or rotated secret, read once from the session and gone on the next view.
+        "new_secret": request.session.pop(_SHOWN_ONCE_SESSION_ENTRY % endpoint.pk, None),
         "grace_hours": settings.WEBHOOK_SECRET_GRACE_HOURS,
     })
 
@@ -125,7 +125,7 @@ def webhook_action(request, pk, action):
         messages.success(request, _("Switched on: the events that waited are being sent, in order."))
     elif action == "rotate":
         # Shown once, on the next page only: kept in the session for that one read.
-        request.session[f"webhook-secret-{endpoint.pk}"] = webhook_secret_rotate(endpoint=endpoint)
+        request.session[_SHOWN_ONCE_SESSION_ENTRY % endpoint.pk] = webhook_secret_rotate(endpoint=endpoint)
     elif action == "test":
         webhook_test_send(endpoint=endpoint)
         messages.success(request, _("A test event was sent; its attempt is listed below."))
