@@ -17,6 +17,8 @@ urlpatterns = [
     path("seller/", include("sellers.urls")),
     path("", include("tradein.urls")),  # "Sell your device" and the seller's trade-in pages
     path("", include("reviews.urls")),
+    path("", include("pages.urls")),  # terms, privacy, legal notice, cookies, the help centre
+    path("", include("aftersales.urls")),  # warranty claims: the order page's and the seller's
     path("", include("orders.urls")),
     path("", include("catalog.urls")),
 ]

@@ -460,7 +460,10 @@ def address_delete(request, pk):
 # --- After the sale: tracking, invoice, returns ---------------------------------------------------
 def _order_lines_info(order: Order) -> list:
     """Per seller order: its tracking link; per line: the warranty end and what the shopper may do."""
+    from aftersales.selectors import order_claims  # after-sales builds on orders, not the reverse
+
     now = timezone.now()
+    claims = order_claims(order)
     info = []
     for seller_order in order.seller_orders.all():
         deadline = fulfilment.return_deadline(seller_order)
@@ -473,6 +476,7 @@ def _order_lines_info(order: Order) -> list:
                 "warranty_end": fulfilment.warranty_end(delivered_at=start, months=line.warranty_months),
                 "can_return": (seller_order.state == SellerOrder.State.DELIVERED and ret is None
                                and deadline is not None and now <= deadline),
+                **claims[line.pk],  # its warranty claims and whether one may be opened
             })
         info.append({"seller_order": seller_order, "lines": lines, "return_deadline": deadline,
                      "tracking_url": fulfilment.tracking_url(carrier=seller_order.carrier,

@@ -49,6 +49,7 @@ PUBLIC = {
     "sellers:invitation_accept": "the token is the secret sent by e-mail; accepting needs the invited "
                                  "address (tests/sellers/test_onboarding.py)",
     "reviews:seller_page": "a seller's public page (approved sellers only)",
+    "pages:page": "a shop page (terms, privacy, help), public",
 }
 PUBLIC_ROUTES = {"^media/(?P<path>.*)$": "media files, served only with DEBUG on"}
 
@@ -146,6 +147,15 @@ def _owner_proposal(w: World):
         "model": w.listing.product.model, "storage_gb": 128})[0]
 
 
+def _owner_claim(w: World):
+    """The owner's warranty claim on its order line, made once."""
+    from aftersales.models import WarrantyClaim
+
+    return WarrantyClaim.objects.get_or_create(order_line=w.order_line, defaults={
+        "seller_order": w.seller_order, "reason": "battery", "description": "Owner's claim",
+        "user": w.shopper})[0]
+
+
 # URL name -> kwargs naming the owner's object.
 OWNED = {
     "sellers:listing_update": lambda w: {"pk": w.listing.pk},
@@ -182,6 +192,9 @@ OWNED = {
     "orders:address_update": lambda w: {"pk": w.address.pk},
     "orders:address_delete": lambda w: {"pk": w.address.pk},
     "reviews:review_write": lambda w: {"seller_order_id": w.seller_order.pk},
+    "aftersales:claim_create": lambda w: {"number": w.order.number, "line_id": w.order_line.pk},
+    "aftersales:seller_claim_detail": lambda w: {"pk": _owner_claim(w).pk},
+    "aftersales:seller_claim_answer": lambda w: {"pk": _owner_claim(w).pk},
     "reviews:seller_review_reply": lambda w: {"pk": w.review().pk},
 }
 # Seller API operations (OpenAPI path templates) -> the owner's object id.
