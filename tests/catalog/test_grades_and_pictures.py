@@ -38,7 +38,8 @@ def test_product_page_explains_every_grade_and_links_its_picker_to_the_grades_pa
     for detail in GRADE_DETAILS:
         row = f'<dt class="grade-{detail.grade}">{detail.label}</dt><dd>{escape(detail.summary)}</dd>'
         assert row in picker
-    assert '<div class="is-selected"><dt class="grade-good">' in picker
+    assert ('<p class="grade-help-selected"><strong class="grade-good">Good:</strong> '
+            "Light scratches you can see from arm&#x27;s length.</p>") in picker
     assert 'class="small muted grade-help"' not in text
 
 
