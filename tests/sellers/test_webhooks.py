@@ -2,8 +2,10 @@
 once with the same event id, retried with back-off, never redirected, switched off after failing
 for 3 days (time moved with a fixed `now`), SSRF refused in production, secrets rotated."""
 import json
+import re
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -321,3 +323,20 @@ def test_one_worker_delivers_1000_events_in_under_10_seconds(receiver, capsys):
     assert [json.loads(body)["data"]["n"] for _p, _h, body in receiver.hits] == list(range(1000))
     assert WebhookAttempt.objects.count() == 1000
     assert elapsed < 10
+
+
+def test_the_readme_verification_snippet_accepts_a_real_delivery_and_refuses_a_forged_one(
+        receiver, django_capture_on_commit_callbacks):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    snippet = re.search(r"Verify \(accept any `v1`\):\n\n  ```python\n(.*?)  ```", readme, re.S).group(1)
+    namespace = {}
+    exec("\n".join(line[2:] for line in snippet.splitlines()), namespace)  # noqa: S102 - our own README
+    verified = namespace["verified"]
+    seller, _listing = seller_setup()
+    _endpoint_row, secret = _endpoint(seller, receiver)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        event_record(seller_id=seller.pk, type="seller_order.paid", payload={"n": 1})
+    _path, headers, body = receiver.hits[0]
+    assert verified(secret, headers["Refurb-Signature"], body)
+    assert not verified(secret, headers["Refurb-Signature"], body.replace(b'"n":1', b'"n":2'))
+    assert not verified("whsec_guess", headers["Refurb-Signature"], body)
