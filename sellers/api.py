@@ -72,7 +72,10 @@ api = SellerNinjaAPI(
         "`cursor=start`, then each answer's `next_cursor` (stable under writes; `offset` is deprecated). "
         "**Rate limits**: every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and "
         "`RateLimit-Reset`. **Webhooks**: deliveries are signed `Refurb-Signature: t=<unix>,v1=<hex "
-        "HMAC-SHA256 of \"t.body\">` with the endpoint's secret."
+        "HMAC-SHA256 of \"t.body\">` with the endpoint's secret (after a rotation, a second `v1=` with "
+        "the previous one during the grace period: accept any); at least once, in order per endpoint, "
+        "retried for 72 hours. `GET /events` lists every event by cursor. The seller back office's "
+        "Webhooks page shows every attempt and documents the signature."
     ),
 )
 
