@@ -57,12 +57,23 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked as an image by the service (photos.py)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
 class CounterOfferForm(forms.Form):
     price = LocalDecimalField(label=_("Your counter-offer (€)"), max_length=20)
     reason = forms.CharField(label=_("What differs from the shopper's answers"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 3}))
-    photos = forms.FileField(label=_("Photos that show it (JPEG, PNG or WebP)"), required=False,
-                             widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+    photos = MultipleFileField(label=_("Photos that show it (JPEG, PNG or WebP)"), required=False)
 
 
 class StockForm(forms.Form):

@@ -146,6 +146,11 @@ class TradeInTransition(models.Model):
     def __str__(self) -> str:
         return f"{self.from_state or '—'} → {self.to_state}"
 
+    @property
+    def to_label(self) -> str:
+        """The state reached, in the reader's language."""
+        return TradeIn.State(self.to_state).label if self.to_state in TradeIn.State.values else self.to_state
+
 
 def photo_path(instance, filename: str) -> str:
     return f"trade-ins/{instance.trade_in_id}/{filename}"

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.admin_actions import refusal_text
@@ -121,15 +122,15 @@ def device_step(request, number, step):
             seller_permission_check(request, Perm.ORDERS_WRITE)
             form = CounterOfferForm(request.POST, request.FILES)
             if not form.is_valid():
-                return _detail(request, trade_in, counter_form=form, status=400)
+                return _detail(request, trade_in, counter_form=form, status=200)
             try:
                 services.trade_in_counter_offer(trade_in=trade_in, actor=actor,
                                                 price=form.cleaned_data["price"],
                                                 reason=form.cleaned_data["reason"],
-                                                photos=request.FILES.getlist("photos"))
+                                                photos=form.cleaned_data["photos"])
             except ValidationError as exc:
                 form.add_error(None, refusal_text(exc))
-                return _detail(request, trade_in, counter_form=form, status=400)
+                return _detail(request, trade_in, counter_form=form, status=200)
             messages.success(request, _("Counter-offer sent: the shopper has 7 days to answer."))
         elif step == "return":
             seller_permission_check(request, Perm.ORDERS_WRITE)
@@ -140,9 +141,11 @@ def device_step(request, number, step):
             seller_permission_check(request, Perm.LISTINGS_WRITE)
             form = StockForm(request.POST)
             if not form.is_valid():
-                return _detail(request, trade_in, stock_form=form, status=400)
+                return _detail(request, trade_in, stock_form=form, status=200)
             listing = trade_in_to_stock(trade_in=trade_in, actor=actor, **form.cleaned_data)
-            messages.success(request, _("In stock: listing %(sku)s now has %(quantity)s units.")
+            messages.success(request, ngettext("In stock: listing %(sku)s now has %(quantity)s unit.",
+                                               "In stock: listing %(sku)s now has %(quantity)s units.",
+                                               listing.quantity)
                              % {"sku": listing.sku, "quantity": listing.quantity})
         else:
             raise Http404

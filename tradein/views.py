@@ -46,7 +46,8 @@ def _chosen_product(products, raw):
 
 
 def _quote_page(request, model, data, *, iban_form=None, status=200, notice=""):
-    """The model's variants and questions; with a variant and valid answers, the best offer."""
+    """The model's variants and questions; with a variant and valid answers, the best offer. A
+    refused acceptance shows this page again with its message (a 200, as the site's forms do)."""
     products = list(products_with_offers(model=model))
     form = AnswersForm(data) if data.get("product") else AnswersForm()
     product = _chosen_product(products, data.get("product"))
@@ -80,19 +81,19 @@ def sell_accept(request, slug):
     except (InvalidOperation, ValueError):
         seen_price = None
     if not (form.is_valid() and iban_form.is_valid() and product is not None and seen_price is not None):
-        return _quote_page(request, model, request.POST, iban_form=iban_form, status=400)
+        return _quote_page(request, model, request.POST, iban_form=iban_form, status=200)
     try:
         trade_in = services.trade_in_accept(shopper=request.user, product=product,
                                             answers=Answers.of(form.cleaned_data),
                                             iban=iban_form.cleaned_data["iban"], seen_price=seen_price)
     except services.QuoteChanged as exc:
-        return _quote_page(request, model, request.POST, iban_form=iban_form, status=409,
+        return _quote_page(request, model, request.POST, iban_form=iban_form, status=200,
                            notice=refusal_text(exc))
     except ValidationError as exc:
         if hasattr(exc, "error_dict") and "iban" in exc.error_dict:
             iban_form.add_error("iban", exc.error_dict["iban"])
-            return _quote_page(request, model, request.POST, iban_form=iban_form, status=400)
-        return _quote_page(request, model, request.POST, iban_form=iban_form, status=400,
+            return _quote_page(request, model, request.POST, iban_form=iban_form, status=200)
+        return _quote_page(request, model, request.POST, iban_form=iban_form, status=200,
                            notice=refusal_text(exc))
     messages.success(request, _("Deal! Print the shipping slip and send your device within 14 days."))
     return redirect("tradein:status", number=trade_in.number)

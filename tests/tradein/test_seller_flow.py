@@ -206,3 +206,18 @@ def test_seller_pages_list_devices_in_a_fixed_number_of_queries(client, received
     assert received.number in page.content.decode()
     detail = client.get(reverse("tradein:seller_detail", args=[received.number]))
     assert detail.status_code == 200 and "Send the counter-offer" in detail.content.decode()
+
+
+def test_counter_offer_page_takes_several_photos_and_refuses_a_file_that_is_not_one(received, owner, client):
+    client.force_login(owner.user)
+    step = reverse("tradein:seller_step", args=[received.number, "counter"])
+    refused = client.post(step, {"price": "150", "reason": "Dents",
+                                 "photos": [photo(), photo("x.png", b"%PDF-1")]})
+    assert refused.status_code == 200 and "is not a photo we can read" in refused.content.decode()
+    received.refresh_from_db()
+    assert received.state == S.RECEIVED and not received.photos.exists()
+    done = client.post(step, {"price": "150,00", "reason": "Dents", "photos": [photo(), photo("b.png")]})
+    assert done.status_code == 302
+    received.refresh_from_db()
+    assert (received.state, received.counter_price, received.photos.count()) == (S.COUNTER_OFFERED,
+                                                                                 Decimal("150.00"), 2)
