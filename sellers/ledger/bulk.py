@@ -116,7 +116,7 @@ def _rule_errors(row: RowInput, *, archived: bool, product_id: int, grade: str) 
 
     errors = listing_rule_errors(sku=row.sku, archived=archived, product_id=product_id, grade=grade,
                                  new_product_id=row.product_id,
-                                 new_grade=row.grade if row.product_id is not None else None,
+                                 new_grade=row.grade,
                                  is_active=row.is_active)
     if "is_active" in errors:  # the file's column
         errors["active"] = errors.pop("is_active")
@@ -156,21 +156,24 @@ _COPY_SQL = ("COPY listing_stage (key, sku, product_id, product_active, grade, p
 _STAGED_FIELDS = attrgetter("key", "sku", "product_id", "product_active", "grade", "price", "quantity",
                             "warranty_months", "is_active", *_DEVICE)
 # 1. Each row against the seller's listing with that SKU, written back to the staging table: its
-#    listing, whether it names another product or grade, whether it would change anything (a NULL
-#    in the staging table keeps the listing's value). Nested loops are off until step 4: right
-#    after a large import the statistics still say the seller has almost no listings, and the
-#    planner would probe the seller_id index once per staged row (minutes instead of a fraction of
-#    a second). A hash join is one pass over the seller's listings, whatever the statistics say.
+#    listing, whether it names another product or grade (each may be given alone), whether it
+#    would change anything (a NULL in the staging table keeps the listing's value). Nested loops
+#    are off until step 4: right after a large import the statistics still say the seller has
+#    almost no listings, and the planner would probe the seller_id index once per staged row
+#    (minutes instead of a fraction of a second). A hash join is one pass over the seller's
+#    listings, whatever the statistics say.
 _COMPARE_SQL = (  # built from constants only
     "SET LOCAL enable_nestloop = off; "  # noqa: S608
     "UPDATE listing_stage AS s SET listing_id = l.id, changes = "
-    "NOT (s.product_id IS NOT NULL AND (l.product_id <> s.product_id OR l.grade <> s.grade)) "
+    "NOT ((s.product_id IS NOT NULL AND l.product_id <> s.product_id) "
+    "OR (s.grade IS NOT NULL AND l.grade <> s.grade)) "
     "AND (COALESCE(s.price, l.price), COALESCE(s.quantity, l.quantity), "
     "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)" + _DEVICE_NEW + ") "
     "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active" + _DEVICE_OLD + ") "
     "FROM sellers_listing AS l WHERE l.seller_id = %s AND l.sku = s.sku "
     "RETURNING s.key, l.id, "
-    "s.product_id IS NOT NULL AND (l.product_id <> s.product_id OR l.grade <> s.grade), "
+    "(s.product_id IS NOT NULL AND l.product_id <> s.product_id) "
+    "OR (s.grade IS NOT NULL AND l.grade <> s.grade), "
     "(COALESCE(s.price, l.price), COALESCE(s.quantity, l.quantity), "
     "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)" + _DEVICE_NEW + ") "
     "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active" + _DEVICE_OLD + "), "

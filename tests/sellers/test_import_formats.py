@@ -130,6 +130,18 @@ def test_a_blank_product_reference_on_an_existing_sku_is_fine(seller, products):
     assert listing.quantity == 6
 
 
+def test_another_grade_without_a_reference_on_an_existing_sku_is_refused_not_ignored(seller, products):
+    listing = ListingFactory(seller=seller, product=products[0], grade=Grade.GOOD, sku="G-1", quantity=1)
+    stock_import = run_import(seller, "sku;état;quantité\nG-1;Très bon état;6\nG-1b;;1\n".encode())
+    assert (stock_import.updated_count, stock_import.failed_count) == (0, 2)
+    assert "product and grade of a listing cannot change" in errors_by_line(stock_import)[2][0]
+    listing.refresh_from_db()
+    assert (listing.grade, listing.quantity) == (Grade.GOOD, 1)
+    same = run_import(seller, b"sku,grade,quantity\nG-1,good,6\n")  # the same grade: a stock change
+    listing.refresh_from_db()
+    assert same.updated_count == 1 and listing.quantity == 6
+
+
 def test_headers_in_other_languages_and_cases_with_unknown_columns_listed_once(seller, products):
     header = "SKU;EAN;État;Prix;Quantité;Garantie;Actif;Couleur;Notes"
     body = f"H-1;{products[0].reference};Très bon état;249,90;3;24;oui;noir;x\n" \
