@@ -24,6 +24,7 @@ from .access import seller_listing_get
 from .api_auth import ApiKeyAuth, RateLimited
 from .api_bulk import BulkIn, BulkOut, bulk_items_apply
 from .api_filters import UpdatedSinceFilter
+from .api_insight import BuyBoxOut, InsightFilters, with_buy_box
 from .api_integration import SellerNinjaAPI
 from .api_paging import Cursor, keyset_page
 from .api_types import (
@@ -39,6 +40,8 @@ from .api_types import (
     forbid_unknown_query_parameters,
 )
 from .ledger import Reason, StockCause
+from .listing_filters import ListingFilters as ListingFilterValues
+from .listing_filters import listings_filtered
 from .models import Listing, in_stock_q
 from .permissions import Scope
 from .selectors import buy_box_positions
@@ -161,6 +164,8 @@ class ListingOut(Schema):
     is_active: bool
     archived: bool
     updated_at: datetime
+    buy_box: BuyBoxOut | None = Field(None, description="Where the listing stands against its buy box "
+                                      "(in the list and when getting one listing).")
     battery_health: int | None = Field(None, description="Battery health in percent; null: not stated; "
                                        "100 with `battery_new`.", examples=[92])
     battery_new: bool = Field(False, description="A new battery was fitted.")
@@ -193,7 +198,7 @@ class ListingPage(Schema):
     has_more: bool = Field(False, description="With `cursor`: more rows follow this page.")
 
 
-class ListingFilters(UpdatedSinceFilter):
+class ListingFilters(UpdatedSinceFilter, InsightFilters):
     sku: Text(64, description="Exact SKU.") | None = None
     grade: GradeName | None = None
     in_stock: QueryFlag | None = Field(None, description="true: available > 0; false: nothing available.")
@@ -270,7 +275,10 @@ def _listings(seller):
 def listings_list(request, filters: Query[ListingFilters]):
     """By offset (deprecated), newest change first; or by keyset with `cursor=start`, then each
     answer's `next_cursor`: stable while listings change (see the `cursor` parameter)."""
-    queryset = _listings(request.seller).order_by("-updated_at", "-id")
+    # The buy-box and stock filters are the back office's (one selector); archived listings too.
+    queryset = listings_filtered(seller=request.seller, filters=ListingFilterValues.of(
+        {"status": "all", **filters.selector_values()})).select_related("product")
+    queryset = queryset.order_by("-updated_at", "-id")
     if filters.sku is not None:
         queryset = queryset.filter(sku=filters.sku)
     if filters.grade is not None:
@@ -285,11 +293,17 @@ def listings_list(request, filters: Query[ListingFilters]):
         page, next_cursor, more = keyset_page(queryset, cursor=filters.cursor, limit=filters.limit,
                                               by_update=filters.updated_since is not None)
         return {"count": queryset.count(), "limit": filters.limit, "offset": 0, "next_cursor": next_cursor,
-                "has_more": more, "items": [ListingOut.from_listing(listing) for listing in page]}
+                "has_more": more, "items": _with_buy_box(request, page)}
     page = list(queryset[filters.offset:filters.offset + filters.limit])
     count = len(page) + filters.offset if 0 < len(page) < filters.limit else queryset.count()
     return {"count": count, "limit": filters.limit, "offset": filters.offset,
-            "items": [ListingOut.from_listing(listing) for listing in page]}
+            "items": _with_buy_box(request, page)}
+
+
+def _with_buy_box(request, listings: list) -> list:
+    """The listing objects with their buy-box insight, one query for the page."""
+    return with_buy_box([ListingOut.from_listing(listing) for listing in listings], listings,
+                        seller=request.seller)
 
 
 def _stock_cause(request) -> StockCause:
@@ -299,7 +313,7 @@ def _stock_cause(request) -> StockCause:
 
 @router.get("/listings/{int:listing_id}", response={200: ListingOut, **ERRORS}, summary="Get a listing")
 def listings_get(request, listing_id: int):
-    return ListingOut.from_listing(seller_listing_get(seller=request.seller, pk=listing_id))
+    return _with_buy_box(request, [seller_listing_get(seller=request.seller, pk=listing_id)])[0]
 
 
 @router.post("/listings", response={201: ListingOut, **WITH_BODY_ERRORS}, summary="Create a listing")

@@ -7,11 +7,10 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .buy_box_insight import seller_standings
+from .buy_box_insight import buy_box_insights, position_of, seller_standings
 from .ledger.selectors import reason_label, with_last_stock_change
 from .listing_filters import LISTING_SORTS, ListingFilters, listings_filtered  # noqa: F401 (LISTING_SORTS)
 from .models import Listing, Seller, buyable_q, low_stock_q
-from .selectors import buy_box_positions
 
 # A listing that can win: buyable by the one definition (a suspended seller's offers cannot).
 BUYABLE = buyable_q()
@@ -32,6 +31,7 @@ class ListingRow:
     listing: Listing
     position: object  # sellers.selectors.BuyBoxPosition
     urls: dict[str, str] = field(default_factory=dict)  # the row's actions by URL name, if given
+    insight: object = None  # sellers.buy_box_insight.BuyBoxInsight, on the list's rows
 
     @property
     def last_stock_change(self) -> tuple | None:
@@ -41,10 +41,14 @@ class ListingRow:
 
 
 def listing_rows(listings) -> list[ListingRow]:
-    """Each listing of a page with its buy-box position, computed in one query for the page."""
+    """Each listing of a page (one seller's) with its buy-box position and insight: runner-up, price
+    to win, competing offers; one query each for the whole page."""
     listings = list(listings)
-    positions = buy_box_positions(listings)
-    return [ListingRow(listing, positions[listing.pk]) for listing in listings]
+    if not listings:
+        return []
+    insights = buy_box_insights(seller=listings[0].seller, listings=listings)
+    return [ListingRow(listing, position_of(listing, insights[listing.pk]), insight=insights[listing.pk])
+            for listing in listings]
 
 
 # --- Dashboard --------------------------------------------------------------------------------

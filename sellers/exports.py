@@ -10,6 +10,7 @@ from itertools import chain
 
 from catalog.models import Product
 
+from .buy_box_insight import buy_box_insight_all
 from .models import Listing, Seller
 from .stock_sync import COLUMNS, FORMULA_PREFIXES
 
@@ -38,32 +39,44 @@ def _csv_lines(rows: Iterable[Iterable]) -> Iterator[str]:
         buffer.truncate()
 
 
+# After the import's columns (which the import reads back), where each listing stands against its buy
+# box (sellers.buy_box_insight): columns the import ignores, so the file still round-trips.
+INSIGHT_COLUMNS = ("buy_box", "buy_box_price", "buy_box_effective_price", "runner_up_price",
+                   "max_winning_price", "price_to_win", "competing_offers")
+
+
 def listings_export_lines(*, seller: Seller) -> Iterator[str]:
-    """All of the seller's listings (archived ones too), in the import's columns and order."""
-    rows = (
-        Listing.objects.filter(seller=seller).order_by("sku")
-        .values_list("sku", "product__reference", "grade", "price", "quantity", "warranty_months",
-                     "is_active", *_DEVICE_VALUES)
-        .iterator(chunk_size=5000)
-    )
-    return _csv_lines(_export_rows(rows))
+    """All of the seller's listings (archived ones too), in the import's columns and order, then
+    their buy-box insight."""
+    return _csv_lines(listings_export_rows(seller=seller))
 
 
 def listings_export_rows(*, seller: Seller) -> Iterator[tuple]:
-    """The rows of the export (header first), for the XLSX export."""
-    rows = (Listing.objects.filter(seller=seller).order_by("sku")
-            .values_list("sku", "product__reference", "grade", "price", "quantity", "warranty_months",
+    """The rows of the export (header first), also for the XLSX export: two streams in SKU order,
+    the listings and their insight (one query each, whatever the number of listings)."""
+    rows = (Listing.objects.filter(seller=seller).order_by("sku", "pk")
+            .values_list("pk", "sku", "product__reference", "grade", "price", "quantity", "warranty_months",
                          "is_active", *_DEVICE_VALUES).iterator(chunk_size=5000))
-    return _export_rows(rows)
+    return _export_rows(rows, buy_box_insight_all(seller=seller))
 
 
-def _export_rows(rows) -> Iterator[tuple]:
-    yield COLUMNS
+def _money_cell(value) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _export_rows(rows, insights) -> Iterator[tuple]:
+    yield (*COLUMNS, *INSIGHT_COLUMNS)
     said = {True: "yes", False: "no", None: ""}
-    for sku, reference, grade, price, quantity, warranty, active, health, new, *device in rows:
+    for (pk, sku, reference, grade, price, quantity, warranty, active, health, new, *device), insight \
+            in zip(rows, insights, strict=True):
+        if insight.listing_id != pk:  # both streams are in SKU order: a mismatch is a bug, not data
+            raise RuntimeError("listing export: insight out of step")
         battery = "new" if new else ("" if health is None else health)
         yield (sku, reference, grade, price, quantity, warranty, said[active], battery,
-               *map(said.__getitem__, device))
+               *map(said.__getitem__, device), insight.standing, _money_cell(insight.winner_price),
+               _money_cell(insight.winner_effective_price), _money_cell(insight.runner_up_price),
+               _money_cell(insight.max_winning_price), _money_cell(insight.price_to_win),
+               insight.competing_offers)
 
 
 def template_example() -> tuple:

@@ -1,4 +1,6 @@
 """Forms of the seller back office: they parse input; the rules live in sellers.services."""
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -145,7 +147,13 @@ class ListingFilterForm(forms.Form):
     stock = forms.ChoiceField(label=_("Stock"), required=False, choices=[
         ("", _("Any stock")), ("in", _("In stock")), ("low", _("Low stock")), ("out", _("Out of stock"))])
     buy_box = forms.ChoiceField(label=_("Buy box"), required=False, choices=[
-        ("", _("Winning or not")), ("winning", _("Winning")), ("losing", _("Losing"))])
+        ("", _("Winning or not")), ("winning", _("Winning")), ("losing", _("Losing")),
+        ("no_competitor", _("No competitor"))])
+    losing_within_percent = forms.DecimalField(
+        label=_("Losing by less than (%)"), required=False, min_value=Decimal("0.01"),
+        max_value=Decimal("100"), max_digits=5, decimal_places=2, localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 4, "placeholder": "5"}),
+        help_text=_("Losing listings whose price to win is less than this share below their price."))
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
         ("recent", _("Recently updated")), ("product", _("Product")), ("sku", _("SKU")),
         ("price", _("Price, low to high")), ("-price", _("Price, high to low")),

@@ -25,7 +25,7 @@ LISTING_SORTS = {
     "sku": ("sku",),
     "product": ("product__model__name", "product__storage_gb", "grade", "pk"),
 }
-STATUSES = ("active", "paused", "archived")
+STATUSES = ("active", "paused", "archived", "all")
 STOCKS = ("in", "out", "low")
 # winning: holds its box; losing: on sale and another seller holds the box; no_competitor: no other
 # seller's offer is on sale in the box.
@@ -41,7 +41,7 @@ class ListingFilters:
 
     q: str = ""
     grade: str = ""
-    status: str = ""  # "" (active and paused), active, paused, archived
+    status: str = ""  # "" (active and paused), active, paused, archived, all (archived ones too)
     stock: str = ""  # in, out (nothing available), low (some available, at most the threshold)
     buy_box: str = ""  # winning, losing, no_competitor
     losing_within_percent: Decimal | None = None
@@ -69,7 +69,7 @@ def listings_filtered(*, seller: Seller, filters: ListingFilters | Mapping | Non
     listings = Listing.objects.filter(seller=seller).select_related("product__model", "seller")
     if f.status == "archived":
         listings = listings.filter(archived_at__isnull=False)
-    else:
+    elif f.status != "all":
         listings = listings.filter(archived_at__isnull=True)
         if f.status == "active":
             listings = listings.filter(is_active=True)

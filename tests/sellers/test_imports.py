@@ -383,7 +383,9 @@ def test_export_round_trips_and_neutralises_formulas(seller_client, products):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     lines = text.splitlines()
     assert lines[0] == ("sku,product_reference,grade,price,quantity,warranty_months,active,"
-                        "battery,charger,cable,original_box,unlocked,esim")
+                        "battery,charger,cable,original_box,unlocked,esim,buy_box,buy_box_price,"
+                        "buy_box_effective_price,runner_up_price,max_winning_price,price_to_win,"
+                        "competing_offers")
     assert any(line.startswith("'=cmd|' /C calc'!A0,") for line in lines)
     assert any(line.startswith("'+PLAIN,") for line in lines)
     assert "NOT-MINE" not in text
