@@ -54,6 +54,8 @@ def card_summaries(*, category_ids: list[int] | None = None, model_ids: list[int
         offers = offers.filter(product__storage_gb__in=offer_filter.storages)
     if offer_filter.colours:
         offers = offers.filter(product__colour__in=offer_filter.colours)
+    if offer_filter.battery:
+        offers = offers.filter(offer_filter.battery_q())
     if brands:
         offers = offers.filter(product__model__brand__slug__in=brands)
     counts = dict(offers.order_by().values("product__model_id").annotate(n=Count("pk"))
@@ -105,7 +107,7 @@ def category_models(*, category_ids: list[int], filters: CategoryFilters) -> lis
     for pk, name, release_year, created_at in models.values_list("pk", "name", "release_year", "created_at"):
         offer = summary.get(pk)
         price = offer.price if offer else None
-        if filters.in_stock and offer is None:
+        if (filters.in_stock or filters.battery) and offer is None:  # no offer with that battery
             continue
         if filters.price_min is not None and (price is None or price < filters.price_min):
             continue
@@ -152,11 +154,11 @@ def category_cards(rows: list[CardRow]) -> list[ProductModel]:
     return [_card(models[pk], offers[pk]) for pk in model_ids if pk in models]
 
 
-def priced_cards(models) -> list[ProductModel]:
+def priced_cards(models, *, offer_filter: OfferFilter | None = None) -> list[ProductModel]:
     """Evaluated models (with `card_images`, e.g. a page of search results) as cards, in their
-    order (two queries)."""
+    order (two queries); `offer_filter`: only those offers count (the search page's battery)."""
     models = list(models)
-    summary = card_summaries(model_ids=[m.pk for m in models]) if models else {}
+    summary = card_summaries(model_ids=[m.pk for m in models], offer_filter=offer_filter) if models else {}
     return [_card(model, summary.get(model.pk)) for model in models]
 
 

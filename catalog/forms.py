@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from .models import Grade
 from .selectors import DEFAULT_SORT, CategoryFilters, Facets
 
+BATTERY_CHOICES = [("", _("Any battery")), ("90", _("Battery health 90 % or more")),
+                   ("new", _("New battery"))]
+
 SORT_CHOICES = [
     ("popular", _("Most offers")),
     ("price", _("Price: low to high")),
@@ -14,6 +17,15 @@ SORT_CHOICES = [
     ("saving", _("Biggest saving")),
     ("newest", _("Newest")),
 ]
+
+
+class SearchFilterForm(forms.Form):
+    """The search page's filter: the battery of the offers."""
+
+    battery = forms.ChoiceField(label=_("Battery"), required=False, choices=BATTERY_CHOICES)
+
+    def chosen_battery(self) -> str:
+        return self.cleaned_data.get("battery", "") if self.is_valid() else ""
 
 
 def storage_label(gb: int) -> str:
@@ -34,6 +46,8 @@ class CategoryFilterForm(forms.Form):
     price_max = forms.DecimalField(label=_("Max price"), required=False, min_value=Decimal("0"),
                                    max_digits=10, decimal_places=2)
     in_stock = forms.BooleanField(label=_("In stock only"), required=False)
+    battery = forms.ChoiceField(label=_("Battery"), required=False, widget=forms.RadioSelect,
+                                choices=BATTERY_CHOICES)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args, facets: Facets, **kwargs):
@@ -63,5 +77,6 @@ class CategoryFilterForm(forms.Form):
             price_min=valid.get("price_min"),
             price_max=valid.get("price_max"),
             in_stock=bool(valid.get("in_stock")),
+            battery=valid.get("battery") or "",
             sort=valid.get("sort") or DEFAULT_SORT,
         )

@@ -96,6 +96,11 @@ class OfferFilter:
     grades: tuple[str, ...] = ()
     storages: tuple[int, ...] = ()
     colours: tuple[str, ...] = ()
+    battery: str = ""  # a key of BATTERY_FILTERS: only offers with that battery
+
+    def battery_q(self, prefix: str = "") -> Q:
+        """The offers (listings, or rows reaching a listing by `prefix`) whose battery qualifies."""
+        return battery_q(self.battery, prefix)
 
     def products(self) -> QuerySet:
         products = Product.objects.filter(model=OuterRef("pk"), is_active=True)
@@ -105,6 +110,26 @@ class OfferFilter:
             products = products.filter(colour__in=self.colours)
         return products
 
+
+
+# The battery filter of the category and search pages. A new battery reads 100 %, so it is at least 90 %.
+BATTERY_FILTERS = {"90": 90, "new": None}
+
+
+def battery_q(choice: str, prefix: str = "") -> Q:
+    if choice not in BATTERY_FILTERS:
+        return Q()
+    if BATTERY_FILTERS[choice] is None:
+        return Q(**{f"{prefix}battery_new": True})
+    return Q(**{f"{prefix}battery_health__gte": BATTERY_FILTERS[choice]})
+
+
+def models_with_battery(models: QuerySet, choice: str) -> QuerySet:
+    """The models with a buyable offer whose battery qualifies (all of them when no filter)."""
+    if choice not in BATTERY_FILTERS:
+        return models
+    return models.filter(Exists(Listing.objects.buyable().filter(
+        battery_q(choice), product__model=OuterRef("pk"), product__is_active=True)))
 
 
 def model_cards() -> QuerySet:
@@ -127,16 +152,18 @@ class CategoryFilters:
     price_min: Decimal | None = None
     price_max: Decimal | None = None
     in_stock: bool = False
+    battery: str = ""  # a key of BATTERY_FILTERS
     sort: str = DEFAULT_SORT
 
     @property
     def offer_filter(self) -> OfferFilter:
-        return OfferFilter(grades=self.grades, storages=self.storages, colours=self.colours)
+        return OfferFilter(grades=self.grades, storages=self.storages, colours=self.colours,
+                           battery=self.battery)
 
     @property
     def active(self) -> bool:
         return bool(self.brands or self.grades or self.storages or self.colours or self.in_stock
-                    or self.price_min is not None or self.price_max is not None)
+                    or self.battery or self.price_min is not None or self.price_max is not None)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Shopper browsing pages: home, category, search (and suggestions), device model; thin views."""
 import json
 from functools import partial
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_GET
 from orders import delivery
 
 from . import cache, cards, selectors
-from .forms import SORT_CHOICES, CategoryFilterForm
+from .forms import SORT_CHOICES, CategoryFilterForm, SearchFilterForm
 from .grades import GRADE_DETAILS
 from .models import Grade
 
@@ -83,19 +84,26 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     page_param = _page_param(request)
+    search_filter = SearchFilterForm(request.GET)
+    battery = search_filter.chosen_battery()
 
     def build():
-        page = Paginator(selectors.search_models(query=query), PAGE_SIZE).get_page(page_param)
-        return page.paginator.count, page.number, cards.priced_cards(page.object_list)
+        models = selectors.models_with_battery(selectors.search_models(query=query), battery)
+        page = Paginator(models, PAGE_SIZE).get_page(page_param)
+        return page.paginator.count, page.number, cards.priced_cards(
+            page.object_list, offer_filter=selectors.OfferFilter(battery=battery))
 
-    cards_key = cache.versioned_key("search", query.lower(), page_param, cache.generations())
+    cards_key = cache.versioned_key("search", query.lower(), page_param, battery, cache.generations())
     count, number, models = cache.get_or_build(cards_key, build)
     return render(request, "catalog/search.html", {
         "query": query,
         "page_obj": Paginator(range(count), PAGE_SIZE).get_page(number),
         "models": models,
         "cards_key": cards_key,
-        "querystring": f"q={query}" if query else "",
+        "search_filter": search_filter,
+        "battery": battery,
+        "querystring": urlencode({key: value for key, value in (("q", query), ("battery", battery))
+                                  if value}),
     })
 
 
