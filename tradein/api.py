@@ -3,22 +3,38 @@ buying offers beside the best of the others, saving one (the same service as the
 the CSV import), and the devices heading its way. A write needs the key's `listings` scope."""
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 
 from catalog.models import Product
 from sellers.api import ERRORS, WITH_BODY_ERRORS
 from sellers.api_auth import ApiKeyAuth
-from sellers.api_types import Flag, Price, Text, WholeNumber
+from sellers.api_types import Flag, Text, _bounded_integer, _checked, _refused
 from sellers.permissions import Scope
 
 from .models import Condition
-from .offers import MAX_CAP, offer_save
+from .offers import MAX_CAP, MAX_OFFER_PRICE, offer_save, validate_cap, validate_offer_price
 from .selectors import INCOMING_STATES, seller_offers_compared, seller_trade_ins
 
+
+def _offer_price(value: Any) -> Decimal:
+    """A JSON number (never text or a boolean), 0.01 to MAX_OFFER_PRICE, rounded to the cent."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _refused(gettext_lazy("Enter a price such as 95.00."))
+    return _checked(validate_offer_price, Decimal(str(value)))
+
+
+OfferPrice = Annotated[Decimal, BeforeValidator(_offer_price), WithJsonSchema({
+    "type": "number", "minimum": 0.01, "maximum": float(MAX_OFFER_PRICE),
+    "description": f"In euros, 0.01 to {MAX_OFFER_PRICE}, rounded to the cent.", "examples": [95.0]})]
+_cap = _bounded_integer(validate_cap, gettext_lazy("Enter a whole number of devices."))
+Cap = Annotated[int, BeforeValidator(_cap),
+                WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_CAP,
+                                "description": f"How many more devices you want, 0 to {MAX_CAP}."})]
 router = Router(tags=["trade-in"], auth=ApiKeyAuth(write_scope=Scope.LISTINGS))
 ConditionName = Literal["flawless", "worn", "cracked", "dead"]
 assert set(ConditionName.__args__) == set(Condition.values)
@@ -47,13 +63,13 @@ class OfferOut(Schema):
 
 class OfferIn(Schema):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "product_reference": "0194252707272", "condition": "cracked", "price": "95.00", "cap": 20,
+        "product_reference": "0194252707272", "condition": "cracked", "price": 95.0, "cap": 20,
         "is_active": True}]})
 
     product_reference: Text(64, description="The catalog product's EAN or reference.")
     condition: ConditionName
-    price: Price
-    cap: WholeNumber = Field(description=f"0 to {MAX_CAP} devices.")
+    price: OfferPrice
+    cap: Cap
     is_active: Flag = True
 
 

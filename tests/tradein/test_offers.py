@@ -102,7 +102,7 @@ def test_api_lists_and_saves_offers_with_the_comparison(client, offers, owner, i
     assert listed.status_code == 200, listed.content
     cracked = next(o for o in listed.json() if o["condition"] == "cracked")
     assert cracked["best_other_price"] == "110.00" and cracked["is_best"] is False
-    body = {"product_reference": iphone.reference, "condition": "cracked", "price": "111.00", "cap": 9}
+    body = {"product_reference": iphone.reference, "condition": "cracked", "price": 111.0, "cap": 9}
     saved = client.put("/api/v1/trade-in/offers", body, content_type="application/json", **_api(client, raw))
     assert saved.status_code == 200, saved.content
     assert saved.json()["status"] == "updated" and saved.json()["offer"]["is_best"] is True
@@ -110,11 +110,12 @@ def test_api_lists_and_saves_offers_with_the_comparison(client, offers, owner, i
 
 def test_api_refuses_a_read_only_key_bad_values_and_unknown_products(client, offers, owner, iphone):
     _key, read_only = api_key_create(seller=owner.seller, name="BI", scopes=[Scope.READ])
-    body = {"product_reference": iphone.reference, "condition": "cracked", "price": "99", "cap": 1}
+    body = {"product_reference": iphone.reference, "condition": "cracked", "price": 99, "cap": 1}
     assert client.put("/api/v1/trade-in/offers", body, content_type="application/json",
                       **_api(client, read_only)).status_code == 403
     _key, raw = api_key_create(seller=owner.seller, name="ERP", scopes=[Scope.LISTINGS])
-    for bad in ({"condition": "mint"}, {"price": "-1"}, {"cap": -3}, {"cap": True}, {"extra": 1}):
+    for bad in ({"condition": "mint"}, {"price": -1}, {"price": "99"}, {"price": 20000}, {"cap": -3},
+                {"cap": True}, {"cap": 10001}, {"extra": 1}):
         response = client.put("/api/v1/trade-in/offers", {**body, **bad}, content_type="application/json",
                               **_api(client, raw))
         assert response.status_code == 422, (bad, response.content)
