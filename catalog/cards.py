@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, Prefetch
 from sellers.models import Listing
 from sellers.selectors import buy_box_values
 
-from .models import Grade, ProductImage, ProductModel
+from .models import Grade, Product, ProductImage, ProductModel
 from .selectors import CategoryFilters, OfferFilter
 
 
@@ -40,8 +40,8 @@ CardRow = tuple[int, CardOffer | None]  # model id, the offer its card advertise
 def card_summaries(*, category_ids: list[int] | None = None, model_ids: list[int] | None = None,
                    offer_filter: OfferFilter | None = None,
                    brands: tuple[str, ...] = ()) -> dict[int, CardOffer]:
-    """{model id: the offer its card advertises} in two queries: the buy boxes of every product ×
-    grade concerned, and one GROUP BY counting buyable offers."""
+    """{model id: the offer its card advertises} in three queries: the buy boxes of every product ×
+    grade concerned, the variants they name, and one GROUP BY counting buyable offers."""
     offer_filter = offer_filter or OfferFilter()
     offers = Listing.objects.buyable().filter(product__is_active=True)
     if category_ids is not None:
@@ -60,10 +60,18 @@ def card_summaries(*, category_ids: list[int] | None = None, model_ids: list[int
         offers = offers.filter(product__model__brand__slug__in=brands)
     counts = dict(offers.order_by().values("product__model_id").annotate(n=Count("pk"))
                   .values_list("product__model_id", "n"))
+    # The buy boxes as narrow rows (the ranking sorts every offer: keep what it carries small),
+    # then the few variants they name.
+    cheapest: dict[int, tuple[Decimal, int, str]] = {}
+    for product_id, grade, price in buy_box_values(offers=offers, fields=("product_id", "grade", "price")):
+        if product_id not in cheapest or (price, Grade.rank(grade)) < (cheapest[product_id][0],
+                                                                      Grade.rank(cheapest[product_id][2])):
+            cheapest[product_id] = (price, product_id, grade)
     best: dict[int, tuple] = {}
-    for model_id, slug, colour, grade, price, variant_new, model_new in buy_box_values(
-            offers=offers, fields=("product__model_id", "product__slug", "product__colour", "grade", "price",
-                                   "product__reference_price_new", "product__model__reference_price_new")):
+    for product_id, model_id, slug, colour, variant_new, model_new in Product.objects.filter(
+            pk__in=list(cheapest)).values_list("pk", "model_id", "slug", "colour", "reference_price_new",
+                                               "model__reference_price_new"):
+        price, _pk, grade = cheapest[product_id]
         rank = (price, Grade.rank(grade), slug)
         if model_id not in best or rank < best[model_id][0]:
             best[model_id] = (rank, CardOffer(price, slug, colour, grade, variant_new or model_new,
