@@ -310,5 +310,6 @@ def seller_orders_missed(*, seller: Seller) -> int:
 
 
 def payout_entries(*, seller: Seller):
-    return (PayoutEntry.objects.filter(seller=seller).select_related("seller_order__order", "payout")
+    return (PayoutEntry.objects.filter(seller=seller)
+            .select_related("seller_order__order", "payout", "trade_in")  # trade-ins bought, their fee
             .order_by("-created_at", "-pk"))

@@ -164,3 +164,27 @@ def test_cancelling_before_shipping_gives_the_place_back(client, offers, iphone,
     assert "cannot become" in again.content.decode()  # a second click: refused, no 500
     offer.refresh_from_db()
     assert offer.cap == 2
+
+
+def test_shopper_pages_run_a_fixed_number_of_queries(client, offers, iphone, shopper, owner,
+                                                     django_assert_max_num_queries):
+    for _ in range(3):
+        services.trade_in_accept(shopper=shopper, product=iphone, answers=FLAWLESS, iban=GOOD_IBAN)
+    client.force_login(shopper)
+    trade_in = TradeIn.objects.first()
+    quote_url = reverse("tradein:sell_model", args=["iphone-12"]) + "?" + urlencode(
+        {"product": iphone.pk, **FORM_FLAWLESS})
+    for url in (reverse("tradein:sell"), quote_url, reverse("tradein:mine"),
+                reverse("tradein:status", args=[trade_in.number]),
+                reverse("tradein:slip", args=[trade_in.number])):
+        with django_assert_max_num_queries(12):
+            assert client.get(url).status_code == 200, url
+
+
+def test_the_sellers_payout_ledger_names_the_trade_in(client, offers, iphone, shopper, owner):
+    trade_in = services.trade_in_accept(shopper=shopper, product=iphone, answers=FLAWLESS, iban=GOOD_IBAN)
+    services.trade_in_receive(trade_in=trade_in, actor=owner.user)
+    services.trade_in_confirm(trade_in=trade_in, actor=owner.user)
+    client.force_login(owner.user)
+    page = client.get(reverse("sellers:payouts")).content.decode()
+    assert "Trade-in bought" in page and "Trade-in commission" in page and trade_in.number in page
