@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from django.db.models import Count, Min, QuerySet
 
-from catalog.models import Grade, Product
+from catalog.models import Grade
 from catalog.references import ean13_valid
+from catalog.variant_search import listable_products
 
 from .exports import _csv_lines
 from .models import Listing
@@ -27,21 +28,32 @@ class GradeOffers:
     offers: int
 
 
+# What a row shows, read as plain values (no model objects: the file may hold 50,000 products).
+_ROW_FIELDS = ("id", "reference", "storage_gb", "colour", "connectivity", "model__brand__name", "model__name",
+               "model__category__name")
+
+
 def catalog_products() -> QuerySet:
-    """The products a seller can list (active, of a published model), with what a row shows."""
-    return (Product.objects.filter(is_active=True, model__is_published=True)
-            .select_related("model__brand", "model__category"))
+    """The products a seller can list (catalog.variant_search), with their model, brand and category
+    but not the long texts a row never shows."""
+    return (listable_products().select_related("model__brand", "model__category")
+            .defer("attributes", "model__description", "model__specs", "model__search_document",
+                   "model__search_vector", "model__category__description"))
+
+
+def _offer_figures(**products) -> dict[tuple[int, str], tuple[Decimal, int]]:
+    """{(product id, grade): (lowest price, offers)} of the buyable offers of the products that
+    `products` selects, in one GROUP BY query (served by the live listings' buy-box index)."""
+    rows = (Listing.objects.buyable().filter(**products).order_by()
+            .values("product_id", "grade").annotate(best_price=Min("price"), offers=Count("pk"))
+            .values_list("product_id", "grade", "best_price", "offers"))
+    return {(product_id, grade): (price, count) for product_id, grade, price, count in rows}
 
 
 def grade_offers(product_ids: Iterable[int]) -> dict[int, list[GradeOffers]]:
     """{product id: its figures in every grade, best grade first}, in one aggregate query."""
     product_ids = list(product_ids)
-    found: dict[tuple[int, str], tuple[Decimal, int]] = {}
-    if product_ids:
-        rows = (Listing.objects.buyable().filter(product_id__in=product_ids).order_by()
-                .values("product_id", "grade").annotate(best_price=Min("price"), offers=Count("pk"))
-                .values_list("product_id", "grade", "best_price", "offers"))
-        found = {(product_id, grade): (price, count) for product_id, grade, price, count in rows}
+    found = _offer_figures(product_id__in=product_ids) if product_ids else {}
     return {product_id: [GradeOffers(grade, *found.get((product_id, grade), (None, 0)))
                          for grade in Grade.values]
             for product_id in product_ids}
@@ -53,33 +65,21 @@ def ean_of(reference: str) -> str:
     return reference if ean13_valid(reference) else ""
 
 
-def _row(product: Product, grades: list[GradeOffers]) -> tuple:
-    figures = []
-    for offer in grades:
-        figures += [offer.best_price if offer.best_price is not None else "", offer.offers]
-    return (product.reference, ean_of(product.reference), product.model.brand.name, product.model.name,
-            product.storage_gb or "", product.colour, product.connectivity, product.model.category.name,
-            *figures)
-
-
-def _chunks(products: QuerySet, size: int) -> Iterator[list[Product]]:
-    """The products by id, `size` at a time (keyset: a product added meanwhile does not shift rows)."""
-    last_id = 0
-    while True:
-        chunk = list(products.filter(id__gt=last_id).order_by("id")[:size])
-        if not chunk:
-            return
-        yield chunk
-        last_id = chunk[-1].pk
-
-
 def catalog_rows(*, chunk: int = CHUNK) -> Iterator[tuple]:
-    """The header, then one row per product: two queries per `chunk` products."""
+    """The header, then one row per product by id: two queries per `chunk` products (the products,
+    keyset-paged so a product added meanwhile shifts nothing; the figures of their id range)."""
     yield CATALOG_COLUMNS
-    for products in _chunks(catalog_products(), chunk):
-        figures = grade_offers(product.pk for product in products)
-        for product in products:
-            yield _row(product, figures[product.pk])
+    products, last_id = listable_products().order_by("id").values_list(*_ROW_FIELDS), 0
+    while rows := list(products.filter(id__gt=last_id)[:chunk]):
+        figures = _offer_figures(product_id__gte=rows[0][0], product_id__lte=rows[-1][0])
+        for product_id, reference, storage_gb, colour, connectivity, brand, model, category in rows:
+            cells = []
+            for grade in Grade.values:
+                price, count = figures.get((product_id, grade), ("", 0))
+                cells += (price, count)
+            yield (reference, ean_of(reference), brand, model, storage_gb or "", colour, connectivity,
+                   category, *cells)
+        last_id = rows[-1][0]
 
 
 def catalog_csv_lines(*, chunk: int = CHUNK) -> Iterator[str]:
