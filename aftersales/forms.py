@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import WarrantyClaim
 from .services import MAX_DESCRIPTION, MAX_PHOTOS
+from .states import SELLER_MOVES
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -29,6 +30,8 @@ class WarrantyClaimForm(forms.Form):
 
 
 class SellerAnswerForm(forms.Form):
+    """The answers the claim's state allows (aftersales.states.SELLER_MOVES) are offered."""
+
     decision = forms.ChoiceField(label=_("Your answer"), widget=forms.RadioSelect, choices=[
         (WarrantyClaim.State.ACCEPTED, _("Accept: I will repair, replace or refund the device")),
         (WarrantyClaim.State.DECLINED, _("Decline: the fault is not covered")),
@@ -37,3 +40,11 @@ class SellerAnswerForm(forms.Form):
     message = forms.CharField(label=_("Message to the shopper"), max_length=MAX_DESCRIPTION,
                               widget=forms.Textarea(attrs={"rows": 4}),
                               help_text=_("How and when, or why it is not covered. The shopper reads it."))
+
+    def __init__(self, *args, claim: WarrantyClaim, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["decision"]
+        field.choices = [(value, label) for value, label in field.choices
+                         if (claim.state, value) in SELLER_MOVES]
+        if len(field.choices) == 1:
+            field.initial = field.choices[0][0]

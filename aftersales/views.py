@@ -66,7 +66,7 @@ def seller_claim_list(request):
 def seller_claim_detail(request, pk):
     claim = selectors.seller_claim_get(seller=request.seller, pk=pk)
     return render(request, "aftersales/seller/claim_detail.html", {
-        "section": "warranty_claims", "claim": claim, "form": SellerAnswerForm()})
+        "section": "warranty_claims", "claim": claim, "form": SellerAnswerForm(claim=claim)})
 
 
 @seller_required
@@ -74,7 +74,7 @@ def seller_claim_detail(request, pk):
 def seller_claim_answer(request, pk):
     claim = selectors.seller_claim_get(seller=request.seller, pk=pk)
     seller_permission_check(request, Perm.RETURNS_WRITE)
-    form = SellerAnswerForm(request.POST)
+    form = SellerAnswerForm(request.POST, claim=claim)
     if form.is_valid():
         try:
             services.claim_seller_answer(claim=claim, actor=request.user,
