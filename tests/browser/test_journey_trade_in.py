@@ -58,6 +58,11 @@ def test_shopper_sells_an_iphone_through_a_counter_offer_to_payout_and_into_stoc
     page.get_by_role("heading", name="Your offer").wait_for()
     assert "GreenFix" in page.inner_text("#quote") and "300.00" in page.inner_text("#quote")
     step(page, "01-quote")
+    phone = open_page("mobile")  # the same shopper on a phone: the quote and status pages fit it
+    browser_login(phone, live_server, shopper.email)
+    phone.goto(page.url)
+    phone.get_by_role("heading", name="Your offer").wait_for()
+    step(phone, "01-quote-mobile")
 
     # 2. Accepting: a mistyped IBAN is refused, then the right one; the slip is printable.
     page.get_by_label("IBAN of the account to pay").fill("FR76 3000 6000 0112 3456 7890 188")
@@ -68,6 +73,8 @@ def test_shopper_sells_an_iphone_through_a_counter_offer_to_payout_and_into_stoc
     page.get_by_role("heading", name=re.compile("Trade-in TI-")).wait_for()
     trade_in = TradeIn.objects.get()
     step(page, "02-status-accepted")
+    phone.goto(page.url)
+    step(phone, "02-status-accepted-mobile")
     page.get_by_role("link", name="Print the shipping slip").click()
     page.get_by_text(trade_in.number).first.wait_for()
     assert "44000 Nantes" in page.inner_text("main")
