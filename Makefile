@@ -60,7 +60,7 @@ services-check: install
 	$(PY) manage.py services_check
 
 worker: install-run
-	$(BIN)/celery -A marketplace worker --loglevel=INFO
+	$(BIN)/celery -A marketplace worker --loglevel=INFO -Q default,imports,emails,webhooks
 
 beat: install-run
 	$(BIN)/celery -A marketplace beat --loglevel=INFO

@@ -141,6 +141,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 30 * 60
+# Queues by kind (marketplace.queues): imports, emails, webhooks, default.
+CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
+CELERY_TASK_ROUTES = ("marketplace.queues.route_task",)
+CELERY_TASK_DEFAULT_QUEUE = f"{CELERY_QUEUE_PREFIX}default"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "UTC"
 
@@ -216,6 +220,9 @@ ROUTE_RATE_LIMITS = {
 SELLER_API_RATE_LIMIT = env.int("SELLER_API_RATE_LIMIT", default=600)
 SELLER_API_RATE_WINDOW = env.int("SELLER_API_RATE_WINDOW", default=60)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Refurb] "
+# Account e-mails (confirmation, password reset) are rendered in the request and sent by a worker
+# on the `emails` queue, so the page never waits for the mail server.
+ACCOUNT_ADAPTER = "marketplace.accounts.QueuedMailAccountAdapter"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"

@@ -22,6 +22,7 @@ SAMPLES: dict[str, tuple[str, str, dict]] = {
     "REDIS_URL": ("redis://cache.example:6379/3", "CACHES", {}),
     "CACHE_KEY_PREFIX": ("other-prefix", "CACHES", {"REDIS_URL": "redis://cache.example:6379/3"}),
     "CELERY_BROKER_URL": ("redis://broker.example:6379/0", "CELERY_BROKER_URL", {}),
+    "CELERY_QUEUE_PREFIX": ("eu-", "CELERY_QUEUE_PREFIX", {}),
     "CELERY_RESULT_BACKEND": ("redis://results.example:6379/2", "CELERY_RESULT_BACKEND", {}),
     "CELERY_TASK_ALWAYS_EAGER": ("false", "CELERY_TASK_ALWAYS_EAGER", {}),
     "STRIPE_SECRET_KEY": ("sk_test_settings", "STRIPE_SECRET_KEY", {}),
