@@ -88,6 +88,9 @@ def products_changed(product_ids: Iterable[int]) -> None:
           + [CATEGORY_VERSION_KEY.format(pk) for pk in with_ancestors]
           + [MODEL_VERSION_KEY.format(slug) for _category_id, slug in rows]
           + [OFFERS_GENERATION_KEY])
+    from sellers.buybox_watch import boxes_changed  # repricing rules and buy-box alerts, debounced
+
+    boxes_changed(ids)
 
 
 def catalog_changed(*, product_ids: Iterable[int] = ()) -> None:

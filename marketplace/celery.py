@@ -44,6 +44,10 @@ app.conf.beat_schedule = {
         "task": "sellers.tasks.send_low_stock_alerts",
         "schedule": crontab(hour=7, minute=0),
     },
+    "send-buy-box-digests": {
+        "task": "sellers.tasks.send_buy_box_digests",
+        "schedule": crontab(hour=7, minute=5),
+    },
     "deliver-due-webhooks": {
         "task": "sellers.tasks.deliver_due_webhooks",
         "schedule": 30.0,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -27,6 +28,7 @@ from .api_filters import UpdatedSinceFilter
 from .api_insight import BuyBoxOut, InsightFilters, with_buy_box
 from .api_integration import SellerNinjaAPI
 from .api_paging import Cursor, keyset_page
+from .api_repricing import RuleIn, RuleOut, listing_rule_set, rule_given, rule_values
 from .api_types import (
     MAX_OFFSET,
     BatteryHealth,
@@ -151,7 +153,7 @@ GradeName = Literal["premium", "excellent", "good", "fair"]
 assert set(GradeName.__args__) == set(Grade.values)
 
 
-class ListingOut(Schema):
+class ListingOut(RuleOut):
     id: int = Field(examples=[4812])
     sku: str = Field(examples=["GREEN-IP13-128-BLK-A"])
     product_reference: str = Field(examples=["0194252707272"])
@@ -184,6 +186,7 @@ class ListingOut(Schema):
             warranty_months=listing.warranty_months, is_active=listing.is_active,
             archived=listing.archived_at is not None, updated_at=listing.updated_at,
             **{name: getattr(listing, name) for name in DEVICE_FIELDS},
+            **rule_values(listing),
         )
 
 
@@ -208,7 +211,7 @@ class ListingFilters(UpdatedSinceFilter, InsightFilters):
     cursor: Cursor | None = None
 
 
-class ListingCreateIn(Schema):
+class ListingCreateIn(RuleIn):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "sku": "GREEN-IP13-128-BLK-A", "product_reference": "0194252707272", "grade": "excellent",
         "price": "429.90", "quantity": 7, "warranty_months": 12, "is_active": True}]})
@@ -229,7 +232,7 @@ class ListingCreateIn(Schema):
     has_esim: Flag | None = None
 
 
-class ListingUpdateIn(Schema):
+class ListingUpdateIn(RuleIn):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"quantity": 3}, {"price": "399.00", "quantity": 10}]})
 
@@ -322,12 +325,15 @@ def listings_create(request, payload: ListingCreateIn):
     if product is None:
         raise DjangoValidationError({"product_reference": _(
             "No product in the catalog has the reference %(ref)s.") % {"ref": payload.product_reference}})
-    listing = listing_create(
-        seller=request.seller, product=product, grade=payload.grade, sku=payload.sku,
-        price=payload.price, quantity=payload.quantity, warranty_months=payload.warranty_months,
-        is_active=payload.is_active, cause=_stock_cause(request),
-        **{name: getattr(payload, name) for name in DEVICE_FIELDS},
-    )
+    rule, confirm = rule_given(payload.model_dump(exclude_unset=True))
+    with transaction.atomic():  # a refused rule creates nothing
+        listing = listing_create(
+            seller=request.seller, product=product, grade=payload.grade, sku=payload.sku,
+            price=payload.price, quantity=payload.quantity, warranty_months=payload.warranty_months,
+            is_active=payload.is_active, cause=_stock_cause(request), confirm_low_price=confirm,
+            **{name: getattr(payload, name) for name in DEVICE_FIELDS},
+        )
+        listing_rule_set(listing=listing, rule=rule, confirm=confirm)
     listing.product = product
     return Status(201, ListingOut.from_listing(listing))
 
@@ -336,9 +342,14 @@ def listings_create(request, payload: ListingCreateIn):
               summary="Change price, quantity, warranty, active flag or device details")
 def listings_update(request, listing_id: int, payload: ListingUpdateIn):
     listing = seller_listing_get(seller=request.seller, pk=listing_id)
-    change = listing_update(listing=listing, **payload.model_dump(exclude_unset=True),
-                            cause=_stock_cause(request))
-    return {"listing": ListingOut.from_listing(change.listing), "changed_fields": list(change.changed_fields)}
+    data = payload.model_dump(exclude_unset=True)
+    rule, confirm = rule_given(data)
+    with transaction.atomic():
+        change = listing_update(listing=listing, **data, confirm_low_price=confirm,
+                                cause=_stock_cause(request))
+        changed = [*change.changed_fields,
+                   *listing_rule_set(listing=change.listing, rule=rule, confirm=confirm)]
+    return {"listing": ListingOut.from_listing(change.listing), "changed_fields": changed}
 
 
 @router.delete("/listings/{int:listing_id}", response={200: ListingOut, **ERRORS},

@@ -16,6 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from catalog.models import Grade, Product
 
+from .api_repricing import Strategy, rule_given
 from .api_types import Amount, Flag, Text, WholeNumber
 from .ledger import RowInput, StockCause, listings_apply_bulk
 from .services import DEVICE_FIELDS, battery_clean, validate_price, validate_quantity, validate_warranty
@@ -45,6 +46,13 @@ class BulkItemIn(Schema):
     includes_box: Flag | None = None
     is_unlocked: Flag | None = None
     has_esim: Flag | None = None
+    # Repricing (sellers.api_repricing): a null clears a rule field.
+    floor_price: Amount | None = None
+    ceiling_price: Amount | None = None
+    repricing: Strategy | None = None
+    beat_by: Amount | None = None
+    raise_when_winning: Flag | None = None
+    confirm_low_price: Flag | None = None
 
 
 # Published loosely on purpose: any object is taken and each field is checked with the item.
@@ -60,6 +68,13 @@ _ITEM_SCHEMA = {
         "grade": {"description": "premium, excellent, good or fair (to create)."},
         "warranty_months": {"description": "12 to 120 months (to create or change)."},
         "is_active": {"description": "A JSON boolean."},
+        "floor_price": {"description": "Repricing never goes below it (a rule needs one); null clears it."},
+        "ceiling_price": {"description": "Repricing never goes above it; null clears it."},
+        "repricing": {"description": "off, match or beat; null: your default."},
+        "beat_by": {"description": "With beat: the amount under the price to win."},
+        "raise_when_winning": {"description": "A JSON boolean; null: your default."},
+        "confirm_low_price": {"description": "true publishes a price under the sane bound; else the item "
+                                             "fails with the reason."},
         "battery_health": {"description": "Battery health in percent: a JSON integer, 0 to 100."},
         "battery_new": {"description": "A JSON boolean: a new battery (its health reads 100)."},
         "includes_charger": {"description": "A JSON boolean."},
@@ -119,7 +134,10 @@ def _rule_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
 
 def _row(index: int, item: BulkItemIn, products: dict[str, Product]) -> tuple[RowInput, dict]:
     errors: dict[str, list[str]] = {}
-    row = RowInput(key=index, sku=item.sku.strip(), is_active=item.is_active)
+    row = RowInput(key=index, sku=item.sku.strip(), is_active=item.is_active,
+                   confirm_low_price=bool(item.confirm_low_price))
+    rule, _confirm = rule_given(item.model_dump(include=item.model_fields_set))
+    row.rule = rule or None
     for name, check in (("price", validate_price), ("quantity", validate_quantity),
                         ("warranty_months", validate_warranty)):
         value = getattr(item, name)
@@ -148,8 +166,8 @@ def _row(index: int, item: BulkItemIn, products: dict[str, Product]) -> tuple[Ro
         row.grade = item.grade
     elif item.grade is not None:
         errors["product_reference"] = [_("Give the product reference with the grade.")]
-    elif all(getattr(item, name) is None for name in ("quantity", "price", "warranty_months", "is_active",
-                                                      *DEVICE_FIELDS)):
+    elif not row.rule and all(getattr(item, name) is None for name in (
+            "quantity", "price", "warranty_months", "is_active", *DEVICE_FIELDS)):
         errors["__all__"] = [_("Give a quantity, a price or both.")]
     return row, errors
 
@@ -186,7 +204,9 @@ def bulk_items_apply(*, seller, items: list[dict], cause: StockCause) -> dict:
                 applied = listings_apply_bulk(seller=seller, rows=group[start:start + BULK_BATCH_SIZE],
                                               allow_create=may_create, cause=cause)
             for result in applied:
-                results[result.key] = BulkItemOut(index=result.key, sku=result.sku, status=result.status,
+                # A price the guard holds fails its item (send it with confirm_low_price: true).
+                status = "failed" if result.status == "held" else result.status
+                results[result.key] = BulkItemOut(index=result.key, sku=result.sku, status=status,
                                                   listing_id=result.listing_id, errors=result.errors)
     answered = [results[index] for index in range(len(items))]
     counts = {status: sum(item.status == status for item in answered)

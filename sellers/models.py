@@ -58,7 +58,8 @@ class Seller(models.Model):
     # The day the last low-stock e-mail went out: the daily task claims a day once.
     low_stock_alert_sent_on = models.DateField(null=True, blank=True, editable=False)
     # The repricing rule of listings that name none (sellers.repricing); off until the seller opts in.
-    reprice_strategy = models.CharField(_("default repricing"), max_length=10, default="off", db_default="off",
+    reprice_strategy = models.CharField(_("default repricing"), max_length=10, default="off",
+                                        db_default="off",
                                         choices=[("off", _("Off")), ("match", _("Match the price to win")),
                                                  ("beat", _("Beat it by an amount"))])
     reprice_beat_by = models.DecimalField(_("beat by"), max_digits=8, decimal_places=2, null=True, blank=True)
@@ -196,7 +197,8 @@ class Listing(models.Model):
     has_esim = models.BooleanField(_("eSIM"), null=True, blank=True)
     # The repricing rule (sellers.repricing): never below the floor, never above the ceiling; a
     # strategy of None follows the seller's default. Nullable, so the bulk writer's INSERT names none.
-    floor_price = models.DecimalField(_("floor price"), max_digits=10, decimal_places=2, null=True, blank=True)
+    floor_price = models.DecimalField(_("floor price"), max_digits=10, decimal_places=2, null=True,
+                                      blank=True)
     ceiling_price = models.DecimalField(_("ceiling price"), max_digits=10, decimal_places=2, null=True,
                                         blank=True)
     reprice_strategy = models.CharField(_("repricing"), max_length=10, null=True, blank=True,

@@ -17,6 +17,7 @@ from marketplace.controls import has_control_characters
 from .ledger import STOCK_FIELDS, Reason, StockCause, stock_listing_insert, stock_set
 from .models import MIN_WARRANTY_MONTHS, Listing, Seller, SellerMember, low_stock_q
 from .permissions import Perm, member_require, member_user_require
+from .price_guard import price_guard_check
 
 MAX_PRICE = Decimal("100000.00")
 MAX_QUANTITY = 100_000
@@ -230,10 +231,11 @@ def _ensure_can_publish(seller: Seller) -> None:
 @transaction.atomic
 def listing_create(*, seller: Seller, product: Product, grade: str, sku: str, price,
                    quantity, warranty_months=MIN_WARRANTY_MONTHS, is_active: bool = True,
-                   cause: StockCause | None = None, **device) -> Listing:
+                   cause: StockCause | None = None, confirm_low_price: bool = False, **device) -> Listing:
     """Creates a seller's offer; every rule is checked, and a duplicate SKU is a clear error.
     Its quantity is its first stock movement, of `cause` (the door and who; back office by default).
-    `device`: the DEVICE_FIELDS given (battery, box contents, unlocked, eSIM)."""
+    `device`: the DEVICE_FIELDS given (battery, box contents, unlocked, eSIM). A price that looks
+    mistaken (sellers.price_guard) is refused unless `confirm_low_price`."""
     _ensure_can_publish(seller)
     member_user_require(user_id=cause and cause.user_id, seller_id=seller.pk, permission=Perm.LISTINGS_WRITE)
     if not product.is_active:
@@ -247,6 +249,8 @@ def listing_create(*, seller: Seller, product: Product, grade: str, sku: str, pr
     if Listing.objects.filter(seller=seller, sku=listing.sku).exists():
         raise ValidationError({"sku": _("You already have a listing with the SKU %(sku)s.")
                                % {"sku": listing.sku}})
+    price_guard_check(product_id=product.pk, grade=listing.grade, price=listing.price,
+                      confirmed=confirm_low_price)
     try:
         with transaction.atomic():
             stock_listing_insert(listing=listing, cause=cause or StockCause(Reason.BACK_OFFICE))
@@ -268,13 +272,14 @@ class ListingChange:
 @transaction.atomic
 def listing_update(*, listing: Listing, price=None, quantity=None, warranty_months=None,
                    is_active: bool | None = None, cause: StockCause | None = None,
-                   **device) -> ListingChange:
+                   confirm_low_price: bool = False, **device) -> ListingChange:
     """Changes price, quantity, warranty, the active flag or the device details (`device`: the
     DEVICE_FIELDS given) of one listing.
 
     The row is locked while it changes, and quantity can never drop below the units already
     allocated to orders (those are promised to shoppers). A new quantity goes through the stock
-    ledger as a movement of `cause` (the door and who; back office by default).
+    ledger as a movement of `cause` (the door and who; back office by default). A new price that
+    looks mistaken (sellers.price_guard) is refused unless `confirm_low_price`.
     """
     member_user_require(user_id=cause and cause.user_id, seller_id=listing.seller_id,
                         permission=Perm.LISTINGS_WRITE)
@@ -300,6 +305,9 @@ def listing_update(*, listing: Listing, price=None, quantity=None, warranty_mont
     if any(value is not None for value in device.values()):
         changes.update(device_details_clean(product=locked.product, **device))
     changed = tuple(name for name, value in changes.items() if getattr(locked, name) != value)
+    if "price" in changed:
+        price_guard_check(product_id=locked.product_id, grade=locked.grade, price=changes["price"],
+                          confirmed=confirm_low_price)
     if "quantity" in changed:
         locked.updated_at = timezone.now()
         stock_set(listing_id=locked.pk, quantity=changes["quantity"], now=locked.updated_at,

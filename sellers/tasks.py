@@ -100,3 +100,21 @@ def send_webhook_disabled_email(endpoint_id: int) -> int:
     endpoint = (WebhookEndpoint.objects.select_related("seller")
                 .filter(pk=endpoint_id, is_active=False).first())
     return send(endpoint=endpoint) if endpoint and endpoint.disabled_at else 0
+
+
+@shared_task(name="sellers.tasks.watch_boxes", acks_late=True)
+def watch_boxes(product_ids: list[int]) -> int:
+    """Repricing rules and buy-box alerts for these products, once their offers are quiet
+    (sellers.buybox_watch); a retried run changes nothing twice."""
+    from .buybox_watch import boxes_watch_run
+
+    return boxes_watch_run(product_ids, debounce=True)
+
+
+@shared_task(name="sellers.tasks.send_buy_box_digests")
+def send_buy_box_digests() -> int:
+    """The daily e-mail of boxes won and lost, to each team member who wants it (sent once a day)."""
+    from .notices import buy_box_digests_send
+
+    return buy_box_digests_send()
+

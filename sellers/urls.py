@@ -26,6 +26,7 @@ urlpatterns = [
          name="invitation_withdraw"),
     path("settings/", team_views.settings_view, name="settings"),
     path("", include("sellers.stock_urls")),
+    path("", include("sellers.repricing_urls")),
     path("", include("sellers.catalog_urls")),
     path("orders/", include("orders.seller_urls")),
 ]

@@ -28,6 +28,7 @@ from .forms import (
 from .ledger import Reason, StockCause, stock_cause
 from .models import SellerInvitation
 from .permissions import Perm
+from .price_guard import is_low_price_error
 from .selectors import buy_box_positions
 
 LISTINGS_PER_PAGE = 50
@@ -126,6 +127,11 @@ def product_search(request):
     return render(request, "sellers/_product_results.html", {**_product_results(request), "selected": None})
 
 
+def _low_price_confirmed(request) -> bool:
+    """The seller ticked "this price is right" for a price the guard asked about."""
+    return request.POST.get("confirm_low_price") == "on"
+
+
 def _stock_cause(request) -> StockCause:
     """Stock moved from the back office: the ledger names the team member."""
     return stock_cause(Reason.BACK_OFFICE, user=request.user)
@@ -135,12 +141,15 @@ def _stock_cause(request) -> StockCause:
 def listing_create(request):
     form = ListingCreateForm(request.POST if request.method == "POST" else None)
     selected = None
+    ask_low_price = False
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
-                listing = services.listing_create(seller=request.seller, **data, cause=_stock_cause(request))
+                listing = services.listing_create(seller=request.seller, **data, cause=_stock_cause(request),
+                                                  confirm_low_price=_low_price_confirmed(request))
             except ValidationError as error:
+                ask_low_price = is_low_price_error(error)
                 form_add_service_errors(form, error)
             else:
                 messages.success(request, _("Listing %(sku)s is created.") % {"sku": listing.sku})
@@ -148,6 +157,7 @@ def listing_create(request):
         selected = form.cleaned_data.get("product") if hasattr(form, "cleaned_data") else None
     return render(request, "sellers/listing_create.html", {
         "section": "listing_create", "form": form, **_product_results(request), "selected": selected,
+        "ask_low_price": ask_low_price,
     })
 
 
@@ -162,17 +172,21 @@ def listing_update(request, pk):
     if listing.product_id not in services.phone_product_ids([listing.product_id]):
         for name in services.PHONE_FIELDS:  # meaningful for phones only
             del form.fields[name]
+    ask_low_price = False
     if request.method == "POST" and form.is_valid():
         try:
-            services.listing_update(listing=listing, **form.cleaned_data, cause=_stock_cause(request))
+            services.listing_update(listing=listing, **form.cleaned_data, cause=_stock_cause(request),
+                                    confirm_low_price=_low_price_confirmed(request))
         except ValidationError as error:
+            ask_low_price = is_low_price_error(error)
             form_add_service_errors(form, error)
         else:
             messages.success(request, _("Listing %(sku)s is saved.") % {"sku": listing.sku})
             return _back_to_list(request)
     position = buy_box_positions([listing])[listing.pk]
     return render(request, "sellers/listing_update.html",
-                  {"section": "listings", "listing": listing, "form": form, "position": position})
+                  {"section": "listings", "listing": listing, "form": form, "position": position,
+                   "ask_low_price": ask_low_price})
 
 
 # The actions of a row of the listing list (sellers/_listing_row.html), each taking the listing.
@@ -190,11 +204,11 @@ def _with_urls(rows: list[backoffice.ListingRow]) -> list[backoffice.ListingRow]
             for row in rows]
 
 
-def _row_response(request, listing, *, form=None, saved=False, status=200):
+def _row_response(request, listing, *, form=None, saved=False, status=200, ask_low_price=False):
     position = buy_box_positions([listing])[listing.pk]
     return render(request, "sellers/_listing_row.html",
                   {"row": _with_urls([backoffice.ListingRow(listing, position)])[0], "form": form,
-                   "saved": saved},
+                   "saved": saved, "ask_low_price": ask_low_price},
                   status=status)
 
 
@@ -205,15 +219,18 @@ def listing_inline(request, pk):
     listing = seller_listing_get(seller=request.seller, pk=pk)
     seller_permission_check(request, Perm.LISTINGS_WRITE)
     form = ListingInlineForm(request.POST)
+    ask_low_price = False
     if form.is_valid():
         try:
-            services.listing_update(listing=listing, **form.cleaned_data, cause=_stock_cause(request))
+            services.listing_update(listing=listing, **form.cleaned_data, cause=_stock_cause(request),
+                                    confirm_low_price=_low_price_confirmed(request))
         except ValidationError as error:
+            ask_low_price = is_low_price_error(error)
             form_add_service_errors(form, error)
     if form.errors:
         if request.htmx:
             # 200 so that htmx swaps the row with its errors in place.
-            return _row_response(request, listing, form=form)
+            return _row_response(request, listing, form=form, ask_low_price=ask_low_price)
         edit = ListingEditForm(initial={"warranty_months": listing.warranty_months,
                                         "is_active": listing.is_active})
         edit.data = {**request.POST.dict(), "warranty_months": listing.warranty_months,
@@ -224,8 +241,8 @@ def listing_inline(request, pk):
             edit.add_error(name if name in edit.fields else None, errors)
         position = buy_box_positions([listing])[listing.pk]
         return render(request, "sellers/listing_update.html",
-                      {"section": "listings", "listing": listing, "form": edit, "position": position},
-                      status=400)
+                      {"section": "listings", "listing": listing, "form": edit, "position": position,
+                       "ask_low_price": ask_low_price}, status=400)
     if request.htmx:
         return _row_response(request, listing, saved=True)
     messages.success(request, _("Listing %(sku)s is saved.") % {"sku": listing.sku})

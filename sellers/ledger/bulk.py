@@ -49,13 +49,17 @@ class RowInput:
     includes_box: bool | None = None
     is_unlocked: bool | None = None
     has_esim: bool | None = None
+    # The repricing rule's fields given (sellers.repricing.FIELDS), and the seller's confirmation of
+    # a price the guard would hold (sellers.price_guard); most rows give neither.
+    rule: dict | None = None
+    confirm_low_price: bool = False
 
 
 @dataclass(slots=True)
 class RowResult:
     key: int
     sku: str
-    status: str  # created | updated | unchanged | failed
+    status: str  # created | updated | unchanged | failed | held (a price to confirm, not applied)
     errors: dict[str, list[str]] = field(default_factory=dict)
     listing_id: int | None = None
 
@@ -88,11 +92,20 @@ def listings_apply_bulk(*, seller: Seller, rows: Sequence[RowInput], allow_creat
     failed = [RowResult(row.key, row.sku, "failed", refused[row.key]) for row in rows if row.key in refused]
     if refused:
         rows = [row for row in rows if row.key not in refused]
+    from ..price_guard import low_price_rows_held
+
+    rows, held = low_price_rows_held(seller_id=seller.pk, rows=rows)  # mistaken prices: not applied
+    failed += held
     apply = _apply_postgresql if connection.vendor == "postgresql" else _apply_portable
     results, changed_product_ids = apply(seller=seller, rows=rows, allow_create=allow_create,
                                          now=timezone.now(),
                                          cause=cause or StockCause(StockMovement.Reason.IMPORT))
     results += failed
+    ruled = [row for row in rows if row.rule]
+    if ruled:
+        from ..repricing import repricing_rows_apply
+
+        repricing_rows_apply(seller=seller, rows=ruled, results=results)
     if changed_product_ids:
         transaction.on_commit(partial(products_changed, sorted(changed_product_ids)))
     results.sort(key=lambda result: result.key)

@@ -25,6 +25,7 @@ from marketplace.numbers import file_decimal_mark
 from ..models import Seller, StockImport
 from ..permissions import Perm, member_user_require
 from .kinds import STOCK, FileKind, file_kind, file_kind_register
+from .rule_columns import RULE_COLUMNS
 from .words import HEADER_NAMES, fold
 from .workbook import WORKBOOK_KINDS, workbook_kind, workbook_rows
 
@@ -37,7 +38,9 @@ COLUMNS = ("sku", "product_reference", "grade", "price", "quantity", "warranty_m
 # SKU needs the columns of NEW_LISTING_COLUMNS (checked per row, see rows.incomplete_new_rows).
 REQUIRED_COLUMNS = ("sku",)
 NEW_LISTING_COLUMNS = ("product_reference", "grade", "price", "quantity")
-STOCK_KIND = FileKind(name=STOCK, columns=COLUMNS, required=REQUIRED_COLUMNS, header_names=HEADER_NAMES,
+# The repricing columns are read when given (stock_sync.rule_columns), not in the template or export.
+STOCK_KIND = FileKind(name=STOCK, columns=(*COLUMNS, *RULE_COLUMNS), required=REQUIRED_COLUMNS,
+                      header_names=HEADER_NAMES,
                       number_columns=("price", "quantity", "warranty_months"))
 file_kind_register(STOCK_KIND)
 MAX_FILE_BYTES = 20 * 1024 * 1024

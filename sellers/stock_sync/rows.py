@@ -36,6 +36,7 @@ from .file_check import (
     CheckedFile,
     _has_data,
 )
+from .rule_columns import rule_columns_read
 from .words import FALSE_WORDS, GRADE_NAMES, NEW_BATTERY_WORDS, TRUE_WORDS, fold
 
 # `2E+12`, `3,5901E+12`: a long number Excel shows (and saves) in scientific notation.
@@ -293,7 +294,7 @@ def parse_stock_rows(checked: CheckedFile, rows: Sequence[tuple[int, list[str]]]
                 _("The SKU %(sku)s appears on several lines (%(lines)s); keep one.")
                 % {"sku": sku, "lines": ", ".join(map(str, repeated[sku]))})
         failed.append(RowResult(lines[index], sku, "failed", errors))
-    return good, failed
+    return rule_columns_read(columns, rows, good, failed, checked.decimal_mark)  # repricing, if given
 
 
 def _set_device(good: list[RowInput], indexes: list[int], device: dict[str, list[tuple]]) -> None:

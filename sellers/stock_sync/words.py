@@ -31,6 +31,15 @@ HEADER_NAMES = _table({
     "warranty_months": ("warranty", "garantie", "garantie_mois", "garantia", "garantia_meses",
                         "gewahrleistung", "garantie_monate", "warranty_month"),
     "active": ("actif", "activo", "activa", "aktiv", "enabled", "en_ligne", "online", "publie"),
+    # Repricing (sellers.stock_sync.rule_columns), optional.
+    "floor_price": ("floor", "min_price", "minimum_price", "prix_plancher", "prix_minimum", "plancher",
+                    "precio_minimo", "mindestpreis"),
+    "ceiling_price": ("ceiling", "max_price", "maximum_price", "prix_plafond", "prix_maximum", "plafond",
+                      "precio_maximo", "hochstpreis"),
+    "repricing": ("repricing_strategy", "strategy", "strategie", "estrategia", "strategie_de_prix"),
+    "beat_by": ("undercut_by", "beat_amount", "battre_de", "ecart", "rebajar_en"),
+    "raise_when_winning": ("raise", "raise_price", "remonter", "subir"),
+    "confirm_low_price": ("confirm_price", "confirmer_prix", "confirmar_precio", "preis_bestatigen"),
     # The device itself (optional; a file without them leaves them as they are).
     "battery": ("battery_health", "battery_percent", "batterie", "sante_batterie", "etat_batterie",
                 "etat_de_la_batterie", "bateria", "salud_bateria", "estado_bateria", "salud_de_la_bateria",

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..buybox_watch import watched_batch
 from ..ledger import Reason, RowResult, StockCause, listings_apply_bulk
 from ..models import Seller, StockImport
 from ..webhooks import event_record
@@ -79,6 +80,7 @@ def stock_import_apply(*, stock_import_id: int) -> None:
                     batch_count=len(batches),
                     cause=StockCause(Reason.IMPORT, stock_import_id=stock_import.pk,
                                      user_id=stock_import.uploaded_by_id))
+    apply = watched_batch(apply, stock_import_id=stock_import.pk, seller_id=stock_import.seller_id)
     threads = _threads_for(len(pending))
     if threads == 1:
         _apply_in_turn(apply, pending)
@@ -214,7 +216,7 @@ def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked
         locked.processed_rows += len(batch)
         locked.progressed_at = timezone.now()
         fields = ["batches_done", "processed_rows", "progressed_at", "created_count", "updated_count",
-                  "unchanged_count", "failed_count", "errors"]
+                  "unchanged_count", "failed_count", "held_count", "errors"]
         if len(locked.batches_done) == batch_count:  # the last batch finishes the import with it
             locked.status = StockImport.Status.DONE
             locked.finished_at = timezone.now()
@@ -230,12 +232,13 @@ def _record(stock_import: StockImport, results: Iterable[RowResult]) -> None:
     failures = []
     for result in results:
         counts[result.status] += 1
-        if result.status == "failed":
+        if result.status in ("failed", "held"):
             failures.append(result)
     stock_import.created_count += counts["created"]
     stock_import.updated_count += counts["updated"]
     stock_import.unchanged_count += counts["unchanged"]
     stock_import.failed_count += counts["failed"]
+    stock_import.held_count += counts["held"]
     errors = stock_import.errors
     for result in failures:
         for column, messages in result.errors.items():

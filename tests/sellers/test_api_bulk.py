@@ -48,7 +48,7 @@ def test_bulk_creates_listings_from_a_product_reference_with_their_opening_stock
     product = ProductFactory()
     ListingFactory(seller=seller, sku="OLD", quantity=2)
     response = send({"items": [
-        {"sku": "NEW-1", "product_reference": product.reference, "grade": "good", "price": "199.00",
+        {"sku": "NEW-1", "product_reference": product.reference, "grade": "good", "price": "299.00",
          "quantity": 3, "warranty_months": 24},
         {"sku": "NEW-2", "product_reference": product.reference, "grade": "fair", "price": "150"},
         {"sku": "NEW-3", "product_reference": "NO-SUCH-PRODUCT", "grade": "good", "price": "1",
@@ -64,14 +64,14 @@ def test_bulk_creates_listings_from_a_product_reference_with_their_opening_stock
     assert "sku" in body["items"][4]["errors"]  # not yours, and nothing to create it from
     created = Listing.objects.get(seller=seller, sku="NEW-1")
     assert (created.product_id, created.grade, created.price, created.quantity, created.warranty_months) == (
-        product.pk, "good", Decimal("199.00"), 3, 24)
+        product.pk, "good", Decimal("299.00"), 3, 24)
     assert body["items"][0]["listing_id"] == created.pk
     assert StockMovement.objects.filter(listing=created, quantity_delta=3).exists()
 
 
 def test_bulk_creates_10000_listings_in_one_call(send, seller):
     product = ProductFactory()
-    items = [{"sku": f"C-{i}", "product_reference": product.reference, "grade": "good", "price": "20.00",
+    items = [{"sku": f"C-{i}", "product_reference": product.reference, "grade": "good", "price": "220.00",
               "quantity": 1} for i in range(10_000)]
     response = send({"items": items})
     assert response.status_code == 200

@@ -79,7 +79,7 @@ def _post(client, key, path, body, idempotency_key=None):
 
 
 def _create_body(product, sku="IDEM-1"):
-    return {"sku": sku, "product_reference": product.reference, "grade": "good", "price": "199.00",
+    return {"sku": sku, "product_reference": product.reference, "grade": "good", "price": "299.00",
             "quantity": 3}
 
 

@@ -113,9 +113,9 @@ def mixed_file(seller, products) -> tuple[bytes, dict]:
             rows.append(listing_row(products[2], "E-3", price="300.00", quantity=4))
         else:
             warranty, active = 12 + index % 4 * 6, index % 5 != 0
-            rows.append(listing_row(product, f"N-{index:02d}", price=f"{100 + index}.00", quantity=index % 7,
+            rows.append(listing_row(product, f"N-{index:02d}", price=f"{300 + index}.00", quantity=index % 7,
                                     warranty=warranty, active="yes" if active else "no"))
-            expected[f"N-{index:02d}"] = [product.pk, "good", Decimal(f"{100 + index}.00"), index % 7, 0,
+            expected[f"N-{index:02d}"] = [product.pk, "good", Decimal(f"{300 + index}.00"), index % 7, 0,
                                           warranty, active]
     return csv_bytes(rows), expected
 

@@ -37,7 +37,8 @@ def seller():
 
 @pytest.fixture
 def products():
-    return ProductFactory.create_batch(3)
+    # Price new 4.00: the files' cheap prices (1.05, 89.90) pass the guard on mistaken prices.
+    return ProductFactory.create_batch(3, model__reference_price_new=Decimal("4.00"))
 
 
 # --- 1. Encodings ----------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def test_clean_file_creates_and_updates_listings(seller, products):
     data = csv_bytes([
         listing_row(products[0], "A-1", price="450.00", quantity=3),
         listing_row(products[1], "B-1", grade="excellent", price="600.50", quantity=2, warranty=24),
-        listing_row(products[2], "C-1", grade="fair", price="199.99", quantity=0, active="no"),
+        listing_row(products[2], "C-1", grade="fair", price="299.99", quantity=0, active="no"),
     ])
     stock_import = run_import(seller, data)
     assert stock_import.status == StockImport.Status.DONE
@@ -208,7 +208,7 @@ def test_another_sellers_identical_sku_is_untouched(seller, products):
 
 def test_formula_cells_are_stored_as_text_and_never_as_prices(seller, products):
     data = csv_bytes([
-        ("=HYPERLINK(\"http://evil\")", products[0].reference, "good", "100.00", "1", "12", "yes"),
+        ("=HYPERLINK(\"http://evil\")", products[0].reference, "good", "300.00", "1", "12", "yes"),
         ("F-2", products[1].reference, "good", "=1+1", "1", "12", "yes"),
         ("F-3", products[2].reference, "good", "100.00", "@SUM(A1)", "12", "yes"),
     ])
@@ -269,15 +269,16 @@ def test_a_100000_row_file_applies_in_bulk_with_few_queries(seller, django_asser
     products = ProductFactory.create_batch(25)
     grades = list(Grade.values)
     rows = [listing_row(products[i % 25], f"BIG-{i:06d}", grade=grades[(i // 25) % 4],
-                        price=f"{100 + i % 900}.{i % 100:02d}", quantity=i % 50) for i in range(100_000)]
+                        price=f"{400 + i % 300}.{i % 100:02d}", quantity=i % 50) for i in range(100_000)]
     data = csv_bytes(rows)
     started = time.monotonic()
     stock_import = stock_import_create(seller=seller, uploaded_by=None, name="big.csv", data=data)
     batches = 100_000 // BATCH_SIZE
     # Per batch: its state, its products, seller, staging table, COPY, match, insert, constraint
-    # checks, the import's lock and progress, and savepoints (this test runs inside a transaction);
-    # once per import: its start, its file's notices and its "stock import finished" event.
-    with django_assert_max_num_queries(14 + batches * 13):
+    # checks, the import's lock and progress, savepoints (this test runs inside a transaction), and
+    # the guard on mistaken prices (the rows' listings and their products' bounds); once, the
+    # `stock_import.finished` event.
+    with django_assert_max_num_queries(14 + batches * 15):
         stock_import_apply(stock_import_id=stock_import.pk)
     elapsed = time.monotonic() - started
     stock_import.refresh_from_db()
@@ -417,7 +418,7 @@ def test_sql_uses_no_per_row_queries_for_a_batch(seller, products):
     stock_import = stock_import_create(seller=seller, uploaded_by=None, name="q.csv", data=data)
     with CaptureQueriesContext(connection) as queries:
         stock_import_apply(stock_import_id=stock_import.pk)
-    assert len(queries) < 26  # one batch's dozen, the import's own and its finished event: not 200
+    assert len(queries) < 26  # 2 of them: the guard on mistaken prices; 4: the finished event
 
 
 # --- The set-based apply: staging table, cache invalidation, the portable path ---------------------
@@ -485,7 +486,7 @@ def _mixed_scenario(seller, products):
     """Every outcome at once; returns the import and the seller's listings as plain tuples."""
     ListingFactory(seller=seller, product=products[0], grade=Grade.GOOD, sku="KEEP", price=Decimal("399.00"),
                    quantity=5)
-    ListingFactory(seller=seller, product=products[0], grade=Grade.FAIR, sku="MOVE", price=Decimal("100.00"),
+    ListingFactory(seller=seller, product=products[0], grade=Grade.FAIR, sku="MOVE", price=Decimal("300.00"),
                    quantity=5)
     ListingFactory(seller=seller, product=products[1], grade=Grade.GOOD, sku="HELD", price=Decimal("400.00"),
                    quantity=5, allocated=3)
@@ -495,7 +496,7 @@ def _mixed_scenario(seller, products):
     products[2].save()
     data = csv_bytes([
         listing_row(products[0], "KEEP"),                                  # unchanged
-        listing_row(products[0], "MOVE", grade="fair", price="90.00", warranty=24, active="no"),  # updated
+        listing_row(products[0], "MOVE", grade="fair", price="290.00", warranty=24, active="no"),  # updated
         listing_row(products[1], "HELD", quantity=2),                      # below allocated
         listing_row(products[1], "HELD-OK", quantity=2),                   # created
         listing_row(products[1], "OTHER-GRADE", grade="premium"),          # grade cannot change
@@ -522,11 +523,11 @@ def test_every_outcome_of_a_mixed_file_on_both_paths(seller, products, path, mon
         (4, "quantity"), (6, "sku"), (7, "product_reference"), (8, "price")]
     assert listings == sorted([
         ("KEEP", products[0].pk, "good", Decimal("399.00"), 5, 0, 12, True),
-        ("MOVE", products[0].pk, "fair", Decimal("90.00"), 5, 0, 24, False),
+        ("MOVE", products[0].pk, "fair", Decimal("290.00"), 5, 0, 24, False),
         ("HELD", products[1].pk, "good", Decimal("400.00"), 5, 3, 12, True),
         ("HELD-OK", products[1].pk, "good", Decimal("399.00"), 2, 0, 12, True),
         ("OTHER-GRADE", products[1].pk, "fair", Decimal("250.00"), 1, 0, 12, True),
     ])
     again = run_import(seller, csv_bytes([listing_row(products[0], "KEEP"), listing_row(
-        products[0], "MOVE", grade="fair", price="90.00", warranty=24, active="no")]))
+        products[0], "MOVE", grade="fair", price="290.00", warranty=24, active="no")]))
     assert (again.unchanged_count, again.updated_count, again.created_count) == (2, 0, 0)

@@ -71,7 +71,7 @@ def test_api_update_and_create_write_movements_naming_the_key(client, member):
     assert movement.api_key.seller_id == seller.pk
     product = ProductFactory()
     response = client.post("/api/v1/listings", data={
-        "product_reference": product.reference, "grade": "good", "sku": "NEW-1", "price": "99.00",
+        "product_reference": product.reference, "grade": "good", "sku": "NEW-1", "price": "299.00",
         "quantity": 4}, content_type="application/json", **bearer(raw))
     assert response.status_code == 201, response.content
     created = Listing.objects.get(seller=seller, sku="NEW-1")

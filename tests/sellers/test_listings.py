@@ -133,10 +133,10 @@ def test_inline_edit_without_javascript_falls_back_to_the_edit_page(client, owne
     bad = client.post(reverse("sellers:listing_inline", args=[listing.pk]), {"price": "x", "quantity": "1"})
     assert bad.status_code == 400 and "Enter a price such as 249.90." in bad.content.decode()
     good = client.post(reverse("sellers:listing_inline", args=[listing.pk]),
-                       {"price": "10", "quantity": "1", "next": "/seller/listings/?grade=good"})
+                       {"price": "310", "quantity": "1", "next": "/seller/listings/?grade=good"})
     assert good["Location"] == "/seller/listings/?grade=good"
     unsafe = client.post(reverse("sellers:listing_inline", args=[listing.pk]),
-                         {"price": "10", "quantity": "1", "next": "https://evil.test/"})
+                         {"price": "310", "quantity": "1", "next": "https://evil.test/"})
     assert unsafe["Location"] == reverse("sellers:listing_list")
 
 

@@ -159,6 +159,11 @@ ROLE_URLS = {
     "sellers:catalog_export": (None, EVERY_ROLE, GET_ONLY),
     "sellers:proposal_create": (None, NOT_WAREHOUSE, NOT_WAREHOUSE),
     "sellers:proposal_detail": (lambda t: {"pk": _team_proposal(t).pk}, EVERY_ROLE, GET_ONLY),
+    "sellers:repricing": (None, EVERY_ROLE, NOT_WAREHOUSE),
+    "sellers:bulk_match": (None, NOT_WAREHOUSE, NOT_WAREHOUSE),
+    "sellers:listing_rule": (lambda t: {"pk": t.listing.pk}, NOT_WAREHOUSE, NOT_WAREHOUSE),
+    "sellers:notices": (None, EVERY_ROLE, GET_ONLY),
+    "sellers:notices_digest": (None, POST_ONLY, EVERY_ROLE),
 }
 # Seller pages that come before belonging to a team: applying, its status, joining.
 BEFORE_MEMBERSHIP = {"sellers:apply", "sellers:status", "sellers:invitation_accept"}

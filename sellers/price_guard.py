@@ -1,0 +1,198 @@
+"""The guard on mistaken prices: one rule for every door (back office, CSV import, API, repricing).
+
+A price under PRICE_GUARD_MEDIAN_SHARE of the median buyable offer for the same product × grade, or
+under PRICE_GUARD_NEW_SHARE of the product's price new (the variant's, else its device model's), is
+not published unless the seller confirms it: the back office asks, the CSV import reports the row as
+held, the API answers 422 unless the item says `confirm_low_price: true`. An iPhone 12 at €5.49 is a
+typo, not a bargain. The bounds of many product × grade pairs are read in two queries.
+"""
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Aggregate, DecimalField
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from catalog.models import Product
+
+from .models import Listing
+
+Key = tuple[int, str]  # (product id, grade)
+LOW_PRICE = "low_price"  # the ValidationError code every door recognises
+CENT = Decimal("0.01")
+
+
+class _Median(Aggregate):
+    function = "percentile_cont"
+    template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DecimalField(max_digits=12, decimal_places=4)
+
+
+def _medians(keys: set[Key]) -> dict[Key, Decimal]:
+    product_ids = {product_id for product_id, _grade in keys}
+    offers = Listing.objects.buyable().filter(product_id__in=product_ids)
+    if connection.vendor == "postgresql":
+        rows = offers.values_list("product_id", "grade").annotate(median=_Median("price")).order_by()
+        return {(p, g): Decimal(m) for p, g, m in rows if (p, g) in keys}
+    from statistics import median
+
+    prices: dict[Key, list[Decimal]] = {}
+    for p, g, price in offers.values_list("product_id", "grade", "price"):
+        prices.setdefault((p, g), []).append(price)
+    return {key: Decimal(median(values)) for key, values in prices.items() if key in keys}
+
+
+def _new_prices(product_ids: set[int]) -> dict[int, Decimal]:
+    return dict(Product.objects.filter(pk__in=product_ids)
+                .annotate(new=Coalesce("reference_price_new", "model__reference_price_new"))
+                .values_list("pk", "new"))
+
+
+def price_guard_bounds(keys: Iterable[Key]) -> dict[Key, tuple[Decimal, str]]:
+    """For each product × grade, the lowest price published without confirmation and what sets it
+    ("median" or "new"); a pair with neither bound is absent. Two queries for any number of pairs."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    median_share = Decimal(settings.PRICE_GUARD_MEDIAN_SHARE)
+    new_share = Decimal(settings.PRICE_GUARD_NEW_SHARE)
+    medians = _medians(keys)
+    news = _new_prices({product_id for product_id, _grade in keys})
+    bounds = {}
+    for key in keys:
+        candidates = []
+        if key in medians:
+            candidates.append(((medians[key] * median_share).quantize(Decimal("0.01")), "median"))
+        if news.get(key[0]):
+            candidates.append(((news[key[0]] * new_share).quantize(Decimal("0.01")), "new"))
+        if candidates:
+            bounds[key] = max(candidates)
+    return bounds
+
+
+def low_price_message(price: Decimal, bound: tuple[Decimal, str]) -> str:
+    from marketplace.templatetags.money import format_money
+
+    amount, reason = bound
+    if reason == "median":
+        text = _("%(price)s is under %(share)s %% of the median offer for this product and grade "
+                 "(under %(bound)s): it looks mistaken.")
+        share = Decimal(settings.PRICE_GUARD_MEDIAN_SHARE)
+    else:
+        text = _("%(price)s is under %(share)s %% of this product's price new (under %(bound)s): "
+                 "it looks mistaken.")
+        share = Decimal(settings.PRICE_GUARD_NEW_SHARE)
+    return text % {"price": format_money(price), "share": f"{share * 100:.0f}", "bound": format_money(amount)}
+
+
+def low_prices(items: Iterable[tuple[object, int, str, Decimal]]) -> dict[object, str]:
+    """The items (key, product id, grade, new price) whose price looks mistaken, with the reason."""
+    items = list(items)
+    bounds = price_guard_bounds((product_id, grade) for _key, product_id, grade, _price in items)
+    return {key: low_price_message(price, bounds[(product_id, grade)])
+            for key, product_id, grade, price in items
+            if (product_id, grade) in bounds and price < bounds[(product_id, grade)][0]}
+
+
+def price_guard_check(*, product_id: int, grade: str, price: Decimal, confirmed: bool = False) -> None:
+    """Raises ValidationError (code LOW_PRICE, on "price") for a price that looks mistaken, unless
+    the seller confirmed it."""
+    if confirmed:
+        return
+    found = low_prices([(None, product_id, grade, price)])
+    if found:
+        raise ValidationError({"price": ValidationError(
+            found[None] + " " + _("Confirm the price to publish it."), code=LOW_PRICE)})
+
+
+def is_low_price_error(error: ValidationError) -> bool:
+    """Whether a ValidationError is (only) the guard asking for confirmation."""
+    if not hasattr(error, "error_dict"):
+        return False
+    return set(error.error_dict) == {"price"} and all(e.code == LOW_PRICE for e in error.error_dict["price"])
+
+
+def low_price_rows_held(*, seller_id: int, rows: list) -> tuple[list, list]:
+    """Bulk rows (sellers.ledger.RowInput) whose new price looks mistaken are held, not applied:
+    returns (rows to apply, RowResults "held" with the reason). A row that keeps its listing's
+    price, or says `confirm_low_price`, is never held. Two queries: the rows' listings, and the
+    median of each grade and the price new of their products (computed once a product)."""
+    from .ledger import RowResult
+
+    priced = [row for row in rows if row.price is not None and not row.confirm_low_price]
+    if not priced:
+        return rows, []
+    if connection.vendor != "postgresql":
+        return _held_portable(seller_id=seller_id, rows=rows, priced=priced)
+    found = {sku: values for sku, *values in
+             Listing.objects.filter(seller_id=seller_id, sku__in=[row.sku for row in priced])
+             .values_list("sku", "product_id", "grade", "price")}
+    product_ids = {found[row.sku][0] if row.sku in found else row.product_id for row in priced} - {None}
+    boxes = _product_bounds(product_ids) if product_ids else {}
+    median_share = Decimal(settings.PRICE_GUARD_MEDIAN_SHARE)
+    new_share = Decimal(settings.PRICE_GUARD_NEW_SHARE)
+    held: dict[int, str] = {}
+    for row in priced:
+        if row.sku in found:
+            product_id, grade, price = found[row.sku]
+            if price == row.price:
+                continue
+        elif row.product_id is not None and row.grade:
+            product_id, grade = row.product_id, row.grade
+        else:
+            continue
+        median, new = boxes.get((product_id, grade), (None, None))
+        candidates = [((Decimal(median) * median_share).quantize(CENT), "median")] if median else []
+        if new:
+            candidates.append(((new * new_share).quantize(CENT), "new"))
+        if candidates and row.price < max(candidates)[0]:
+            held[row.key] = low_price_message(row.price, max(candidates))
+    return _split(rows, held, RowResult)
+
+
+def _product_bounds(product_ids: set[int]) -> dict[tuple[int, str], tuple]:
+    """(median, price new) of each grade of these products, in one query."""
+    from django.db.models import OuterRef, Subquery
+
+    from catalog.models import Grade
+
+    medians = {f"median_{grade}": Subquery(
+        Listing.objects.buyable().filter(product_id=OuterRef("pk"), grade=grade).values("product_id")
+        .annotate(median=_Median("price")).values("median")[:1]) for grade in Grade.values}
+    rows = (Product.objects.filter(pk__in=product_ids)
+            .annotate(new=Coalesce("reference_price_new", "model__reference_price_new"), **medians)
+            .values_list("pk", "new", *medians))
+    return {(pk, grade): (grade_medians[index], new) for pk, new, *grade_medians in rows
+            for index, grade in enumerate(Grade.values)}
+
+
+def _held_portable(*, seller_id: int, rows: list, priced: list) -> tuple[list, list]:
+    from .ledger import RowResult
+
+    existing = {sku: (product_id, grade, price) for sku, product_id, grade, price in
+                Listing.objects.filter(seller_id=seller_id, sku__in=[row.sku for row in priced])
+                .values_list("sku", "product_id", "grade", "price")}
+    items = []
+    for row in priced:
+        if row.sku in existing:
+            product_id, grade, price = existing[row.sku]
+            if price == row.price:
+                continue
+        elif row.product_id is not None and row.grade:
+            product_id, grade = row.product_id, row.grade
+        else:
+            continue
+        items.append((row.key, product_id, grade, row.price))
+    return _split(rows, low_prices(items), RowResult)
+
+
+def _split(rows: list, held: dict, result_class) -> tuple[list, list]:
+    if not held:
+        return rows, []
+    hint = _("Confirm it with confirm_low_price set to yes (the row was not applied).")
+    return ([row for row in rows if row.key not in held],
+            [result_class(row.key, row.sku, "held", {"price": [f"{held[row.key]} {hint}"]}) for row in rows
+             if row.key in held])
