@@ -14,7 +14,7 @@ def listing_movements(*, listing) -> QuerySet:
     (a running sum in SQL, so a page of the history reads one query)."""
     running = {"order_by": [F("id").asc()]}
     return (StockMovement.objects.filter(listing=listing)
-            .select_related(*_CAUSES)
+            .select_related(*_CAUSES, "trade_in")  # the trade-in a "trade-in received" names (tradein)
             .annotate(quantity_after=Window(Sum("quantity_delta"), **running),
                       available_after=Window(Sum(F("quantity_delta") - F("allocated_delta")), **running))
             .order_by("-id"))

@@ -221,3 +221,12 @@ def test_counter_offer_page_takes_several_photos_and_refuses_a_file_that_is_not_
     received.refresh_from_db()
     assert (received.state, received.counter_price, received.photos.count()) == (S.COUNTER_OFFERED,
                                                                                  Decimal("150.00"), 2)
+
+
+def test_the_listings_stock_history_links_the_movement_to_its_trade_in(received, owner, client):
+    services.trade_in_confirm(trade_in=received, actor=owner.user)
+    listing = trade_in_to_stock(trade_in=received, actor=owner.user, grade="good", price="399")
+    client.force_login(owner.user)
+    page = client.get(reverse("sellers:listing_stock_history", args=[listing.pk])).content.decode()
+    assert "Trade-in received" in page
+    assert reverse("tradein:seller_detail", args=[received.number]) in page
