@@ -5,7 +5,8 @@ send the same endpoint's events side by side), oldest event first, and stops at 
 a later event never overtakes an earlier one that is waiting for its retry. Each POST carries
 `Refurb-Event-Id`, `Refurb-Event-Type` and `Refurb-Signature: t=<unix time>,v1=<hex HMAC-SHA256
 of "t.body">` (two `v1=` during a secret rotation's grace period), times out after 5 seconds and
-never follows a redirect. No row lock is held during a POST; the outcome is recorded after it.
+never follows a redirect, over one kept-alive connection per endpoint. No row lock is held during
+a POST; its outcome is recorded after it (a run of successes together, in one commit).
 
 At least once: a worker that dies after the POST but before recording it sends it again, with
 the same event id. A failed delivery is retried with exponential back-off (30 s, 1 min, 2 min …
@@ -28,8 +29,8 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -42,6 +43,11 @@ FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 6 * 3600
 LEASE = timedelta(seconds=60)
 BATCH = 200
+RECORD_EVERY = 50  # successes stored together: one commit for many deliveries
+_DELIVERED_SQL = (
+    "UPDATE sellers_webhookdelivery AS d SET status = 'delivered', attempts = d.attempts + 1, "
+    "delivered_at = v.at, last_status_code = v.code, last_response = v.answer "
+    "FROM (VALUES %s) AS v(id, at, code, answer) WHERE d.id = v.id")
 
 Clock = Callable[[], datetime]
 
@@ -59,7 +65,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), MAX_RETRY_SECONDS))
 
 
-def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
+def _post(url: str, body: bytes, headers: dict, session=None) -> tuple[int | None, str]:
     """The receiver's status and the start of its answer; a 3xx is the answer, never followed.
     In production (WEBHOOKS_BLOCK_PRIVATE_TARGETS) a host resolving to a private address is refused."""
     parts = urlsplit(url)
@@ -68,21 +74,22 @@ def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
     if block_private_targets() and private_target(parts.hostname or ""):
         return None, "refused: the host resolves to a private, loopback or link-local address"
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
-                                 allow_redirects=False)
+        response = (session or requests).post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
+                                              allow_redirects=False)
     except requests.RequestException as exc:
         return None, str(exc)[:500]
     return response.status_code, response.text[:500]
 
 
-def _send(delivery: WebhookDelivery, endpoint: WebhookEndpoint, now: datetime) -> tuple[int | None, str, int]:
+def _send(delivery: WebhookDelivery, endpoint: WebhookEndpoint, now: datetime,
+          session=None) -> tuple[int | None, str, int]:
     body = event_body(delivery.event)
     headers = {"Content-Type": "application/json", "User-Agent": "Refurb-Webhooks/1",
                "Refurb-Event-Id": str(delivery.event.uid), "Refurb-Event-Type": delivery.event.type,
                "Refurb-Signature": webhook_signature(secrets=signing_secrets(endpoint, now),
                                                      timestamp=int(now.timestamp()), body=body)}
     started = time.perf_counter()
-    status, excerpt = _post(endpoint.url, body, headers)
+    status, excerpt = _post(endpoint.url, body, headers, session)
     return status, excerpt, int((time.perf_counter() - started) * 1000)
 
 
@@ -144,30 +151,67 @@ def webhook_endpoint_drain(*, endpoint_id: int, now: datetime | None = None, lim
                .update(draining_until=started + LEASE))
     if not claimed:
         return 0
-    delivered = 0
+    delivered, done, endpoint = 0, [], None
     try:
-        while delivered < limit:
-            endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
-            if not endpoint.is_active:
-                break
-            queue = list(WebhookDelivery.objects
-                         .filter(endpoint_id=endpoint_id, status=WebhookDelivery.Status.PENDING)
-                         .select_related("event").order_by("event_id", "id")[:BATCH])
-            if not queue:
-                break
-            for delivery in queue:
-                moment = clock()
-                if delivery.next_attempt_at > moment:  # the oldest waits for its retry: the rest wait too
+        with requests.Session() as session:  # one connection kept alive for the endpoint's queue
+            while delivered < limit:
+                endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
+                if not endpoint.is_active:
+                    break
+                queue = list(WebhookDelivery.objects
+                             .filter(endpoint_id=endpoint_id, status=WebhookDelivery.Status.PENDING)
+                             .select_related("event").order_by("event_id", "id")[:BATCH])
+                if not queue:
+                    break
+                for delivery in queue:
+                    moment = clock()
+                    if delivery.next_attempt_at > moment:  # the oldest waits for its retry: the rest too
+                        return delivered
+                    status, excerpt, duration_ms = _send(delivery, endpoint, moment, session)
+                    if status is not None and 200 <= status < 300:
+                        done.append((delivery, status, excerpt, duration_ms, clock()))
+                        delivered += 1
+                        if len(done) >= RECORD_EVERY:
+                            _record_delivered(done, endpoint)
+                        continue
+                    _record_delivered(done, endpoint)  # the successes before it first, in order
+                    _record(delivery, endpoint, status=status, excerpt=excerpt, duration_ms=duration_ms,
+                            now=clock(), manual=False)
                     return delivered
-                status, excerpt, duration_ms = _send(delivery, endpoint, moment)
-                if not _record(delivery, endpoint, status=status, excerpt=excerpt, duration_ms=duration_ms,
-                               now=clock(), manual=False):
-                    return delivered
-                delivered += 1
-            WebhookEndpoint.objects.filter(pk=endpoint_id).update(draining_until=clock() + LEASE)
+                _record_delivered(done, endpoint)
+                WebhookEndpoint.objects.filter(pk=endpoint_id).update(draining_until=clock() + LEASE)
     finally:
+        _record_delivered(done, endpoint)
         WebhookEndpoint.objects.filter(pk=endpoint_id).update(draining_until=None)
     return delivered
+
+
+def _record_delivered(done: list, endpoint: WebhookEndpoint) -> None:
+    """Stores a run of successful attempts in one transaction (and empties `done`). A worker that
+    dies before this sends them again: at least once, with the same event ids."""
+    if not done:
+        return
+    with transaction.atomic():
+        WebhookAttempt.objects.bulk_create([
+            WebhookAttempt(delivery=delivery, attempted_at=moment, status_code=status, succeeded=True,
+                           response_excerpt=excerpt[:500], duration_ms=duration_ms)
+            for delivery, status, excerpt, duration_ms, moment in done])
+        rows = [(delivery.pk, moment, status, excerpt[:500])
+                for delivery, status, excerpt, _ms, moment in done]
+        if connection.vendor == "postgresql":
+            # One UPDATE … FROM (VALUES …): Django's bulk_update (a CASE per field) took 0.3 s a run.
+            from psycopg2.extras import execute_values
+
+            with connection.cursor() as cursor:
+                execute_values(cursor.cursor, _DELIVERED_SQL, rows,
+                               template="(%s, %s::timestamptz, %s::integer, %s)")
+        else:
+            for delivery_id, moment, status, answer in rows:
+                WebhookDelivery.objects.filter(pk=delivery_id).update(
+                    status=WebhookDelivery.Status.DELIVERED, attempts=F("attempts") + 1, delivered_at=moment,
+                    last_status_code=status, last_response=answer)
+        _endpoint_health(endpoint, ok=True, now=done[-1][4])
+    done.clear()
 
 
 def webhook_delivery_send_now(*, delivery_id: int, now: datetime | None = None) -> bool:

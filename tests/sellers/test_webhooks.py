@@ -322,6 +322,9 @@ def test_one_worker_delivers_1000_events_in_under_10_seconds(receiver, capsys):
     assert delivered == 1000 and len(receiver.hits) == 1000
     assert [json.loads(body)["data"]["n"] for _p, _h, body in receiver.hits] == list(range(1000))
     assert WebhookAttempt.objects.count() == 1000
+    assert sorted(set(WebhookDelivery.objects.values_list("status", "attempts", "last_status_code"))) == [
+        ("delivered", 1, 200)]  # recorded by webhook_delivery's one-statement UPDATE (its table, its word)
+    assert WebhookDelivery._meta.db_table == "sellers_webhookdelivery"
     assert elapsed < 10
 
 
@@ -340,3 +343,30 @@ def test_the_readme_verification_snippet_accepts_a_real_delivery_and_refuses_a_f
     assert verified(secret, headers["Refurb-Signature"], body)
     assert not verified(secret, headers["Refurb-Signature"], body.replace(b'"n":1', b'"n":2'))
     assert not verified("whsec_guess", headers["Refurb-Signature"], body)
+
+
+def test_a_worker_that_crashes_mid_run_keeps_the_deliveries_it_made_and_leaves_the_rest_pending(
+        receiver, monkeypatch):
+    seller, _listing = seller_setup()
+    endpoint, _secret = _endpoint(seller, receiver)
+    with transaction.atomic():
+        for n in range(4):
+            event_record(seller_id=seller.pk, type="seller_order.paid", payload={"n": n})
+    real_post, calls = webhook_delivery._post, []
+
+    def post_then_crash(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the worker is killed")
+        return real_post(*args)
+
+    monkeypatch.setattr(webhook_delivery, "_post", post_then_crash)
+    with pytest.raises(RuntimeError):
+        webhook_endpoint_drain(endpoint_id=endpoint.pk)
+    statuses = list(WebhookDelivery.objects.order_by("event_id").values_list("status", flat=True))
+    assert statuses == ["delivered", "delivered", "pending", "pending"]
+    endpoint.refresh_from_db()
+    assert endpoint.draining_until is None  # the lease is given back
+    monkeypatch.setattr(webhook_delivery, "_post", real_post)
+    assert webhook_endpoint_drain(endpoint_id=endpoint.pk) == 2
+    assert [json.loads(body)["data"]["n"] for _p, _h, body in receiver.hits] == [0, 1, 2, 3]

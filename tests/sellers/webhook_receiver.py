@@ -2,6 +2,7 @@
 queued status (or 200), and can be stopped and started again on the same port."""
 import hashlib
 import hmac
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,16 +19,25 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real receivers do
+
+            def setup(self):
+                super().setup()
+                # As production servers do: the body is not held back waiting for the headers' ACK.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.hits.append((self.path, dict(self.headers), body))
                 time.sleep(receiver.delay)
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
+                answer = b"ok" if status < 300 else b"receiver says no"
                 self.send_response(status)
                 if status == 302:
                     self.send_header("Location", "/elsewhere")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"ok" if status < 300 else b"receiver says no")
+                self.wfile.write(answer)
 
             def log_message(self, *args):
                 pass
