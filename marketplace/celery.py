@@ -1,7 +1,7 @@
 """The Celery app: configured from Django settings (CELERY_*), tasks found in each app's tasks.py."""
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
@@ -9,6 +9,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 app = Celery("marketplace")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.task_prerun.connect
+def _task_log_id(task_id=None, **kwargs):
+    """A task's log lines carry its id, as a request's carry the request's."""
+    from marketplace.observability import task_started
+
+    task_started(task_id=task_id)
 
 # Timed jobs. Each is a thin, idempotent task over a service, so a late or doubled run is harmless.
 app.conf.beat_schedule = {

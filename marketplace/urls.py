@@ -6,10 +6,11 @@ from django.urls import include, path
 
 from marketplace.api import api
 
-from . import views
+from . import observability, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
