@@ -9,6 +9,7 @@ from catalog.models import Grade
 
 from .ledger import Reason, StockCause, stock_listings_insert
 from .models import Listing, Seller, SellerMember
+from .services import phone_product_ids
 
 # (slug, name, status, rating, number of ratings, SKU prefix, how keen on price: lower is cheaper)
 SELLERS = [
@@ -39,6 +40,20 @@ def _seller(slug, name, status, rating, rating_count, users) -> Seller:
     )[0]
 
 
+def _device(*, slug: str, grade: str, phone: bool, rng: random.Random) -> dict:
+    """The device itself for a demo offer: ReNew Tech fits new batteries in its premium and excellent
+    devices; other batteries read lower as the grade falls; most phones are unlocked."""
+    if slug == "renew-tech" and grade in (Grade.PREMIUM, Grade.EXCELLENT):
+        battery = {"battery_health": 100, "battery_new": True}
+    else:
+        low = {Grade.PREMIUM: 90, Grade.EXCELLENT: 86, Grade.GOOD: 82, Grade.FAIR: 78}[grade]
+        battery = {"battery_health": rng.randint(low, 99)} if rng.random() < 0.85 else {}
+    box = {"includes_cable": rng.random() < 0.8, "includes_charger": rng.random() < 0.35,
+           "includes_box": grade == Grade.PREMIUM and rng.random() < 0.5}
+    phone_facts = {"is_unlocked": rng.random() < 0.9, "has_esim": rng.random() < 0.6} if phone else {}
+    return {**battery, **box, **phone_facts}
+
+
 def _price(value: Decimal) -> Decimal:
     """Shop-like prices: 349.00, 412.00 …"""
     return max(Decimal("9.00"), value.quantize(Decimal("1")))
@@ -56,6 +71,8 @@ def seed_sellers(*, users: dict, catalog: dict) -> dict:
     approved_others = ["renew-tech", "second-life-devices", "ecocell-refurb", "budget-bytes"]
 
     rng = random.Random(2026)  # noqa: S311 - demo data, reproducible on purpose
+    device_rng = random.Random(18)  # noqa: S311 - its own stream: the prices above stay as they were
+    phones = phone_product_ids(product.pk for product in catalog["products"])
     planned: list[Listing] = []
     gpl_count = 0
     products = sorted(catalog["products"], key=lambda p: p.reference)
@@ -97,6 +114,7 @@ def seed_sellers(*, users: dict, catalog: dict) -> dict:
                     seller=sellers[slug], product=product, grade=grade, price=max(price, Decimal("9.00")),
                     sku=f"{prefix[slug]}-{product.reference}-{grade.value[0].upper()}", quantity=quantity,
                     warranty_months=24 if slug in ("renew-tech", "green-phone-lab") else 12,
+                    **_device(slug=slug, grade=grade, phone=product.pk in phones, rng=device_rng),
                 ))
     existing = set(Listing.objects.filter(seller__in=sellers.values()).values_list("seller_id", "sku"))
     # Through the stock ledger: each listing's quantity is its opening movement.
