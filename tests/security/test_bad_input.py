@@ -150,8 +150,9 @@ def test_every_numeric_query_parameter_publishes_its_maximum(client):
                for parameter in operation.get("parameters", []) if parameter["in"] == "query"
                and "integer" in json.dumps(parameter["schema"])]
     # limit and offset of both lists, of a listing's movements and of the reviews; after and limit of
-    # the movements feed; limit of the catalog's products
-    assert len(numeric) == 11
+    # the movements feed; limit of the catalog's products, an endpoint's deliveries, the events and
+    # the returns
+    assert len(numeric) == 14
     for path, parameter in numeric:
         assert "maximum" in json.dumps(parameter["schema"]), (path, parameter["name"])
 
