@@ -183,6 +183,7 @@ OWNED = {
     "sellers:proposal_detail": lambda w: {"pk": _owner_proposal(w).pk},
     "orders:cart_line_update": lambda w: {"pk": w.cart_line.pk},
     "orders:cart_line_remove": lambda w: {"pk": w.cart_line.pk},
+    "orders:cart_line_replace": lambda w: {"pk": w.cart_line.pk},
     "orders:order_detail": lambda w: {"number": w.order.number},
     "orders:order_pay": lambda w: {"number": w.order.number},
     "orders:order_invoice": lambda w: {"number": w.order.number},
