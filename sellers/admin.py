@@ -89,7 +89,7 @@ class SellerAdmin(MoneyAdminMixin, SimpleHistoryAdmin):
                        "quality_computed_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "status", "status_reason"]}),
-        (_("Commission"), {"fields": ["commission_rate", "shipping_fee"]}),
+        (_("Commission"), {"fields": ["commission_rate", "shipping_fee", "shipping_days"]}),
         (_("Quality (computed)"), {"fields": ["quality_score", "quality_parts_table", "quality_computed_at",
                                               "rating", "rating_count"]}),
         (_("Contact"), {"fields": ["vat_number", "contact_name", "contact_email", "phone",

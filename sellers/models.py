@@ -42,6 +42,13 @@ class Seller(models.Model):
     )
     shipping_fee = models.DecimalField(_("shipping fee per order"), max_digits=8,
                                        decimal_places=2, default=Decimal("0.00"))
+    # Business days from accepting an order to handing it to the carrier: what the delivery
+    # dates shoppers see (orders.delivery) count on. The seller terms allow 2 at most.
+    shipping_days = models.PositiveSmallIntegerField(
+        _("ships within (business days)"), default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(2)],
+        help_text=_("Business days from accepting an order to handing it to the carrier: 1 or 2."),
+    )
     rating = models.DecimalField(_("rating"), max_digits=3, decimal_places=2,
                                  default=Decimal("0.00"),
                                  validators=[MinValueValidator(0), MaxValueValidator(5)])
@@ -84,6 +91,8 @@ class Seller(models.Model):
                                    name="seller_rating_between_0_and_5"),
             models.CheckConstraint(condition=Q(shipping_fee__gte=0),
                                    name="seller_shipping_fee_not_negative"),
+            models.CheckConstraint(condition=Q(shipping_days__gte=1) & Q(shipping_days__lte=2),
+                                   name="seller_shipping_days_1_or_2"),
             models.CheckConstraint(condition=Q(quality_score__gte=0) & Q(quality_score__lte=100),
                                    name="seller_quality_score_between_0_and_100"),
         ]
