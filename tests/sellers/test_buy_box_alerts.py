@@ -127,3 +127,20 @@ def test_a_member_turns_the_digest_off(client):
     client.post(reverse("sellers:notices_digest"), {"buy_box_digest": "on"})
     member.refresh_from_db()
     assert member.buy_box_digest is True
+
+
+def test_notices_and_repricing_pages_have_a_fixed_query_count(client, django_assert_max_num_queries):
+    from sellers.models import PriceChange
+
+    member = SellerMemberFactory()
+    client.force_login(member.user)
+    for count in (1, 8):
+        listings = [ListingFactory(seller=member.seller) for _ in range(count)]
+        box_changes_detect([listing.product_id for listing in listings])
+        PriceChange.objects.bulk_create([PriceChange(
+            listing=listing, seller=member.seller, source="rule", strategy="match", old_price=D("400"),
+            new_price=D("390"), competitor_price=D("390.01")) for listing in listings])
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse("sellers:notices")).status_code == 200
+        with django_assert_max_num_queries(10):
+            assert client.get(reverse("sellers:repricing")).status_code == 200
