@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema
 from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
@@ -15,6 +15,7 @@ from sellers.api import ERRORS, WITH_BODY_ERRORS
 from sellers.api_auth import ApiKeyAuth
 from sellers.api_types import Flag, Text, _bounded_integer, _checked, _refused
 from sellers.permissions import Scope
+from sellers.stock_sync.rows import reference_error
 
 from .models import Condition
 from .offers import MAX_CAP, MAX_OFFER_PRICE, offer_save, validate_cap, validate_offer_price
@@ -106,8 +107,8 @@ def offers_list(request):
             summary="Create or change your offer for a product and condition")
 def offers_save(request, payload: OfferIn):
     product = Product.objects.filter(reference=payload.product_reference).first()
-    if product is None:
-        raise Http404
+    if product is None:  # a bad value in the body, as the stock import reports it
+        raise ValidationError({"product_reference": [reference_error(payload.product_reference)]})
     offer, status = offer_save(seller=request.seller, product=product, condition=payload.condition,
                                price=payload.price, cap=payload.cap, is_active=payload.is_active)
     return OfferSavedOut(status=status, offer=_offer_out(request.seller, offer.pk))

@@ -50,6 +50,9 @@ PUBLIC = {
                                  "address (tests/sellers/test_onboarding.py)",
     "reviews:seller_page": "a seller's public page (approved sellers only)",
     "pages:page": "a shop page (terms, privacy, help), public",
+    "tradein:sell_model": "a model's public \"Sell your device\" page (the slug names a catalog model)",
+    "tradein:sell_accept": "accepts the best offer for the logged-in shopper's own answers; it makes "
+                           "their own trade-in (tests/tradein/test_shopper_flow.py)",
 }
 PUBLIC_ROUTES = {"^media/(?P<path>.*)$": "media files, served only with DEBUG on"}
 
@@ -147,6 +150,22 @@ def _owner_proposal(w: World):
         "model": w.listing.product.model, "storage_gb": 128})[0]
 
 
+def _owner_trade_in(w: World):
+    """The owner shopper's trade-in to the owner seller (its offer the seller's own), made once."""
+    from tradein.models import TradeIn
+    from tradein.offers import offer_save
+    from tradein.quotes import Answers
+    from tradein.services import trade_in_accept
+
+    existing = TradeIn.objects.filter(shopper=w.shopper).first()
+    if existing:
+        return existing
+    offer_save(seller=w.seller, product=w.listing.product, condition="flawless", price="200", cap=3)
+    return trade_in_accept(shopper=w.shopper, product=w.listing.product, iban="DE89370400440532013000",
+                           answers=Answers(powers_on=True, screen_cracked=False, body_marks="none",
+                                           battery_health=None, accessories=False, lock_removed=True))
+
+
 def _owner_claim(w: World):
     """The owner's warranty claim on its order line, made once."""
     from aftersales.models import WarrantyClaim
@@ -197,6 +216,14 @@ OWNED = {
     "aftersales:seller_claim_detail": lambda w: {"pk": _owner_claim(w).pk},
     "aftersales:seller_claim_answer": lambda w: {"pk": _owner_claim(w).pk},
     "reviews:seller_review_reply": lambda w: {"pk": w.review().pk},
+    "tradein:status": lambda w: {"number": _owner_trade_in(w).number},
+    "tradein:slip": lambda w: {"number": _owner_trade_in(w).number},
+    "tradein:shipped": lambda w: {"number": _owner_trade_in(w).number},
+    "tradein:cancel": lambda w: {"number": _owner_trade_in(w).number},
+    "tradein:counter_answer": lambda w: {"number": _owner_trade_in(w).number},
+    "tradein:seller_offer_switch": lambda w: {"pk": _owner_trade_in(w).offer_id},
+    "tradein:seller_detail": lambda w: {"number": _owner_trade_in(w).number},
+    "tradein:seller_step": lambda w: {"number": _owner_trade_in(w).number, "step": "receive"},
 }
 # Seller API operations (OpenAPI path templates) -> the owner's object id.
 API_OWNED = {
@@ -235,7 +262,15 @@ def _snapshot(w: World) -> tuple:
             WebhookEndpoint.objects.filter(pk=w.webhook.pk).values_list("is_active", "secret", "event_types")
             .first(), WebhookAttempt.objects.count(),
             sorted(ReturnRequest.objects.filter(seller_order=w.seller_order).values_list("pk", "state")),
-            sorted(ApiKey.objects.filter(seller=w.seller).values_list("pk", "revoked_at")))
+            sorted(ApiKey.objects.filter(seller=w.seller).values_list("pk", "revoked_at")),
+            _trade_in_snapshot(w))
+
+
+def _trade_in_snapshot(w: World) -> list:
+    from tradein.models import TradeIn
+
+    _owner_trade_in(w)  # made before the walk, so that the first snapshot holds it
+    return sorted(TradeIn.objects.filter(seller=w.seller).values_list("pk", "state", "offer__is_active"))
 
 
 def _visitors(w: World):

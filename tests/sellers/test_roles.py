@@ -561,6 +561,9 @@ API_SCOPES = {
     ("post", "/api/v1/returns/{return_id}/accept"): "orders",
     ("post", "/api/v1/returns/{return_id}/received"): "orders",
     ("post", "/api/v1/returns/{return_id}/refuse"): "orders",
+    ("get", "/api/v1/trade-in/offers"): None,
+    ("put", "/api/v1/trade-in/offers"): "listings",
+    ("get", "/api/v1/trade-in/trade-ins"): None,
 }
 KEY_SCOPES = {"read": ["read"], "listings": ["read", "listings"], "orders": ["read", "orders"]}
 

@@ -119,6 +119,7 @@ def test_api_refuses_a_read_only_key_bad_values_and_unknown_products(client, off
         response = client.put("/api/v1/trade-in/offers", {**body, **bad}, content_type="application/json",
                               **_api(client, raw))
         assert response.status_code == 422, (bad, response.content)
-    assert client.put("/api/v1/trade-in/offers", {**body, "product_reference": "nope"},
-                      content_type="application/json", **_api(client, raw)).status_code == 404
+    unknown = client.put("/api/v1/trade-in/offers", {**body, "product_reference": "nope"},
+                         content_type="application/json", **_api(client, raw))
+    assert unknown.status_code == 422 and "product_reference" in unknown.json()["errors"]
     assert TradeInOffer.objects.get(seller=owner.seller, condition="cracked").price == Decimal("95.00")
