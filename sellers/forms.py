@@ -152,7 +152,7 @@ class ListingFilterForm(forms.Form):
     losing_within_percent = forms.DecimalField(
         label=_("Losing by less than (%)"), required=False, min_value=Decimal("0.01"),
         max_value=Decimal("100"), max_digits=5, decimal_places=2, localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 4, "placeholder": "5"}),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 4}),
         help_text=_("Losing listings whose price to win is less than this share below their price."))
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
         ("recent", _("Recently updated")), ("product", _("Product")), ("sku", _("SKU")),
