@@ -29,9 +29,10 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .webhooks import block_private_targets, event_body, private_target, signing_secrets
@@ -132,8 +133,10 @@ def _endpoint_health(endpoint: WebhookEndpoint, *, ok: bool, now: datetime) -> N
         WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=now)
         endpoint.failing_since = now
     elif now - endpoint.failing_since >= DISABLE_AFTER and endpoint.is_active:
+        with translation.override(settings.LANGUAGE_CODE):  # a worker's words, in the site's language
+            reason = translation.gettext("Switched off: every delivery failed for 3 days.")
         switched_off = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).update(
-            is_active=False, disabled_at=now, disabled_reason="failing for 72 hours")
+            is_active=False, disabled_at=now, disabled_reason=reason)
         endpoint.is_active = False
         if switched_off:
             from .tasks import send_webhook_disabled_email
