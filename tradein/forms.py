@@ -2,7 +2,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Grade, Product
+from catalog.models import Grade, Product, ProductModel
 from marketplace.numbers import NumberError, parse_decimal
 from sellers.stock_sync import MAX_FILE_BYTES
 
@@ -31,18 +31,32 @@ class LocalDecimalField(forms.Field):
 
 
 class OfferForm(forms.Form):
-    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.filter(is_active=True)
+    product = forms.ModelChoiceField(label=_("Product"), required=False,
+                                     queryset=Product.objects.filter(is_active=True)
                                      .select_related("model").order_by("model__name", "storage_gb", "pk"))
+    model = forms.ModelChoiceField(label=_("Or every colour of a model…"), required=False,
+                                   queryset=ProductModel.objects.filter(is_published=True).order_by("name"))
+    storage_gb = forms.IntegerField(label=_("… with this storage (GB)"), required=False, min_value=1,
+                                    max_value=100_000)
     condition = forms.ChoiceField(label=_("Condition"), choices=Condition.choices)
     price = LocalDecimalField(label=_("Your price (€)"), max_length=20)
     cap = forms.IntegerField(label=_("Devices still wanted"), min_value=0, max_value=10_000)
     is_active = forms.BooleanField(label=_("On"), required=False, initial=True)
 
+    def clean(self):
+        data = super().clean()
+        by_product = data.get("product") is not None
+        by_model = data.get("model") is not None or data.get("storage_gb") is not None
+        if by_product == by_model or (by_model and not (data.get("model") and data.get("storage_gb"))):
+            raise forms.ValidationError(_("Choose a product, or a model and its storage."))
+        return data
+
 
 class OfferFileForm(forms.Form):
     file = forms.FileField(
         label=_("CSV or XLSX file of trade-in offers"),
-        help_text=_("Columns: product_reference, condition, price, cap, active. At most %(max)s MB.")
+        help_text=_("Columns: product_reference (or model and storage_gb), condition, price, cap, active. "
+                    "At most %(max)s MB.")
         % {"max": MAX_FILE_BYTES // (1024 * 1024)},
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx,text/csv"}))
 

@@ -17,17 +17,21 @@ from sellers.stock_sync.words import FALSE_WORDS, HEADER_NAMES, TRUE_WORDS, _tab
 from sellers.stock_sync.worker import _finish, _record
 
 from .models import Condition
-from .offers import offer_save
+from .offers import offer_save, offers_save_for_model, offers_saved_status
 
 KIND = "trade_in_offers"
-COLUMNS = ("product_reference", "condition", "price", "cap", "active")
-REQUIRED = ("product_reference", "condition", "price", "cap")
+# A row names a product by its reference, or every variant of a model with a storage (model, storage_gb).
+COLUMNS = ("product_reference", "model", "storage_gb", "condition", "price", "cap", "active")
+REQUIRED = ("condition", "price", "cap")
 HEADERS = {
     **{word: column for word, column in HEADER_NAMES.items() if column in ("product_reference", "price")},
     **_table({
         "condition": ("etat", "estado", "zustand", "trade_in_condition", "grade"),
         "cap": ("max", "wanted", "quantity", "qty", "quantite", "cantidad", "menge", "plafond", "limite"),
         "active": ("actif", "activo", "aktiv", "enabled", "on"),
+        "model": ("modele", "modelo", "modell", "model_name", "device"),
+        "storage_gb": ("storage", "stockage", "capacite", "capacity", "almacenamiento", "speicher", "gb",
+                       "go"),
     }),
 }
 CONDITION_WORDS = _table({
@@ -49,6 +53,9 @@ def _row_values(cells: dict[str, str], decimal_mark) -> tuple[dict, dict[str, li
     for column in REQUIRED:
         if not cells.get(column):
             errors[column] = [_("This column is required.")]
+    if not cells.get("product_reference") and not (cells.get("model") and cells.get("storage_gb")):
+        errors["product_reference"] = [_("Name the product (product_reference), or a model and its "
+                                         "storage (model, storage_gb).")]
     if cells.get("condition"):
         word = CONDITION_WORDS.get(fold(cells["condition"]))
         if word is None:
@@ -86,12 +93,18 @@ def offer_import_apply(stock_import: StockImport, checked) -> None:
         if not errors:
             try:
                 with transaction.atomic():
-                    _offer, status = offer_save(seller=seller, product=product, actor=user, **values)
+                    if product is not None:
+                        _offer, status = offer_save(seller=seller, product=product, actor=user, **values)
+                    else:
+                        status = offers_saved_status(offers_save_for_model(
+                            seller=seller, model_ref=cells["model"], storage_gb=cells["storage_gb"],
+                            actor=user, **values))
             except ValidationError as exc:
                 errors = exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}
         status = "failed" if errors else status
         counts[status] += 1
-        results.append(RowResult(key=line, sku=reference, status=status, errors=errors))
+        results.append(RowResult(key=line, sku=reference or cells.get("model", ""), status=status,
+                                 errors=errors))
     stock_import.processed_rows = len(rows)
     _record(stock_import, results)
     stock_import.save(update_fields=["processed_rows", "created_count", "updated_count", "unchanged_count",

@@ -87,6 +87,36 @@ def offer_save(*, seller: Seller, product: Product, condition: str, price, cap, 
         return offer, "updated"
 
 
+def offers_save_for_model(*, seller: Seller, model_ref: str, storage_gb, condition: str, price, cap,
+                          is_active: bool = True, actor=None) -> list[tuple[TradeInOffer, str]]:
+    """The same offer for every variant (colour, connectivity) of a model with this storage: one
+    offer per product, each with this cap. `model_ref` is the model's slug or its name."""
+    from catalog.models import ProductModel
+
+    model = (ProductModel.objects.filter(slug=str(model_ref).strip()).first()
+             or ProductModel.objects.filter(name__iexact=str(model_ref).strip()).first())
+    if model is None:
+        raise ValidationError({"model": _("No model in the catalog is called “%(name)s”.")
+                               % {"name": model_ref}})
+    try:
+        storage = int(Decimal(str(storage_gb).strip()))
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise ValidationError({"storage_gb": _("Enter the storage in GB, such as 128.")}) from exc
+    products = list(Product.objects.filter(model=model, storage_gb=storage, is_active=True).order_by("pk"))
+    if not products:
+        raise ValidationError({"storage_gb": _("The %(model)s is not sold with %(gb)s GB.")
+                               % {"model": model.name, "gb": storage}})
+    with transaction.atomic():
+        return [offer_save(seller=seller, product=product, condition=condition, price=price, cap=cap,
+                           is_active=is_active, actor=actor) for product in products]
+
+
+def offers_saved_status(results: list[tuple[TradeInOffer, str]]) -> str:
+    """One word for several offers saved at once: created if any was new, else updated if any changed."""
+    statuses = {status for _offer, status in results}
+    return next(status for status in ("created", "updated", "unchanged") if status in statuses)
+
+
 def offer_toggle(*, offer: TradeInOffer, is_active: bool, actor=None) -> TradeInOffer:
     member_user_require(user_id=getattr(actor, "pk", None), seller_id=offer.seller_id,
                         permission=Perm.LISTINGS_WRITE)

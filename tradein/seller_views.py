@@ -19,7 +19,7 @@ from .access import seller_trade_in_get
 from .forms import CounterOfferForm, OfferFileForm, OfferForm, StockForm, TrackingForm
 from .models import TradeIn, TradeInOffer
 from .offer_import import COLUMNS, KIND
-from .offers import offer_save, offer_toggle
+from .offers import offer_save, offer_toggle, offers_save_for_model, offers_saved_status
 from .selectors import INCOMING_STATES, seller_offers_compared, seller_trade_ins
 from .states import TransitionError
 from .stock import trade_in_to_stock
@@ -34,8 +34,16 @@ def offers(request):
     if request.method == "POST":
         seller_permission_check(request, Perm.LISTINGS_WRITE)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            model, storage_gb, product = data.pop("model"), data.pop("storage_gb"), data.pop("product")
             try:
-                _offer, status = offer_save(seller=request.seller, actor=request.user, **form.cleaned_data)
+                if product is not None:
+                    _offer, status = offer_save(seller=request.seller, actor=request.user, product=product,
+                                                **data)
+                else:
+                    status = offers_saved_status(offers_save_for_model(
+                        seller=request.seller, actor=request.user, model_ref=model.slug,
+                        storage_gb=storage_gb, **data))
             except ValidationError as exc:
                 form.add_error(None, refusal_text(exc))
             else:
