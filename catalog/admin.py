@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from marketplace.admin_money import MoneyAdminMixin
 
@@ -78,7 +79,7 @@ class CategoryChildrenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(TranslationAdmin):  # the name and description in each language, side by side
     list_display = ["name", "parent", "position"]
     list_editable = ["position"]
     list_select_related = ["parent"]
@@ -117,7 +118,7 @@ class BrandAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProductModel)
-class ProductModelAdmin(MoneyAdminMixin, admin.ModelAdmin):
+class ProductModelAdmin(MoneyAdminMixin, TranslationAdmin):
     list_display = ["thumbnail", "name", "brand", "category", "release_year", "reference_price_new",
                     "is_published"]
     list_display_links = ["thumbnail", "name"]
@@ -180,4 +181,7 @@ class ProductAdmin(admin.ModelAdmin):
         transaction.on_commit(lambda: catalog_changed())
 
 
-from . import admin_proposals  # noqa: E402, F401 - registers the product proposals' admin
+from . import (  # noqa: E402, F401 - they register the proposals' and the catalog words' admin
+    admin_proposals,
+    admin_words,
+)

@@ -103,7 +103,11 @@ def catalog_changed(*, product_ids: Iterable[int] = ()) -> None:
 def categories_changed() -> None:
     """A category was added, renamed, moved or deleted: the tree, the nav and every page keyed
     by the catalog generation are rebuilt."""
-    cache.delete_many([CATEGORY_TREE_KEY, NAV_CATEGORIES_KEY])
+    from django.conf import settings
+
+    # The nav is cached once per language: its names are translated (catalog/translation.py).
+    cache.delete_many([CATEGORY_TREE_KEY, NAV_CATEGORIES_KEY,
+                       *(f"{NAV_CATEGORIES_KEY}:{code}" for code, _name in settings.LANGUAGES)])
     _bump([CATALOG_GENERATION_KEY])
 
 

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
+from .demo_translations import seed_translations
 from .models import Brand, Category, Product, ProductImage, ProductModel
 from .services import product_image_add, product_models_refresh_search
 
@@ -223,6 +224,7 @@ def seed_catalog() -> dict:
                 product_image_add(model=model, upload=SimpleUploadedFile(f"{slug}-{slugify(colour)}.png", png,
                                                                          "image/png"),
                                   alt_text=f"{brand} {name} in {colour}", colour=colour, position=position)
+    seed_translations(categories=categories, models={slugify(m[2]): (m[0], m[1], m[2]) for m in MODELS})
     if touched:
         product_models_refresh_search(model_ids=set(touched))
     products = list(Product.objects.filter(model__slug__in=[slugify(m[2]) for m in MODELS])

@@ -4,7 +4,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Grade
+from . import words
+from .models import CatalogWord, Grade
 from .selectors import DEFAULT_SORT, CategoryFilters, Facets
 
 BATTERY_CHOICES = [("", _("Any battery")), ("90", _("Battery health 90 % or more")),
@@ -29,7 +30,7 @@ class SearchFilterForm(forms.Form):
 
 
 def storage_label(gb: int) -> str:
-    return f"{gb} GB" if gb < 1024 else f"{gb // 1024} TB"
+    return words.storage_label(gb)  # "128 GB", "128 Go" in French
 
 
 class CategoryFilterForm(forms.Form):
@@ -54,7 +55,8 @@ class CategoryFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["brand"].choices = facets.brands
         self.fields["storage"].choices = [(gb, storage_label(gb)) for gb in facets.storages]
-        self.fields["colour"].choices = [(c, c) for c in facets.colours]
+        # The value stays the catalog's English word; the label is the reader's (catalog.words).
+        self.fields["colour"].choices = [(c, words.word(CatalogWord.Kind.COLOUR, c)) for c in facets.colours]
 
     def clean(self):
         data = super().clean()

@@ -283,3 +283,32 @@ class ProductProposalPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+
+class CatalogWord(models.Model):
+    """A word the catalog shows shoppers as data rather than code: a colour ("Midnight"), a
+    connectivity ("Unlocked") or a specification's label ("Screen"), with its translations.
+
+    Products and specs keep the English word (filters, images and imports match on it); pages
+    show `label` in the reader's language (catalog.words), the English word when untranslated.
+    """
+
+    class Kind(models.TextChoices):
+        COLOUR = "colour", _("Colour")
+        CONNECTIVITY = "connectivity", _("Connectivity")
+        SPEC = "spec", _("Specification label")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.CharField(_("English word"), max_length=100,
+                            help_text=_("Exactly as products or specifications write it, e.g. Midnight."))
+    label = models.CharField(_("shown as"), max_length=100, blank=True,
+                             help_text=_("What shoppers read; empty: the English word."))
+
+    class Meta:
+        ordering = ["kind", "text"]
+        verbose_name = _("catalog word")
+        verbose_name_plural = _("catalog words")
+        constraints = [models.UniqueConstraint(fields=["kind", "text"], name="catalogword_kind_text_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text}"

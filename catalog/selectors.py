@@ -24,6 +24,7 @@ from sellers.selectors import buy_boxes, offers_ranked
 
 from . import cache
 from .models import Brand, Category, Grade, Product, ProductImage, ProductModel
+from .search_words import correct_typos, translate_query, vocabulary_of
 
 DEFAULT_SORT = "popular"
 
@@ -206,15 +207,12 @@ def search_models(*, query: str) -> QuerySet:
     text rank plus both trigram similarities. Elsewhere (SQLite for `make run`): every word in
     the search document.
     """
-    tokens = search_tokens(query)
+    tokens = translate_query(search_tokens(query))
     if not tokens:
         return model_cards().none()
     cards = model_cards()
     if connection.vendor != "postgresql":
-        condition = Q()
-        for token in tokens:
-            condition &= Q(search_document__icontains=token)
-        return cards.filter(condition).order_by("brand__name", "name")
+        return search_models_portable(cards, tokens)
 
     from django.contrib.postgres.search import (
         SearchQuery,
@@ -236,6 +234,18 @@ def search_models(*, query: str) -> QuerySet:
         .annotate(relevance=F("text_rank") + F("word_similarity") + F("similarity"))
         .order_by("-relevance", "name", "pk")
     )
+
+
+def search_models_portable(cards: QuerySet, tokens: list[str]) -> QuerySet:
+    """Without PostgreSQL (the SQLite of `make run`): every word in the search document, a typo
+    first replaced by the closest word of the catalog's titles and categories ("iphnoe" ->
+    "iphone"), as trigram similarity does on PostgreSQL. One more query, for the vocabulary."""
+    documents = ProductModel.objects.filter(is_published=True).values_list("search_document", flat=True)
+    tokens = correct_typos(tokens, vocabulary_of(documents))
+    condition = Q()
+    for token in tokens:
+        condition &= Q(search_document__icontains=token)
+    return cards.filter(condition).order_by("brand__name", "name")
 
 
 def search_suggestions(*, query: str, limit: int = 8) -> list[ProductModel]:

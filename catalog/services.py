@@ -1,6 +1,7 @@
 """Writes to the catalog: keeping the search fields current, adding images, making thumbnails."""
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -19,7 +20,10 @@ def _category_path(category: Category, by_id: dict[int, Category]) -> list[str]:
     seen = set()
     while category is not None and category.pk not in seen:
         seen.add(category.pk)
-        names.append(category.name)
+        # In every language (modeltranslation's name_en, name_fr …): "ordinateurs portables"
+        # finds the laptops whatever language the staff member who saved it was reading.
+        names.extend(dict.fromkeys(filter(None, (getattr(category, f"name_{code}", None) or category.name
+                                                 for code, _name in settings.LANGUAGES))))
         category = by_id.get(category.parent_id)
     return names
 

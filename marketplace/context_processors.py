@@ -6,12 +6,15 @@ from django.utils.functional import SimpleLazyObject
 
 def _nav_categories() -> list[dict]:
     # Dropped by catalog.cache.categories_changed on every category edit; the TTL is a safety net.
+    from django.utils.translation import get_language
+
     from catalog.cache import NAV_CATEGORIES_KEY, TREE_TTL, category_tree
 
-    categories = cache.get(NAV_CATEGORIES_KEY)
+    key = f"{NAV_CATEGORIES_KEY}:{get_language()}"  # the names are in the reader's language
+    categories = cache.get(key)
     if categories is None:
         categories = [{"name": c.name, "url": c.get_absolute_url()} for c in category_tree().children(None)]
-        cache.set(NAV_CATEGORIES_KEY, categories, TREE_TTL)
+        cache.set(key, categories, TREE_TTL)
     return categories
 
 

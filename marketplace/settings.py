@@ -28,6 +28,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin: catalog text in every language (catalog/translation.py)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -244,6 +245,12 @@ LANGUAGE_CODE = "en"
 # away until someone translates all of it.
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Catalog text staff translate in the admin (category names, descriptions, the catalog's words):
+# one column per language; an empty translation shows the English text.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# Category(name="Laptops") also fills name_en, whatever language is active.
+MODELTRANSLATION_AUTO_POPULATE = "default"
 # English dates written the European way ("1 Dec 2026"): marketplace/formats/en/formats.py.
 FORMAT_MODULE_PATH = ["marketplace.formats"]
 TIME_ZONE = "Europe/Paris"

@@ -230,7 +230,9 @@ def test_category_edit_in_the_admin_refreshes_nav_and_tree(client, shop, django_
     admin = _admin_client(client)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(reverse("admin:catalog_category_change", args=[shop["category"].pk]), {
-            "name": "Mobile phones", "slug": "phones", "parent": "", "description": "", "position": 0,
+            # The admin edits each language's name (modeltranslation): English is the required one.
+            "name_en": "Mobile phones", "name_fr": "", "name_es": "", "slug": "phones", "parent": "",
+            "description_en": "", "description_fr": "", "description_es": "", "position": 0,
         })
     assert response.status_code == 302, response.content.decode()[:2000]
     client.logout()
