@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import ListingFactory, UserFactory
 from tradein import services
 from tradein.iban import iban_clean
 from tradein.models import TradeIn, TradeInOffer
@@ -50,9 +50,13 @@ def test_header_and_product_page_lead_to_the_models_with_offers(client, offers, 
     assert reverse("tradein:sell") in home.content.decode()
     listing_page = client.get(reverse("tradein:sell"))
     assert "iPhone 12" in listing_page.content.decode()
+    ListingFactory(product=iphone)  # the product page of a model on sale
     product_page = client.get(iphone.model.get_absolute_url())
-    if product_page.status_code == 200:  # a model without listings may not have a page
-        assert reverse("tradein:sell_model", args=["iphone-12"]) in product_page.content.decode()
+    assert product_page.status_code == 200
+    assert reverse("tradein:sell_model", args=["iphone-12"]) in product_page.content.decode()
+    other = ListingFactory()  # a model nobody buys back: no link
+    other_page = client.get(other.product.model.get_absolute_url())
+    assert other_page.status_code == 200 and "trade-in-callout" not in other_page.content.decode()
 
 
 def test_the_quote_names_the_best_offer_and_its_seller_to_anyone(client, offers, iphone):
