@@ -172,11 +172,15 @@ def _model_detail_parts(request: HttpRequest, data: selectors.ModelPage, canonic
             choice.url = _model_url(base, choice.product, choice.grade)
     for grade in data.grades:
         grade.url = _model_url(base, data.variant, grade.grade)
+    # Each offer's delivery dates, from its seller's shipping days (orders.delivery).
+    offers = ([data.buy_box] if data.buy_box else []) + list(data.other_offers)
+    standard = delivery.seller_windows([offer.seller for offer in offers])
+    express = delivery.seller_windows([offer.seller for offer in offers], shipping_method="express")
+    for offer in offers:
+        offer.delivery, offer.delivery_express = standard[offer.seller_id], express[offer.seller_id]
     context = {"page": data, "model": data.model, "grade_label": Grade(data.grade).label,
                "grade_details": GRADE_DETAILS,
-               "csrf_token": CSRF_PLACEHOLDER,
-               "delivery": delivery.delivery_window(shipping_method="standard"),
-               "delivery_express": delivery.delivery_window(shipping_method="express")}
+               "csrf_token": CSRF_PLACEHOLDER}
     meta = get_template("catalog/_model_detail_meta.html")
     return {  # plain strings: marked safe again when shown
         "title": meta.render({**context, "part": "title"}).strip(),

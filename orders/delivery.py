@@ -4,9 +4,9 @@ The window is what the seller's commitments and the carrier allow, in business d
 - the earliest: the seller ships on the first business day after the order, and the parcel takes
   the shipping method's shortest transit;
 - the latest: the seller accepts at the end of its accept window (SELLER_ACCEPT_HOURS, the same
-  window after which an unaccepted order is cancelled), ships SHIP_BUSINESS_DAYS business days
-  later (the seller terms; the on-time rate of sellers.performance holds sellers to it), and the
-  parcel takes the method's longest transit.
+  window after which an unaccepted order is cancelled), ships its shipping days later (1 or 2
+  business days, Seller.shipping_days; the seller terms allow 2 and the on-time rate of
+  sellers.performance holds sellers to them), and the parcel takes the method's longest transit.
 Business days skip Saturdays, Sundays and the public holidays of the country concerned (the
 seller's side in the marketplace's country, the transit in the delivery country), from the
 `holidays` package's calendars.
@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-# Business days from acceptance to dispatch (the seller terms: "ships within 2 working days").
+# Business days from acceptance to dispatch when the seller is not known (the seller terms:
+# "ships within 2 working days"), as Seller.shipping_days defaults to.
 SHIP_BUSINESS_DAYS = 2
 # Business days in transit, shortest and longest, by shipping method (orders.models.Order.ShippingMethod).
 TRANSIT_BUSINESS_DAYS = {"standard": (2, 4), "express": (1, 1)}
@@ -88,9 +89,10 @@ def local_today(now: datetime | None = None) -> date:
 
 
 def delivery_window(*, shipping_method: str = "standard", country: str | None = None,
-                    now: datetime | None = None) -> DeliveryWindow:
+                    shipping_days: int = SHIP_BUSINESS_DAYS, now: datetime | None = None) -> DeliveryWindow:
     """The window of a parcel ordered `now` (default: this moment) for delivery in `country`
-    (default: the marketplace's), by that shipping method."""
+    (default: the marketplace's), by that shipping method, from a seller shipping within
+    `shipping_days` business days of accepting."""
     now = timezone.localtime(now or timezone.now())
     seller_country = settings.MARKETPLACE_COUNTRY
     country = (country or seller_country).upper()
@@ -98,6 +100,29 @@ def delivery_window(*, shipping_method: str = "standard", country: str | None = 
 
     first_dispatch = add_business_days(now.date(), 1, country=seller_country)
     accepted_by = (now + timedelta(hours=settings.SELLER_ACCEPT_HOURS)).date()
-    last_dispatch = add_business_days(accepted_by, SHIP_BUSINESS_DAYS, country=seller_country)
+    last_dispatch = add_business_days(accepted_by, shipping_days, country=seller_country)
     return DeliveryWindow(earliest=add_business_days(first_dispatch, shortest, country=country),
                           latest=add_business_days(last_dispatch, longest, country=country))
+
+
+def seller_windows(sellers, *, shipping_method: str = "standard", country: str | None = None,
+                   now: datetime | None = None) -> dict[int, DeliveryWindow]:
+    """{seller id: the window of its parcel}, for the sellers of a page or a cart (no queries)."""
+    by_days: dict[int, DeliveryWindow] = {}
+    windows = {}
+    for seller in sellers:
+        days = seller.shipping_days
+        if days not in by_days:
+            by_days[days] = delivery_window(shipping_method=shipping_method, country=country,
+                                            shipping_days=days, now=now)
+        windows[seller.pk] = by_days[days]
+    return windows
+
+
+def order_window(windows) -> DeliveryWindow | None:
+    """The window of an order of several parcels: from the first parcel's earliest day to the last
+    one's latest."""
+    windows = list(windows)
+    if not windows:
+        return None
+    return DeliveryWindow(earliest=min(w.earliest for w in windows), latest=max(w.latest for w in windows))

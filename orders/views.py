@@ -65,8 +65,18 @@ def _error_text(error: ValidationError) -> str:
 
 def cart(request):
     summary = selectors.cart_summary(cart=_cart(request))
-    return render(request, "orders/cart.html", {"summary": summary, "line_form": CartLineForm(),
-                                                "delivery": delivery.delivery_window()})
+    _add_delivery_windows(summary)
+    return render(request, "orders/cart.html", {"summary": summary, "line_form": CartLineForm()})
+
+
+def _add_delivery_windows(summary, *, shipping_method: str = Order.ShippingMethod.STANDARD,
+                          country: str | None = None):
+    """Each seller's parcel gets its delivery window (orders.delivery); returns the whole order's."""
+    windows = delivery.seller_windows([group.seller for group in summary.groups],
+                                      shipping_method=shipping_method, country=country)
+    for group in summary.groups:
+        group.delivery = windows[group.seller.pk]
+    return delivery.order_window(windows.values())
 
 
 @require_POST
@@ -147,8 +157,10 @@ def _shipping_choices(cart, *, country: str | None) -> list[tuple[str, str]]:
     """Each shipping method with its fee and the delivery window it gives (orders.delivery)."""
     standard = selectors.cart_summary(cart=cart, shipping_method=Order.ShippingMethod.STANDARD)
     express = selectors.cart_summary(cart=cart, shipping_method=Order.ShippingMethod.EXPRESS)
-    windows = {method: delivery.delivery_window(shipping_method=method, country=country).text
-               for method in Order.ShippingMethod.values}
+    windows = {method: (_add_delivery_windows(summary, shipping_method=method, country=country)
+                        or delivery.delivery_window(shipping_method=method, country=country)).text
+               for method, summary in ((Order.ShippingMethod.STANDARD, standard),
+                                       (Order.ShippingMethod.EXPRESS, express))}
     return [
         (Order.ShippingMethod.STANDARD, _("Standard tracked delivery: %(window)s (%(fee)s)")
          % {"window": windows[Order.ShippingMethod.STANDARD],
@@ -265,8 +277,8 @@ def checkout_review(request):
                   {"summary": summary, "details": details, "step": 2,
                    "reviewed": signing.dumps(snapshot, salt=REVIEW_SALT),
                    "shipping_label": Order.ShippingMethod(details["shipping_method"]).label,
-                   "delivery": delivery.delivery_window(shipping_method=details["shipping_method"],
-                                                        country=details["address"].get("country"))})
+                   "delivery": _add_delivery_windows(summary, shipping_method=details["shipping_method"],
+                                                     country=details["address"].get("country"))})
 
 
 def _pay(request, order: Order):

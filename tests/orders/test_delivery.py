@@ -10,7 +10,7 @@ from django.utils import translation
 
 from orders import delivery
 from orders.delivery import add_business_days, delivery_window
-from tests.factories import ListingFactory
+from tests.factories import ListingFactory, SellerFactory
 
 PARIS = ZoneInfo("Europe/Paris")
 TUESDAY = datetime(2026, 12, 1, 14, 30, tzinfo=PARIS)
@@ -35,6 +35,18 @@ def test_a_longer_accept_window_moves_the_latest_day(settings):
     assert delivery_window(now=TUESDAY).latest == date(2026, 12, 10)
     settings.SELLER_ACCEPT_HOURS = 96
     assert delivery_window(now=TUESDAY).latest == date(2026, 12, 14)  # accepted Sat, shipped Tue
+
+
+def test_a_seller_shipping_the_next_business_day_gives_an_earlier_latest_day():
+    assert delivery_window(now=TUESDAY, shipping_days=1).latest == date(2026, 12, 10)  # shipped Fri 4
+
+
+def test_an_order_from_two_sellers_spans_both_parcels():
+    quick, slow = SellerFactory.build(pk=1, shipping_days=1), SellerFactory.build(pk=2, shipping_days=2)
+    windows = delivery.seller_windows([quick, slow], now=TUESDAY)
+    assert windows[1].latest == date(2026, 12, 10) and windows[2].latest == date(2026, 12, 11)
+    assert delivery.order_window(windows.values()) == delivery.DeliveryWindow(date(2026, 12, 4),
+                                                                             date(2026, 12, 11))
 
 
 def test_weekends_are_not_business_days():
@@ -73,13 +85,16 @@ def frozen(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_each_offer_on_the_product_page_shows_the_window(client, frozen):
+def test_each_offer_on_the_product_page_shows_its_sellers_window(client, frozen):
     listing = ListingFactory(price=Decimal("300.00"))
-    ListingFactory(product=listing.product, grade=listing.grade, price=Decimal("320.00"))
+    ListingFactory(product=listing.product, grade=listing.grade, price=Decimal("320.00"),
+                   seller=SellerFactory(shipping_days=1))
     url = listing.product.model.get_absolute_url() + f"?variant={listing.product.slug}&grade={listing.grade}"
     text = client.get(url).content.decode()
-    assert text.count("Delivered between Fri 4 and Fri 11 Dec") == 2  # the buy box and the other offer
-    assert "or Thu 3 – Tue 8 Dec by express" in text
+    buy_box, others = text.split('id="other-offers-title"')
+    assert "Delivered between Fri 4 and Fri 11 Dec" in buy_box
+    assert "or Thu 3 – Tue 8 Dec by express" in buy_box
+    assert "Delivered between Fri 4 and Thu 10 Dec" in others  # that seller ships the next business day
 
 
 @pytest.mark.django_db
@@ -96,13 +111,19 @@ def test_the_cached_product_page_moves_its_window_with_the_day(client, monkeypat
 def test_cart_and_checkout_show_the_window_and_never_promise_next_working_day(client, frozen, listing):
     from tests.orders.test_checkout import GUEST
 
-    client.post(reverse("orders:cart_add"), {"listing": listing.pk, "quantity": 1})
-    assert "Delivered between Fri 4 and Fri 11 Dec" in client.get(reverse("orders:cart")).content.decode()
+    quick = ListingFactory(price=Decimal("100.00"), seller=SellerFactory(shipping_days=1))
+    for offer in (listing, quick):
+        client.post(reverse("orders:cart_add"), {"listing": offer.pk, "quantity": 1})
+    text = client.get(reverse("orders:cart")).content.decode()
+    assert "Delivered between Fri 4 and Fri 11 Dec" in text  # one parcel each
+    assert "Delivered between Fri 4 and Thu 10 Dec" in text
     text = client.get(reverse("orders:checkout")).content.decode()
     assert "next working day" not in text
+    # The order's window runs to the slower seller's latest day.
     assert "Standard tracked delivery: Delivered between Fri 4 and Fri 11 Dec" in text
     assert "Express delivery: Delivered between Thu 3 and Tue 8 Dec" in text
     response = client.post(reverse("orders:checkout"), {**GUEST, "shipping_method": "express"})
     assert response.status_code == 302
     text = client.get(reverse("orders:checkout_review")).content.decode()
-    assert "Delivered between Thu 3 and Tue 8 Dec" in text
+    assert '<p class="delivery-window"><strong>Delivered between Thu 3 and Tue 8 Dec</strong></p>' in text
+    assert "Delivered between Thu 3 and Mon 7 Dec" in text  # the quick seller's parcel
