@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as noop  # a history reason, translated when shown
 
 from catalog.models import Product
 from sellers.permissions import Perm, member_user_require
@@ -97,7 +98,7 @@ def trade_in_accept(*, shopper, product: Product, answers: Answers, iban: str, s
         trade_in = trade_in_start(trade_in=TradeIn(
             number=_number(), shopper=shopper, seller=quote.offer.seller, offer=quote.offer, product=product,
             condition=quote.condition, answers=answers.as_dict(), quoted_price=quote.price, iban=iban,
-            ship_by=now + timedelta(days=QUOTE_VALID_DAYS)), actor=shopper, reason="quote accepted")
+            ship_by=now + timedelta(days=QUOTE_VALID_DAYS)), actor=shopper, reason=noop("quote accepted"))
         emails.notify_on_commit(trade_in.pk, "accepted")
     return trade_in
 
@@ -108,8 +109,8 @@ def trade_in_mark_shipped(*, trade_in: TradeIn, shopper, tracking: str = "") -> 
         raise ValidationError({"tracking": _("A tracking number has at most 100 characters.")})
     with transaction.atomic():
         trade_in = _locked(trade_in)
-        trade_in_move(trade_in=trade_in, to_state=S.SHIPPED, actor=shopper, reason="shipped by the shopper",
-                      shipping_tracking=tracking)
+        trade_in_move(trade_in=trade_in, to_state=S.SHIPPED, actor=shopper,
+                      reason=noop("shipped by the shopper"), shipping_tracking=tracking)
         emails.notify_on_commit(trade_in.pk, "shipped")
     return trade_in
 
@@ -134,7 +135,7 @@ def _buy(trade_in: TradeIn, *, price, actor, reason: str, **fields) -> TradeIn:
 def trade_in_cancel(*, trade_in: TradeIn, shopper) -> TradeIn:
     with transaction.atomic():
         return _not_bought(_locked(trade_in), to_state=S.CANCELLED, actor=shopper,
-                           reason="cancelled by the shopper")
+                           reason=noop("cancelled by the shopper"))
 
 
 def trade_in_receive(*, trade_in: TradeIn, actor=None, now=None) -> TradeIn:
@@ -143,13 +144,14 @@ def trade_in_receive(*, trade_in: TradeIn, actor=None, now=None) -> TradeIn:
     with transaction.atomic():
         trade_in = _locked(trade_in)
         _seller_member_may(actor, trade_in)
-        trade_in_move(trade_in=trade_in, to_state=S.RECEIVED, actor=actor, reason="received", now=now,
+        trade_in_move(trade_in=trade_in, to_state=S.RECEIVED, actor=actor, reason=noop("received"), now=now,
                       inspect_by=business_days_after(now, INSPECT_BUSINESS_DAYS))
         emails.notify_on_commit(trade_in.pk, "received")
     return trade_in
 
 
-def trade_in_confirm(*, trade_in: TradeIn, actor=None, reason: str = "inspected: as described") -> TradeIn:
+def trade_in_confirm(*, trade_in: TradeIn, actor=None,
+                     reason: str = noop("inspected: as described")) -> TradeIn:
     """Inspected as described: bought at the quoted price; the shopper's payout is due."""
     with transaction.atomic():
         trade_in = _locked(trade_in)
@@ -178,9 +180,9 @@ def trade_in_counter_offer(*, trade_in: TradeIn, actor, price, reason: str, phot
                                               "to pay the quote, confirm the device.")
                                    % {"quote": trade_in.quoted_price}})
         now = timezone.now()
-        trade_in_move(trade_in=trade_in, to_state=S.COUNTER_OFFERED, actor=actor, reason="counter-offer",
-                      now=now, inspected_at=now, counter_price=price, counter_reason=reason,
-                      answer_by=now + timedelta(days=COUNTER_ANSWER_DAYS))
+        trade_in_move(trade_in=trade_in, to_state=S.COUNTER_OFFERED, actor=actor,
+                      reason=noop("counter-offer"), now=now, inspected_at=now, counter_price=price,
+                      counter_reason=reason, answer_by=now + timedelta(days=COUNTER_ANSWER_DAYS))
         for image in images:
             TradeInPhoto.objects.create(trade_in=trade_in, image=image)
         emails.notify_on_commit(trade_in.pk, "counter_offered")
@@ -198,12 +200,12 @@ def trade_in_counter_answer(*, trade_in: TradeIn, shopper, answer: str) -> Trade
     with transaction.atomic():
         trade_in = _locked(trade_in)
         if answer == "accept":
-            _buy(trade_in, price=trade_in.counter_price, actor=shopper, reason="counter-offer accepted")
+            _buy(trade_in, price=trade_in.counter_price, actor=shopper, reason=noop("counter-offer accepted"))
         elif answer == "refuse":
-            _not_bought(trade_in, to_state=S.RETURNING, actor=shopper, reason="counter-offer refused")
+            _not_bought(trade_in, to_state=S.RETURNING, actor=shopper, reason=noop("counter-offer refused"))
         else:
             trade_in_move(trade_in=trade_in, to_state=S.DISPUTED, actor=shopper,
-                          reason="counter-offer disputed")
+                          reason=noop("counter-offer disputed"))
             emails.notify_on_commit(trade_in.pk, "disputed")
     return trade_in
 
@@ -235,7 +237,7 @@ def trade_in_return_sent(*, trade_in: TradeIn, actor=None, tracking: str = "") -
     with transaction.atomic():
         trade_in = _locked(trade_in)
         _seller_member_may(actor, trade_in)
-        trade_in_move(trade_in=trade_in, to_state=S.RETURNED, actor=actor, reason="sent back",
+        trade_in_move(trade_in=trade_in, to_state=S.RETURNED, actor=actor, reason=noop("sent back"),
                       return_tracking=tracking)
         emails.notify_on_commit(trade_in.pk, "returned")
     return trade_in
@@ -261,7 +263,7 @@ def trade_ins_expire_unshipped(*, now=None) -> int:
     def expire(trade_in):
         trade_in = _locked(trade_in)
         if trade_in.ship_by <= now:
-            _not_bought(trade_in, to_state=S.EXPIRED, actor=None, reason="not shipped in time")
+            _not_bought(trade_in, to_state=S.EXPIRED, actor=None, reason=noop("not shipped in time"))
 
     return _each_due(TradeIn.objects.filter(state=S.ACCEPTED, ship_by__lte=now), expire)
 
@@ -275,7 +277,7 @@ def trade_ins_return_unanswered(*, now=None) -> int:
         trade_in = _locked(trade_in)
         if trade_in.answer_by <= now:
             _not_bought(trade_in, to_state=S.RETURNING, actor=None,
-                        reason="counter-offer not answered in 7 days")
+                        reason=noop("counter-offer not answered in 7 days"))
 
     return _each_due(TradeIn.objects.filter(state=S.COUNTER_OFFERED, answer_by__lte=now), send_back)
 
@@ -288,6 +290,6 @@ def trade_ins_confirm_uninspected(*, now=None) -> int:
     def confirm(trade_in):
         locked = _locked(trade_in)
         if locked.inspect_by <= now:
-            trade_in_confirm(trade_in=locked, actor=None, reason="not inspected within 3 business days")
+            trade_in_confirm(trade_in=locked, actor=None, reason=noop("not inspected within 3 business days"))
 
     return _each_due(TradeIn.objects.filter(state=S.RECEIVED, inspect_by__lte=now), confirm)
