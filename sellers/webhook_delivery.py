@@ -5,8 +5,11 @@ send the same endpoint's events side by side), oldest event first, and stops at 
 a later event never overtakes an earlier one that is waiting for its retry. Each POST carries
 `Refurb-Event-Id`, `Refurb-Event-Type` and `Refurb-Signature: t=<unix time>,v1=<hex HMAC-SHA256
 of "t.body">` (two `v1=` during a secret rotation's grace period), times out after 5 seconds and
-never follows a redirect, over one kept-alive connection per endpoint. No row lock is held during
-a POST; its outcome is recorded after it (a run of successes together, in one commit).
+never follows a redirect, over one kept-alive connection per endpoint. In production a target
+resolving to a private, loopback or link-local address is refused, and each connection checks the
+address it actually reached before sending (DNS rebinding); no proxy from the environment is used.
+No row lock is held during a POST; its outcome is recorded after it (a run of successes together,
+in one commit).
 
 At least once: a worker that dies after the POST but before recording it sends it again, with
 the same event id. A failed delivery is retried with exponential back-off (30 s, 1 min, 2 min …
@@ -33,9 +36,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from .webhooks import block_private_targets, event_body, private_target, signing_secrets
+from .webhooks import block_private_targets, event_body, private_address, private_target, signing_secrets
 
 TIMEOUT_SECONDS = 5
 RETRY_FOR = timedelta(hours=72)  # a delivery is retried this long after its event
@@ -66,6 +73,53 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** (attempts - 1), MAX_RETRY_SECONDS))
 
 
+class _PublicPeerOnly:
+    """A connection that checks the address it actually reached, before anything is sent: a host
+    whose DNS answered a public address for the check and a private one for the connect (DNS
+    rebinding) is refused all the same."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        if private_address(sock.getpeername()[0]):
+            sock.close()
+            raise NewConnectionError(self, "refused: the host resolves to a private, loopback or link-local "
+                                           "address")
+        return sock
+
+
+class _PublicHTTPConnection(_PublicPeerOnly, HTTPConnection):
+    pass
+
+
+class _PublicHTTPSConnection(_PublicPeerOnly, HTTPSConnection):
+    pass
+
+
+class _PublicHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class _PublicOnlyAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _PublicHTTPPool, "https": _PublicHTTPSPool}
+
+
+def _session() -> requests.Session:
+    """The HTTP session of a run of deliveries; in production its connections reach public
+    addresses only."""
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment: the address checked is the one reached
+    if block_private_targets():
+        session.mount("http://", _PublicOnlyAdapter())
+        session.mount("https://", _PublicOnlyAdapter())
+    return session
+
+
 def _post(url: str, body: bytes, headers: dict, session=None) -> tuple[int | None, str]:
     """The receiver's status and the start of its answer; a 3xx is the answer, never followed.
     In production (WEBHOOKS_BLOCK_PRIVATE_TARGETS) a host resolving to a private address is refused."""
@@ -75,8 +129,13 @@ def _post(url: str, body: bytes, headers: dict, session=None) -> tuple[int | Non
     if block_private_targets() and private_target(parts.hostname or ""):
         return None, "refused: the host resolves to a private, loopback or link-local address"
     try:
-        response = (session or requests).post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
-                                              allow_redirects=False)
+        if session is None:
+            with _session() as own:
+                response = own.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
+                                    allow_redirects=False)
+        else:
+            response = session.post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
+                                    allow_redirects=False)
     except requests.RequestException as exc:
         return None, str(exc)[:500]
     return response.status_code, response.text[:500]
@@ -156,7 +215,7 @@ def webhook_endpoint_drain(*, endpoint_id: int, now: datetime | None = None, lim
         return 0
     delivered, done, endpoint = 0, [], None
     try:
-        with requests.Session() as session:  # one connection kept alive for the endpoint's queue
+        with _session() as session:  # one connection kept alive for the endpoint's queue
             while delivered < limit:
                 endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
                 if not endpoint.is_active:

@@ -81,18 +81,20 @@ def event_body(event: Event) -> bytes:
 
 
 # --- Endpoints ---------------------------------------------------------------------------------------
+def private_address(address: str) -> bool:
+    """True for a private, loopback, link-local, reserved, multicast or unspecified IP address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
+            or ip.is_unspecified)
+
+
 def private_target(hostname: str) -> bool:
     """True if the host resolves to any private, loopback, link-local or reserved address (SSRF)."""
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(hostname, None)}
     except (OSError, UnicodeError):
         return True
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
-                or ip.is_unspecified):
-            return True
-    return False
+    return any(private_address(address) for address in addresses)
 
 
 def block_private_targets() -> bool:

@@ -371,3 +371,21 @@ def test_a_worker_that_crashes_mid_run_keeps_the_deliveries_it_made_and_leaves_t
     monkeypatch.setattr(webhook_delivery, "_post", real_post)
     assert webhook_endpoint_drain(endpoint_id=endpoint.pk) == 2
     assert [json.loads(body)["data"]["n"] for _p, _h, body in receiver.hits] == [0, 1, 2, 3]
+
+
+def test_in_production_a_host_that_passes_the_dns_check_but_connects_to_a_private_address_is_refused(
+        receiver, settings, monkeypatch, django_capture_on_commit_callbacks):
+    """DNS rebinding: the check's lookup says public, the connection lands on 127.0.0.1. The
+    connection itself checks the address it reached, before sending anything."""
+    seller, _listing = seller_setup()
+    _endpoint(seller, receiver)
+    settings.WEBHOOKS_BLOCK_PRIVATE_TARGETS = True
+    monkeypatch.setattr(webhook_delivery, "private_target", lambda hostname: False)  # the lying answer
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        event_record(seller_id=seller.pk, type="seller_order.paid", payload={})
+    assert receiver.hits == []
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.last_status_code) == ("pending", None)
+    assert "private" in delivery.last_response
+    settings.WEBHOOKS_BLOCK_PRIVATE_TARGETS = False  # in development the same receiver is reached
+    assert _due_now() == 1 and len(receiver.hits) == 1
