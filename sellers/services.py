@@ -166,8 +166,10 @@ def device_rows_refused(*, seller_id: int, rows) -> dict[int, dict[str, list[str
     given = [row for row in rows if row.is_unlocked is not None or row.has_esim is not None]
     if not given:
         return {}
-    product_of = dict(Listing.objects.filter(seller_id=seller_id, sku__in=[row.sku for row in given])
-                      .values_list("sku", "product_id"))
+    # Only the rows naming no product (an existing SKU) need their listing's product.
+    unnamed = [row.sku for row in given if row.product_id is None]
+    product_of = dict(Listing.objects.filter(seller_id=seller_id, sku__in=unnamed)
+                      .values_list("sku", "product_id")) if unnamed else {}
     phones = phone_product_ids([row.product_id or product_of.get(row.sku) for row in given])
     refused = {}
     for row in given:

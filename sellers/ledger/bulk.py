@@ -163,11 +163,20 @@ _DEVICE = ("battery_health", "battery_new", "includes_charger", "includes_cable"
            "is_unlocked", "has_esim")
 _DEVICE_NEW = "".join(f", COALESCE(s.{name}, l.{name})" for name in _DEVICE)
 _DEVICE_OLD = "".join(f", l.{name}" for name in _DEVICE)
+_DEVICE_SET = "".join(f", {name} = COALESCE(s.{name}, l.{name})" for name in _DEVICE)
+_DEVICE_COLUMNS = "".join(f", {name}" for name in _DEVICE)
+_DEVICE_VALUES = (", s.battery_health, COALESCE(s.battery_new, false), "
+                  "COALESCE(s.includes_charger, false), COALESCE(s.includes_cable, false), "
+                  "COALESCE(s.includes_box, false), s.is_unlocked, s.has_esim")
+_DEVICE_OF = attrgetter(*_DEVICE)
+_NO_DEVICE = (None,) * len(_DEVICE)
 _COPY_SQL = ("COPY listing_stage (key, sku, product_id, product_active, grade, price, quantity, "
-             "warranty_months, is_active, " + ", ".join(_DEVICE) + ") "
+             "warranty_months, is_active" + _DEVICE_COLUMNS + ") "
              "FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL (sku))")
 _STAGED_FIELDS = attrgetter("key", "sku", "product_id", "product_active", "grade", "price", "quantity",
                             "warranty_months", "is_active", *_DEVICE)
+_STAGED_FIELDS_PLAIN = attrgetter("key", "sku", "product_id", "product_active", "grade", "price", "quantity",
+                                  "warranty_months", "is_active")
 # 1. Each row against the seller's listing with that SKU, written back to the staging table: its
 #    listing, whether it names another product or grade (each may be given alone), whether it
 #    would change anything (a NULL in the staging table keeps the listing's value). Nested loops
@@ -209,8 +218,7 @@ _UPDATE_SQL = (
     "UPDATE sellers_listing AS l SET price = COALESCE(s.price, l.price), "
     "quantity = COALESCE(s.quantity, l.quantity), "
     "warranty_months = COALESCE(s.warranty_months, l.warranty_months), "
-    "is_active = COALESCE(s.is_active, l.is_active), updated_at = %(now)s"
-    + "".join(f", {name} = COALESCE(s.{name}, l.{name})" for name in _DEVICE) + " "
+    "is_active = COALESCE(s.is_active, l.is_active), updated_at = %(now)s" + _DEVICE_SET + " "
     "FROM listing_stage AS s, sellers_listing AS o "
     "WHERE l.id = ANY(%(ids)s) AND l.id = s.listing_id AND o.id = ANY(%(ids)s) AND o.id = l.id "
     "AND COALESCE(s.quantity, l.quantity) >= l.allocated "
@@ -234,11 +242,10 @@ _INSERT_SQL = (
     "SET LOCAL enable_nestloop TO DEFAULT; "  # noqa: S608 - built from constants only
     "WITH created AS ("
     "INSERT INTO sellers_listing (seller_id, product_id, grade, sku, price, quantity, allocated, "
-    "warranty_months, is_active, created_at, updated_at, " + ", ".join(_DEVICE) + ") "
+    "warranty_months, is_active, created_at, updated_at" + _DEVICE_COLUMNS + ") "
     "SELECT %(seller)s, s.product_id, s.grade, s.sku, s.price, s.quantity, 0, "
-    "COALESCE(s.warranty_months, %(warranty)s), COALESCE(s.is_active, true), %(now)s, %(now)s, "
-    "s.battery_health, COALESCE(s.battery_new, false), COALESCE(s.includes_charger, false), "
-    "COALESCE(s.includes_cable, false), COALESCE(s.includes_box, false), s.is_unlocked, s.has_esim "
+    "COALESCE(s.warranty_months, %(warranty)s), COALESCE(s.is_active, true), %(now)s, %(now)s"
+    + _DEVICE_VALUES + " "
     "FROM listing_stage AS s WHERE s.listing_id IS NULL AND s.product_active ORDER BY s.key "
     "{on_conflict}RETURNING sku, id, product_id, quantity), "
     "moved AS (INSERT INTO sellers_stockmovement (listing_id, seller_id, quantity_delta, "
@@ -250,6 +257,22 @@ _INSERT_SQL = (
     "SELECT sku, id, product_id FROM created"
 )
 _ON_CONFLICT = "ON CONFLICT (seller_id, sku) DO NOTHING "
+
+
+def _without_device(sql: str) -> str:
+    for part in (_DEVICE_SET, _DEVICE_NEW, _DEVICE_OLD, _DEVICE_VALUES, _DEVICE_COLUMNS):
+        sql = sql.replace(part, "")
+    return sql
+
+
+# A batch that gives no device detail (most files, every file without those columns) stages, compares
+# and writes none of their columns: the same statements without them, the listings' values untouched.
+_STATEMENTS = {
+    True: (_COPY_SQL, _STAGED_FIELDS, _COMPARE_SQL, _UPDATE_SQL, _INSERT_SQL),
+    False: (_without_device(_COPY_SQL), _STAGED_FIELDS_PLAIN, _without_device(_COMPARE_SQL),
+            _without_device(_UPDATE_SQL), _without_device(_INSERT_SQL)),
+}
+assert "battery" not in "".join(sql for sql in _STATEMENTS[False] if isinstance(sql, str))
 _PLANNER_RESET_SQL = "SET LOCAL enable_nestloop TO DEFAULT"
 
 
@@ -259,15 +282,17 @@ def _apply_postgresql(*, seller: Seller, rows: Sequence[RowInput], allow_create:
     by_key = {row.key: row for row in rows}
     buffer = io.StringIO()
     # CSV: an empty unquoted field is NULL ("not given"), except a SKU, which stays a string.
-    csv.writer(buffer, lineterminator="\n").writerows(map(_STAGED_FIELDS, rows))
+    device = any(_DEVICE_OF(row) != _NO_DEVICE for row in rows)
+    copy_sql, staged_fields, compare_sql, update_sql, insert_sql = _STATEMENTS[device]
+    csv.writer(buffer, lineterminator="\n").writerows(map(staged_fields, rows))
     buffer.seek(0)
     results: list[RowResult] = []
     changed_product_ids: set[int] = set()
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_SQL)
-        cursor.copy_expert(_COPY_SQL, buffer)
+        cursor.copy_expert(copy_sql, buffer)
 
-        cursor.execute(_COMPARE_SQL, [seller.pk])
+        cursor.execute(compare_sql, [seller.pk])
         matched: set[int] = set()
         differing: dict[int, int] = {}  # listing id -> row key
         for key, listing_id, other_identity, differs, product_id, grade, archived in cursor.fetchall():
@@ -294,7 +319,7 @@ def _apply_postgresql(*, seller: Seller, rows: Sequence[RowInput], allow_create:
                 if row.quantity is not None and row.quantity < allocated:
                     results.append(_failed_allocated(row, listing_id, allocated))
                     del differing[listing_id]
-            cursor.execute(_UPDATE_SQL, {**params, "ids": list(differing)})
+            cursor.execute(update_sql, {**params, "ids": list(differing)})
             updated = dict(cursor.fetchall())
             changed_product_ids.update(updated.values())
             for listing_id, key in differing.items():
@@ -314,9 +339,9 @@ def _apply_postgresql(*, seller: Seller, rows: Sequence[RowInput], allow_create:
         if to_create:
             try:
                 with transaction.atomic():
-                    cursor.execute(_INSERT_SQL.format(on_conflict=""), params)
+                    cursor.execute(insert_sql.format(on_conflict=""), params)
             except IntegrityError:  # a SKU created meanwhile
-                cursor.execute(_INSERT_SQL.format(on_conflict=_ON_CONFLICT), params)
+                cursor.execute(insert_sql.format(on_conflict=_ON_CONFLICT), params)
             planner_reset = True
             inserted = cursor.fetchall()
             changed_product_ids.update(map(itemgetter(2), inserted))

@@ -262,3 +262,24 @@ def test_every_door_calls_the_same_rule(phone):
     assert set(change.changed_fields) == {"battery_health"}  # battery_new was already False
     with pytest.raises(ValidationError):
         listing_update(listing=listing, battery_health=77, battery_new=True)
+
+
+def test_a_batch_without_device_details_runs_the_statements_of_before(phone):
+    """Most files give no device detail: their batches neither stage nor compare nor write those
+    columns (the import's cost per row stays what it was); a batch that gives one does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    seller = SellerFactory()
+    plain = f"sku,product_reference,grade,price,quantity\nP-1,{phone.reference},good,549.00,2\n".encode()
+    with CaptureQueriesContext(connection) as queries:
+        run_import(seller, plain)
+    # The staging table is made alike for every batch; the statements filling and reading it differ.
+    bulk_sql = [q["sql"] for q in queries.captured_queries
+                if "listing_stage" in q["sql"] and not q["sql"].startswith("CREATE")]
+    assert bulk_sql and not any("battery_health" in sql for sql in bulk_sql)
+    with CaptureQueriesContext(connection) as queries:
+        run_import(seller, b"sku,battery\nP-1,95\n")
+    bulk_sql = [q["sql"] for q in queries.captured_queries if "listing_stage" in q["sql"]]
+    assert any("battery_health" in sql for sql in bulk_sql if sql.startswith(("SET LOCAL", "WITH")))
+    assert Listing.objects.get(seller=seller, sku="P-1").battery_health == 95
