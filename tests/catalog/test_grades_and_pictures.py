@@ -43,6 +43,15 @@ def test_product_page_explains_every_grade_and_links_its_picker_to_the_grades_pa
     assert 'class="small muted grade-help"' not in text
 
 
+def test_the_category_pages_grade_filter_links_to_the_grades_page(client):
+    listing = ListingFactory(grade=Grade.GOOD)
+    listing.product.model.category = CategoryFactory(slug="phones")
+    listing.product.model.save()
+    text = client.get(reverse("catalog:category", args=["phones"])).content.decode()
+    grade_filter = text[text.index('name="grade"'):]
+    assert f'<a href="{reverse("catalog:grades")}">What the grades mean</a>' in grade_filter
+
+
 @pytest.fixture
 def watch():
     model = ProductModelFactory(name="Apple Watch SE", slug="apple-watch-se",
