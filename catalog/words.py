@@ -22,8 +22,12 @@ _loaded: dict = {"version": None, "words": {}}
 _lock = threading.Lock()
 
 
+# Outside requests (a worker, a command) the version is read again after this long.
+RECHECK_SECONDS = 30
+
+
 def _reset_request(**kwargs) -> None:
-    _local.checked = False
+    _local.checked_at = None
 
 
 request_started.connect(_reset_request, dispatch_uid="catalog-words-request")
@@ -35,7 +39,8 @@ def words_changed() -> None:
 
 
 def _words() -> dict:
-    if getattr(_local, "checked", False):
+    checked_at = getattr(_local, "checked_at", None)
+    if checked_at is not None and time.monotonic() - checked_at < RECHECK_SECONDS:
         return _loaded["words"]
     version = cache.get(VERSION_KEY)
     if version is None:
@@ -50,7 +55,7 @@ def _words() -> dict:
                 name.removeprefix("label_"): row[name] for name in fields if row[name]}
         with _lock:
             _loaded.update(version=version, words=words)
-    _local.checked = True
+    _local.checked_at = time.monotonic()
     return _loaded["words"]
 
 

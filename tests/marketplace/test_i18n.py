@@ -358,3 +358,34 @@ def test_footer_language_switcher_turns_the_site_french(page, live_server, offer
     page.get_by_role("button", name="Ajouter au panier").wait_for()
     assert page.url.endswith(offer.product.model.get_absolute_url())
     assert page.get_by_label("Langue").input_value() == "fr"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("width", "name"), [(1280, "desktop"), (390, "phone")])
+def test_spanish_browser_sees_spanish_pages_with_spanish_words(browser, live_server, offer, width, name):
+    from catalog.models import CatalogWord
+    from tests.helpers import assert_accessible
+
+    category = offer.product.model.category
+    category.name_es = "Móviles"
+    category.save()
+    CatalogWord.objects.create(kind="colour", text="Black", label_es="Negro")
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="es-ES")
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{live_server.url}/")
+    assert page.locator("html").get_attribute("lang") == "es", page.content()[:3000]
+    page.get_by_role("heading", name="Comprar por categoría").wait_for()
+    assert page.get_by_role("link", name="Móviles").first.is_visible() or width < 800
+    page.goto(f"{live_server.url}{offer.product.model.get_absolute_url()}")
+    page.get_by_role("button", name="Añadir al carrito").wait_for()
+    main = page.locator("main").inner_text()
+    assert EUR_499_ES.search(main) and "Negro" in main and "Muy bueno" in main
+    _assert_fits(page)
+    assert_accessible(page)
+    screenshot(page, f"i18n-es-product-{name}")
+    context.close()
+    assert not errors, f"console errors: {errors}"
