@@ -26,6 +26,13 @@ MIN_DESCRIPTION = 20
 LIVE = (C.OPEN, C.ACCEPTED)
 
 
+def _email_on_commit(claim: WarrantyClaim, event: str) -> None:
+    from .tasks import send_claim_email
+
+    claim_id = claim.pk
+    transaction.on_commit(lambda: send_claim_email.delay(claim_id, event))
+
+
 def claim_refusal(*, order_line: OrderLine, now: datetime | None = None, live_claim: bool = False) -> str:
     """Why this device cannot be claimed for now ("" when it can): its seller order must be
     delivered, today within its warranty, with no live claim for it already."""
@@ -87,6 +94,7 @@ def claim_open(*, order_line: OrderLine, user, reason: str, description: str, ph
             raise TransitionError(_("A warranty claim for this device is already open.")) from exc
         for photo in cleaned_photos:
             WarrantyClaimPhoto.objects.create(claim=claim, image=photo)
+        _email_on_commit(claim, "opened")
     return claim
 
 
@@ -105,7 +113,9 @@ def claim_seller_answer(*, claim: WarrantyClaim, actor, to_state: str, message: 
         if (claim.state, to_state) not in SELLER_MOVES:
             raise TransitionError(_("This warranty claim cannot be answered that way now."))
         fields = {"seller_message": message} if to_state != C.RESOLVED else {}
-        return claim_move(claim=claim, to_state=to_state, actor=actor, reason=message, **fields)
+        claim_move(claim=claim, to_state=to_state, actor=actor, reason=message, **fields)
+        _email_on_commit(claim, to_state)
+        return claim
 
 
 def claim_staff_move(*, claim: WarrantyClaim, to_state: str, actor, reason: str) -> WarrantyClaim:
@@ -117,4 +127,6 @@ def claim_staff_move(*, claim: WarrantyClaim, to_state: str, actor, reason: str)
         if to_state == C.OPEN and WarrantyClaim.objects.filter(
                 order_line_id=claim.order_line_id, state__in=LIVE).exclude(pk=claim.pk).exists():
             raise TransitionError(_("Another claim for this device is open."))
-        return claim_move(claim=claim, to_state=to_state, actor=actor, reason=reason)
+        claim_move(claim=claim, to_state=to_state, actor=actor, reason=reason)
+        _email_on_commit(claim, to_state)
+        return claim

@@ -172,3 +172,25 @@ def test_the_state_table_and_its_one_writer():
     writers = {path.relative_to(ROOT).as_posix(): state_writes(path.read_text())
                for path in (ROOT / "aftersales").rglob("*.py")}
     assert {path for path, found in writers.items() if found} == {"aftersales/states.py"}
+
+
+def test_the_seller_hears_of_a_claim_and_the_shopper_of_the_answer_each_once(
+        delivered, django_capture_on_commit_callbacks, mailoutbox):
+    from aftersales.services import claim_seller_answer
+    from aftersales.tasks import send_claim_email
+
+    seller, buyer, order, _so, line = delivered
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        claim = claim_open(order_line=line, user=buyer, reason="screen",
+                           description="Green lines across the screen since Monday.")
+    assert [m.to for m in mailoutbox] == [[seller.contact_email]]
+    assert "Green lines across the screen" in mailoutbox[0].body and order.number in mailoutbox[0].subject
+    member = SellerMemberFactory(seller=seller)
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_seller_answer(claim=claim, actor=member.user, to_state="declined",
+                            message="The glass is cracked from a fall: not covered, sorry.")
+    assert mailoutbox[-1].to == [buyer.email] and "not covered" in mailoutbox[-1].body
+    send_claim_email(claim.pk, "declined")  # a redelivered task
+    send_claim_email(claim.pk, "opened")
+    assert len(mailoutbox) == 2
