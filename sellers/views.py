@@ -205,9 +205,9 @@ def _with_urls(rows: list[backoffice.ListingRow]) -> list[backoffice.ListingRow]
 
 
 def _row_response(request, listing, *, form=None, saved=False, status=200, ask_low_price=False):
-    position = buy_box_positions([listing])[listing.pk]
+    # The same row as the list's: its buy-box position and insight.
     return render(request, "sellers/_listing_row.html",
-                  {"row": _with_urls([backoffice.ListingRow(listing, position)])[0], "form": form,
+                  {"row": _with_urls(backoffice.listing_rows([listing]))[0], "form": form,
                    "saved": saved, "ask_low_price": ask_low_price},
                   status=status)
 

@@ -146,3 +146,13 @@ def test_the_api_refuses_a_bad_filter_with_a_422(client, params):
     seller = SellerFactory()
     response = client.get("/api/v1/listings", params, **bearer(api_key_for(seller)))
     assert response.status_code == 422 and response.json()["errors"]
+
+
+def test_a_row_saved_inline_comes_back_with_its_insight(client, owner):
+    mine = ListingFactory(seller=owner.seller, price=D("399.00"))
+    ListingFactory(product=mine.product, grade=mine.grade, price=D("583.00"), seller__quality_score=D("70"))
+    response = client.post(reverse("sellers:listing_inline", args=[mine.pk]),
+                           {"price": "450.00", "quantity": "5"}, HTTP_HX_REQUEST="true")
+    row = response.content.decode()
+    assert response.status_code == 200 and "Saved" in row
+    assert "Runner-up €583.00" in row and "You could charge €132.99 more (€582.99) and still win" in row
