@@ -127,3 +127,27 @@ def test_cart_and_checkout_show_the_window_and_never_promise_next_working_day(cl
     text = client.get(reverse("orders:checkout_review")).content.decode()
     assert '<p class="delivery-window"><strong>Delivered between Thu 3 and Tue 8 Dec</strong></p>' in text
     assert "Delivered between Thu 3 and Mon 7 Dec" in text  # the quick seller's parcel
+
+
+@pytest.mark.django_db
+def test_delivery_dates_cost_no_query_per_seller(client, frozen):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.orders.test_checkout import GUEST
+
+    def add_sellers(count):
+        for n in range(count):
+            offer = ListingFactory(price=Decimal("100.00") + n, seller=SellerFactory(shipping_days=1 + n % 2))
+            client.post(reverse("orders:cart_add"), {"listing": offer.pk, "quantity": 1})
+        client.post(reverse("orders:checkout"), GUEST)
+        counts = []
+        for name in ("orders:cart", "orders:checkout", "orders:checkout_review"):
+            client.get(reverse(name))  # once first: the session's own first-visit queries
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse(name)).status_code == 200
+            counts.append(len(queries))
+        return counts
+
+    one = add_sellers(1)
+    assert add_sellers(3) == one  # four sellers' parcels, each with its window: the same queries
