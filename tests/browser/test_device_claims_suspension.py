@@ -65,6 +65,13 @@ def test_an_offer_shows_its_device_and_a_new_battery_stands_out(open_page, live_
     assert_accessible(page)
     shot(page, "offer-device-details-desktop")
 
+    page.goto(f"{live_server.url}/c/smartphones/")
+    page.get_by_label("New battery").check()  # the filters apply as they change (htmx)
+    page.wait_for_url("**battery=new**")
+    assert page.get_by_label("New battery").is_checked()
+    assert_accessible(page)
+    shot(page, "category-battery-filter-desktop")
+
     phone = open_page("mobile")
     phone.goto(f"{live_server.url}/c/smartphones/?battery=new")
     assert phone.get_by_role("link", name="iPhone 13").first.is_visible()
