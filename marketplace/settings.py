@@ -6,6 +6,7 @@ REDIS_URL and STRIPE_SECRET_KEY switch to PostgreSQL, a real broker and cache, a
 DJANGO_ENV=production turns on the deployment hardening that `check --deploy` asks for.
 """
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
@@ -282,6 +283,44 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Object storage (S3, MinIO …), on when a bucket is named: product images in that bucket (public
+# URLs, a year's Cache-Control), private files in their own bucket (or under `private/` in the
+# same one) behind signed URLs that expire after PRIVATE_FILE_URL_SECONDS. Unset: the filesystem.
+PRIVATE_FILE_URL_SECONDS = env.int("PRIVATE_FILE_URL_SECONDS", default=300)
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+_file_origins: list[str] = []  # where pages' images come from besides our own origin (CSP)
+if AWS_STORAGE_BUCKET_NAME:
+    _s3 = {
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "public_endpoint_url": env.str("AWS_S3_PUBLIC_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("AWS_S3_REGION_NAME", default="us-east-1"),
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "signature_version": "s3v4",
+        "addressing_style": "path" if env.str("AWS_S3_ENDPOINT_URL", default="") else None,
+        "file_overwrite": False,
+    }
+    _private_bucket = env.str("AWS_PRIVATE_STORAGE_BUCKET_NAME", default="")
+    STORAGES["default"] = {"BACKEND": "marketplace.storage_s3.PublicS3Storage", "OPTIONS": {
+        **_s3, "bucket_name": AWS_STORAGE_BUCKET_NAME, "querystring_auth": False,
+        "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+    }}
+    STORAGES["private"] = {"BACKEND": "marketplace.storage_s3.PrivateS3Storage", "OPTIONS": {
+        **_s3, "bucket_name": _private_bucket or AWS_STORAGE_BUCKET_NAME,
+        "location": "" if _private_bucket else "private", "default_acl": "private",
+        "querystring_auth": True, "querystring_expire": PRIVATE_FILE_URL_SECONDS,
+        "object_parameters": {"CacheControl": "private, no-store"},
+    }}
+    if STORAGES["default"]["OPTIONS"]["custom_domain"]:
+        _file_origins.append("https://" + STORAGES["default"]["OPTIONS"]["custom_domain"].split("/")[0])
+    if _s3["public_endpoint_url"] or _s3["endpoint_url"]:
+        _browsers_endpoint = urlsplit(_s3["public_endpoint_url"] or _s3["endpoint_url"])
+        _file_origins.append(f"{_browsers_endpoint.scheme}://{_browsers_endpoint.netloc}")
+    else:  # AWS itself: each bucket's own host
+        _file_origins += [f"https://{bucket}.s3{host}.amazonaws.com" for bucket in
+                          sorted({AWS_STORAGE_BUCKET_NAME, _private_bucket or AWS_STORAGE_BUCKET_NAME})
+                          for host in ("", "." + _s3["region_name"])]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Features no page uses are switched off for every frame (see marketplace.middleware).
@@ -300,7 +339,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF, NONCE, *_stripe],
         "style-src": [SELF],
         "style-src-attr": [UNSAFE_INLINE],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *_file_origins],
         "font-src": [SELF],
         "connect-src": [SELF, *(["https://api.stripe.com", *_stripe] if _stripe else [])],
         "frame-src": [*_stripe] or [NONE],

@@ -2,12 +2,14 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from marketplace.storage import private_file_response
 
 from .access import seller_api_keys, seller_permission_check, seller_required
 from .api_auth import api_key_create, api_key_revoke
@@ -136,17 +138,11 @@ def _file_response(content: bytes, content_type: str, filename: str) -> HttpResp
 @require_GET
 def stock_import_file(request, pk):
     """The CSV file as the seller uploaded it, from the private storage, to that seller only."""
-    stock_import = _seller_import(request, pk)
-    try:
-        handle = stock_import.file.open("rb")
-    except (FileNotFoundError, ValueError):  # removed from the storage, or never stored
-        raise Http404 from None
+    stock_import = _seller_import(request, pk)  # another seller's import: a 404, before any file
     filename = "".join(c for c in stock_import.original_name if c.isprintable()) or f"import-{pk}.csv"
     charset = {"utf-16": "utf-16", "cp1252": "windows-1252"}.get(stock_import.encoding, "utf-8")
     content_type = WORKBOOK_TYPES.get(stock_import.encoding, f"text/csv; charset={charset}")
-    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(stock_import.file, filename=filename, content_type=content_type)
 
 
 @seller_required(permission=Perm.LISTINGS_READ)

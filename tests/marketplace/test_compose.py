@@ -59,3 +59,26 @@ def test_the_image_leaves_out_the_venv_local_data_and_secrets():
     ignored = (ROOT / ".dockerignore").read_text().split()
     for entry in (".venv", "var", ".env", ".git"):
         assert entry in ignored
+
+
+def test_files_live_on_minio_made_by_a_one_off_step_that_the_app_waits_for():
+    minio, buckets = SERVICES["minio"], SERVICES["minio-buckets"]
+    assert minio["image"].startswith("minio/minio") and "healthcheck" in minio
+    assert "ports" not in minio  # browsers reach it through the proxy only
+    assert buckets["restart"] == "no"
+    assert buckets["depends_on"] == {"minio": {"condition": "service_healthy"}}
+    step = buckets["entrypoint"]
+    assert "mc mb --ignore-existing store/refurb-media store/refurb-private" in step
+    assert "mc anonymous set download store/refurb-media" in step
+    assert "mc anonymous set none store/refurb-private" in step
+    for name in APP_SERVICES:
+        waits = SERVICES[name]["depends_on"]["minio-buckets"]
+        assert waits == {"condition": "service_completed_successfully"}, name
+        env = SERVICES[name]["environment"]
+        assert (env["AWS_STORAGE_BUCKET_NAME"], env["AWS_PRIVATE_STORAGE_BUCKET_NAME"]) == (
+            "refurb-media", "refurb-private")
+        assert env["AWS_S3_ENDPOINT_URL"] == "http://minio:9000"
+    # Browsers reach the storage through Caddy, at the address the signatures are made for.
+    assert SERVICES["web"]["environment"]["AWS_S3_PUBLIC_ENDPOINT_URL"] == "https://${FILES_ADDRESS:-files.localhost}"
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "{$FILES_ADDRESS:files.localhost} {\n\treverse_proxy minio:9000\n}" in caddyfile

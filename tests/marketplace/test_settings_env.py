@@ -9,6 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {"DJANGO_ENV": "production"}
+S3 = {"AWS_STORAGE_BUCKET_NAME": "shop-media"}  # object storage on: its other settings apply
 
 # variable -> (a value to set, the setting it must change, the environment it applies in)
 SAMPLES: dict[str, tuple[str, str, dict]] = {
@@ -43,6 +44,15 @@ SAMPLES: dict[str, tuple[str, str, dict]] = {
     "SITE_URL": ("https://shop.example", "SITE_URL", {}),
     "MEDIA_ROOT": ("/srv/shop/media", "MEDIA_ROOT", {}),
     "PRIVATE_MEDIA_ROOT": ("/srv/shop/private", "PRIVATE_MEDIA_ROOT", {}),
+    "PRIVATE_FILE_URL_SECONDS": ("120", "PRIVATE_FILE_URL_SECONDS", {}),
+    "AWS_STORAGE_BUCKET_NAME": ("shop-media", "STORAGES", {}),
+    "AWS_PRIVATE_STORAGE_BUCKET_NAME": ("shop-private", "STORAGES", S3),
+    "AWS_S3_ENDPOINT_URL": ("http://minio.example:9000", "STORAGES", S3),
+    "AWS_S3_PUBLIC_ENDPOINT_URL": ("https://files.shop.example", "STORAGES", S3),
+    "AWS_S3_REGION_NAME": ("eu-west-3", "STORAGES", S3),
+    "AWS_S3_CUSTOM_DOMAIN": ("cdn.shop.example", "STORAGES", S3),
+    "AWS_ACCESS_KEY_ID": ("AKIASAMPLEKEY", "STORAGES", S3),
+    "AWS_SECRET_ACCESS_KEY": ("sample-secret-key", "STORAGES", S3),
     "ORDER_PAYMENT_TIMEOUT_MINUTES": ("45", "ORDER_PAYMENT_TIMEOUT_MINUTES", {}),
     "SELLER_ACCEPT_HOURS": ("24", "SELLER_ACCEPT_HOURS", {}),
     "AUTO_DELIVER_DAYS": ("9", "AUTO_DELIVER_DAYS", {}),
