@@ -9,13 +9,16 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
+    Case,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Value,
+    When,
 )
 from django.http import Http404
 
@@ -242,10 +245,14 @@ def search_models_portable(cards: QuerySet, tokens: list[str]) -> QuerySet:
     "iphone"), as trigram similarity does on PostgreSQL. One more query, for the vocabulary."""
     documents = ProductModel.objects.filter(is_published=True).values_list("search_document", flat=True)
     tokens = correct_typos(tokens, vocabulary_of(documents))
-    condition = Q()
+    condition, in_title = Q(), Q()
     for token in tokens:
         condition &= Q(search_document__icontains=token)
-    return cards.filter(condition).order_by("brand__name", "name")
+        in_title &= Q(search_title__icontains=token)
+    # The models whose own name holds every word first: "iphone 13" is the iPhone 13 before the
+    # iPhone 11, whose A13 chip also says 13.
+    first = Case(When(in_title, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return cards.filter(condition).annotate(title_first=first).order_by("title_first", "brand__name", "name")
 
 
 def search_suggestions(*, query: str, limit: int = 8) -> list[ProductModel]:

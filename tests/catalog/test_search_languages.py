@@ -73,6 +73,15 @@ def test_the_portable_search_tolerates_typos(catalog):
     assert portable("samsung") == []
 
 
+def test_the_portable_search_puts_the_named_model_first(catalog):
+    from catalog.models import ProductModel
+
+    ProductModel.objects.filter(name="iPhone 12").update(specs={"Chip": "A13 Bionic"})
+    product_models_refresh_search()
+    ranked = [m.name for m in search_models_portable(model_cards(), ["iphone", "13"])]
+    assert ranked == ["iPhone 13", "iPhone 12"], "the model named so first, then the one whose A13 says 13"
+
+
 def test_on_sqlite_make_runs_search_finds_iphnoe_13(tmp_path):
     """The real thing: the settings `make run` uses (SQLite, nothing configured), migrated from
     scratch in a scratch folder, searched through the selector."""
@@ -91,7 +100,7 @@ def test_on_sqlite_make_runs_search_finds_iphnoe_13(tmp_path):
         "for n in ('iPhone 13', 'iPhone 12'):\n"
         "    m = ProductModel.objects.create(name=n, slug=n.replace(' ', '-').lower(), brand=b, category=c,\n"
         "                                    reference_price_new=Decimal('900'))\n"
-        "    Product.objects.create(model=m, slug=m.slug + '-128', reference='EAN' + m.slug, storage_gb=128)\n"
+        "    Product.objects.create(model=m, slug=m.slug + '-128', reference='EAN' + m.slug)\n"
         "product_models_refresh_search()\n"
         "found = [[m.name for m in search_models(query=q)] for q in ('iphnoe 13', 'movil')]\n"
         "print(*found)\n"
