@@ -276,7 +276,8 @@ class ListingAdmin(MoneyAdminMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         services.listing_update(listing=Listing.objects.get(pk=obj.pk), **{
             name: form.cleaned_data[name] for name in ("price", "quantity", "warranty_months", "is_active")},
-            cause=stock_cause(Reason.ADMIN, user=request.user))
+            cause=stock_cause(Reason.ADMIN, user=request.user),
+            confirm_low_price=True)  # staff set a price on purpose: the guard is for sellers' typos
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

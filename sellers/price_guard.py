@@ -118,8 +118,8 @@ def is_low_price_error(error: ValidationError) -> bool:
 def low_price_rows_held(*, seller_id: int, rows: list) -> tuple[list, list]:
     """Bulk rows (sellers.ledger.RowInput) whose new price looks mistaken are held, not applied:
     returns (rows to apply, RowResults "held" with the reason). A row that keeps its listing's
-    price, or says `confirm_low_price`, is never held. Two queries: the rows' listings, and the
-    median of each grade and the price new of their products (computed once a product)."""
+    price, or says `confirm_low_price`, is never held. Two queries: the rows' listings, and, for
+    the rows that set a new price, the median of each grade and the price new of their products."""
     from .ledger import RowResult
 
     priced = [row for row in rows if row.price is not None and not row.confirm_low_price]
@@ -127,23 +127,30 @@ def low_price_rows_held(*, seller_id: int, rows: list) -> tuple[list, list]:
         return rows, []
     if connection.vendor != "postgresql":
         return _held_portable(seller_id=seller_id, rows=rows, priced=priced)
-    found = {sku: values for sku, *values in
-             Listing.objects.filter(seller_id=seller_id, sku__in=[row.sku for row in priced])
-             .values_list("sku", "product_id", "grade", "price")}
-    product_ids = {found[row.sku][0] if row.sku in found else row.product_id for row in priced} - {None}
-    boxes = _product_bounds(product_ids) if product_ids else {}
+    # The rows' SKUs and prices as two arrays, compared in SQL: a row keeping its listing's price
+    # comes back as "same" without its price (20,000 Decimals cost more than the query).
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT l.sku, l.price = r.price, l.product_id, l.grade "  # noqa: S608 - constants
+                       f"FROM {Listing._meta.db_table} AS l "
+                       "JOIN unnest(%s::text[], %s::numeric[]) AS r(sku, price) ON l.sku = r.sku "
+                       "WHERE l.seller_id = %s",
+                       [[row.sku for row in priced], [row.price for row in priced], seller_id])
+        found = {sku: (same, product_id, grade) for sku, same, product_id, grade in cursor.fetchall()}
+    checked = []  # (row, product id, grade) of the rows that set a new price
+    for row in priced:
+        if row.sku in found:
+            same, product_id, grade = found[row.sku]
+            if not same:
+                checked.append((row, product_id, grade))
+        elif row.product_id is not None and row.grade:
+            checked.append((row, row.product_id, row.grade))
+    if not checked:
+        return rows, []
+    boxes = _product_bounds({product_id for _row, product_id, _grade in checked})
     median_share = Decimal(settings.PRICE_GUARD_MEDIAN_SHARE)
     new_share = Decimal(settings.PRICE_GUARD_NEW_SHARE)
     held: dict[int, str] = {}
-    for row in priced:
-        if row.sku in found:
-            product_id, grade, price = found[row.sku]
-            if price == row.price:
-                continue
-        elif row.product_id is not None and row.grade:
-            product_id, grade = row.product_id, row.grade
-        else:
-            continue
+    for row, product_id, grade in checked:
         median, new = boxes.get((product_id, grade), (None, None))
         candidates = [((Decimal(median) * median_share).quantize(CENT), "median")] if median else []
         if new:

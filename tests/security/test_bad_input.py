@@ -191,13 +191,13 @@ def test_an_integer_may_be_written_5_or_5_0_as_json_schema_says(api, seller):
 
 
 def test_a_price_may_be_a_json_number_or_a_decimal_string(api, seller):
-    listing = ListingFactory(seller=seller, price=Decimal("100.00"))
-    assert api.send("patch", f"/listings/{listing.pk}", {"price": 99.5}).status_code == 200
+    listing = ListingFactory(seller=seller, price=Decimal("300.00"))  # over the guard's 200 (price new 800)
+    assert api.send("patch", f"/listings/{listing.pk}", {"price": 299.5}).status_code == 200
     listing.refresh_from_db()
-    assert listing.price == Decimal("99.50")
-    assert api.send("patch", f"/listings/{listing.pk}", {"price": "98.25"}).status_code == 200
+    assert listing.price == Decimal("299.50")
+    assert api.send("patch", f"/listings/{listing.pk}", {"price": "298.25"}).status_code == 200
     listing.refresh_from_db()
-    assert listing.price == Decimal("98.25")
+    assert listing.price == Decimal("298.25")
 
 
 @pytest.mark.parametrize("value", ["0.5", "1700000000", "2026-01-31", "2026-01-31T08:00:00", "yesterday",

@@ -182,6 +182,7 @@ OWNED = {
     "sellers:listing_toggle": lambda w: {"pk": w.listing.pk},
     "sellers:listing_archive": lambda w: {"pk": w.listing.pk},
     "sellers:listing_match_price": lambda w: {"pk": w.listing.pk},
+    "sellers:listing_rule": lambda w: {"pk": w.listing.pk},
     "sellers:listing_stock_history": lambda w: {"pk": w.listing.pk},
     "sellers:stock_import": lambda w: {"pk": w.stock_import.pk},
     "sellers:stock_import_progress": lambda w: {"pk": w.stock_import.pk},
