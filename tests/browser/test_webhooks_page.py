@@ -71,5 +71,14 @@ def test_seller_adds_an_endpoint_sees_each_attempt_and_resends_a_failed_one(page
         journey_step(page, "webhooks-signature-docs")
         _keep("webhooks-signature-docs")
         assert WebhookEndpoint.objects.get().event_types == ["seller_order.paid", "return.requested"]
+        page.goto(f"{live_server.url}/seller/webhooks/")
+        page.get_by_role("link", name=receiver.url).click()
+        page.get_by_text("Delete…").click()  # two steps: a slip of the mouse deletes nothing
+        assert WebhookEndpoint.objects.exists()
+        journey_step(page, "webhooks-delete-confirm")
+        _keep("webhooks-delete-confirm")
+        page.get_by_role("button", name="Delete this endpoint").click()
+        page.get_by_text("No endpoints yet.").wait_for()
+        assert not WebhookEndpoint.objects.exists()
     finally:
         receiver.stop()
