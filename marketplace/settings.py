@@ -172,6 +172,8 @@ SELLER_QUALITY_REVIEW_THRESHOLD = env.int("SELLER_QUALITY_REVIEW_THRESHOLD", def
 # A refund the provider did not take is sent again with back-off (1, 2, 4 … minutes, at most this
 # far apart) for this long, then left to staff in the admin.
 REFUND_RETRY_HOURS = env.int("REFUND_RETRY_HOURS", default=72)
+# After a seller rotates a webhook endpoint's secret, the previous one also signs for this long.
+WEBHOOK_SECRET_GRACE_HOURS = env.int("WEBHOOK_SECRET_GRACE_HOURS", default=24)
 REFUND_RETRY_MAX_DELAY_MINUTES = env.int("REFUND_RETRY_MAX_DELAY_MINUTES", default=360)
 # A stock import with no progress for this long is taken over by the timed job (a worker died).
 STOCK_IMPORT_STALL_MINUTES = env.int("STOCK_IMPORT_STALL_MINUTES", default=3)
