@@ -116,6 +116,8 @@ def test_the_seller_sees_and_answers_the_claim_and_the_shopper_reads_the_answer(
     assert reverse("aftersales:seller_claim_detail", args=[claim.pk]) in listing_page
     detail = client.get(reverse("aftersales:seller_claim_detail", args=[claim.pk])).content.decode()
     assert "The port is loose" in detail
+    order_page = client.get(reverse("sellers:order_detail", args=[claim.seller_order_id])).content.decode()
+    assert reverse("aftersales:seller_claim_detail", args=[claim.pk]) in order_page  # from its order too
     answer = reverse("aftersales:seller_claim_answer", args=[claim.pk])
     too_soon = client.post(answer, {"decision": "resolved", "message": "Done already, really."})
     assert too_soon.status_code == 400  # an open claim is accepted or declined first
