@@ -18,6 +18,13 @@ def _task_log_id(task_id=None, **kwargs):
 
     task_started(task_id=task_id)
 
+
+@signals.task_postrun.connect
+def _task_log_id_end(task_id=None, **kwargs):
+    from marketplace.observability import task_ended
+
+    task_ended(task_id=task_id)
+
 # Timed jobs. Each is a thin, idempotent task over a service, so a late or doubled run is harmless.
 app.conf.beat_schedule = {
     "release-expired-unpaid-orders": {

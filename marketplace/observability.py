@@ -69,9 +69,21 @@ class RequestIdMiddleware:
             _request_id.reset(token)
 
 
+_task_tokens: dict[str, contextvars.Token] = {}
+
+
 def task_started(task_id=None, **kwargs) -> None:
     """Celery's task_prerun: a task's log lines carry its id."""
-    _request_id.set(f"task-{task_id}" if task_id else "-")
+    if task_id:
+        _task_tokens[task_id] = _request_id.set(f"task-{task_id}")
+
+
+def task_ended(task_id=None, **kwargs) -> None:
+    """Celery's task_postrun: the id before the task again (a task run eagerly inside a request
+    hands the request its own id back)."""
+    token = _task_tokens.pop(task_id, None) if task_id else None
+    if token is not None:
+        _request_id.reset(token)
 
 
 # --- Error reporting --------------------------------------------------------------------------------

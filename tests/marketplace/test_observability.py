@@ -46,6 +46,27 @@ def test_every_log_line_of_a_request_names_the_request(caplog):
     assert current_request_id() == "-"  # not leaked to what runs next
 
 
+def test_a_task_run_eagerly_in_a_request_logs_with_its_id_then_gives_the_request_its_id_back():
+    from marketplace.celery import app
+
+    seen = {}
+
+    @app.task(name="tests.observability.probe")
+    def probe():
+        seen["task"] = current_request_id()
+
+    def view(request):
+        probe.delay()
+        seen["after"] = current_request_id()
+        from django.http import HttpResponse
+        return HttpResponse("ok")
+
+    response = RequestIdMiddleware(view)(RequestFactory().get("/"))
+    assert seen["task"].startswith("task-")
+    assert seen["after"] == response["X-Request-ID"]
+    assert current_request_id() == "-"
+
+
 def test_production_logs_are_one_json_object_per_line_with_the_request_id():
     from logging.config import dictConfig
 
