@@ -60,7 +60,8 @@ def test_back_office_upload_goes_to_the_stock_import_report(client, owner, iphon
     stock_import = StockImport.objects.get(seller=owner.seller)
     assert response.status_code == 302 and response["Location"] == reverse("sellers:stock_import",
                                                                             args=[stock_import.pk])
-    assert client.get(response["Location"]).status_code == 200
+    report = client.get(response["Location"])
+    assert report.status_code == 200 and "← Trade-in offers" in report.content.decode()
     assert TradeInOffer.objects.get(seller=owner.seller).price == Decimal("120.00")
 
 
