@@ -30,6 +30,7 @@ from django.db.models import (
     Func,
     OuterRef,
     Q,
+    RowRange,
     Sum,
     Value,
     When,
@@ -66,14 +67,17 @@ def _box_bests(*, seller_id: int, listings, product_ids: list[int] | None) -> tu
     if product_ids is not None:  # a page of listings: read only its products' offers (by the index)
         offers = offers.filter(product_id__in=product_ids)
     offers = with_effective_price(offers.order_by())
-    own = ExpressionWrapper(mine, output_field=BooleanField())
+    box = [F("product_id"), F("grade")]
+    # Every window reads the box in buy-box order, so one sort serves them all: the running count of
+    # the seller's own offers tells each side's first (its best) without a second ranking.
     offers = offers.annotate(
-        is_own=own,
-        side_rank=Window(RowNumber(), partition_by=[F("product_id"), F("grade"), own],
-                         order_by=BUY_BOX_ORDER),
-        box_rank=Window(RowNumber(), partition_by=[F("product_id"), F("grade")], order_by=BUY_BOX_ORDER),
-        competing=Window(Sum(Case(When(mine, then=Value(0)), default=Value(1))),
-                         partition_by=[F("product_id"), F("grade")]),
+        is_own=ExpressionWrapper(mine, output_field=BooleanField()),
+        box_rank=Window(RowNumber(), partition_by=box, order_by=BUY_BOX_ORDER),
+        own_so_far=Window(Sum(Case(When(mine, then=Value(1)), default=Value(0))), partition_by=box,
+                          order_by=BUY_BOX_ORDER, frame=RowRange(start=None, end=0)),
+        competing=Window(Sum(Case(When(mine, then=Value(0)), default=Value(1))), partition_by=box),
+    ).annotate(
+        side_rank=Case(When(mine, then=F("own_so_far")), default=F("box_rank") - F("own_so_far")),
     ).filter(side_rank=1).values_list("pk", "product_id", "grade", "is_own", "price", "effective_price",
                                       "box_rank", "competing")
     return offers.query.sql_with_params()
