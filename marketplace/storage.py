@@ -2,6 +2,7 @@
 imports), kept under PRIVATE_MEDIA_ROOT, a separate root that nothing serves — or, when
 AWS_STORAGE_BUCKET_NAME is set, in S3-compatible buckets (settings.STORAGES): a public one whose
 objects carry long cache headers, and a private one read only through short-lived signed URLs."""
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -46,6 +47,25 @@ def private_storage():
 def _private_storage_follows_the_setting(*, setting, **kwargs):
     if setting == "STORAGES":  # as Django resets default_storage (tests' override_settings)
         _private._wrapped = empty
+
+
+def storage_move_folder(source, target, folder: str) -> None:
+    """Moves every file under `folder` from one filesystem storage to the same name in another
+    (a migration's step; files already on object storage are copied with `mc mirror`)."""
+    try:
+        root = source.path(folder)
+    except NotImplementedError:  # object storage: nothing on a local disk to move
+        return
+    if not os.path.isdir(root):
+        return
+    for directory, _dirs, files in os.walk(root):
+        for filename in files:
+            name = os.path.relpath(os.path.join(directory, filename), source.path("")).replace(os.sep, "/")
+            if not target.exists(name):
+                with source.open(name, "rb") as handle:
+                    saved = target.save(name, handle)
+                assert saved == name, (saved, name)
+            source.delete(name)
 
 
 def private_file_response(file: FieldFile, *, filename: str, content_type: str,

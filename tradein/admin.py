@@ -9,6 +9,9 @@ refusal is an error message, never a server error.
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -20,6 +23,7 @@ from . import services
 from .iban import iban_masked
 from .models import ShopperPayout, TradeIn, TradeInOffer, TradeInPhoto, TradeInTransition
 from .payouts import shopper_payout_mark_sent
+from .photos import trade_in_photo_response
 from .selectors import offer_statistics_per_model
 from .states import TransitionError
 
@@ -39,8 +43,15 @@ class TransitionInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 class PhotoInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = TradeInPhoto
-    fields = ["image", "created_at"]
+    fields = ["photo", "created_at"]
     readonly_fields = fields
+
+    @admin.display(description=_("photo"))
+    def photo(self, obj):
+        """A private file: shown through the admin's own view, to staff who may see the trade-in."""
+        url = reverse("admin:tradein_tradein_photo", args=[obj.trade_in_id, obj.pk])
+        return format_html('<a href="{}"><img src="{}" width="160" alt="{}"></a>', url, url,
+                           _("Photo of the device at inspection"))
 
 
 class ArbitrationForm(ReasonForm):
@@ -90,6 +101,17 @@ class TradeInAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("payout IBAN"))
     def payout_iban(self, obj):
         return iban_masked(obj.iban)
+
+    def get_urls(self):
+        photo = self.admin_site.admin_view(self.photo_view)
+        return [path("<int:object_id>/photos/<int:pk>/", photo, name="tradein_tradein_photo"),
+                *super().get_urls()]
+
+    def photo_view(self, request, object_id, pk):
+        trade_in = self.get_object(request, str(object_id))
+        if trade_in is None or not self.has_view_permission(request, trade_in):
+            raise Http404
+        return trade_in_photo_response(trade_in=trade_in, pk=pk)
 
     @admin.action(description=_("Arbitrate a disputed counter-offer"), permissions=["act"])
     def arbitrate(self, request, queryset):

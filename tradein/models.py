@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product
+from marketplace.storage import private_storage
 from sellers.models import Listing, Seller, StockMovement
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -160,7 +161,8 @@ class TradeInPhoto(models.Model):
     """A photo the seller took at inspection, shown with a counter-offer."""
 
     trade_in = models.ForeignKey(TradeIn, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), upload_to=photo_path)
+    # Private: only the trade-in's shopper, its seller and staff see it, through a view.
+    image = models.ImageField(_("photo"), upload_to=photo_path, storage=private_storage)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

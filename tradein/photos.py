@@ -1,7 +1,14 @@
 """Counter-offer photos: each upload must be a real image (Pillow reads and verifies it), of a
-format we show, not too large; anything else is refused with a clear message."""
+format we show, not too large; anything else is refused with a clear message. They are private
+files: shown only through trade_in_photo_response, after the caller's access check."""
+import mimetypes
+import posixpath
+
 from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+
+from marketplace.storage import private_file_response
 
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -40,3 +47,18 @@ def photos_clean(uploads) -> list:
     if len(uploads) > MAX_PHOTOS:
         raise ValidationError({"photos": _("Add at most %(max)s photos.") % {"max": MAX_PHOTOS}})
     return [photo_clean(upload) for upload in uploads]
+
+
+def trade_in_photo_response(*, trade_in, pk: int):
+    """One photo of a trade-in the caller may already see (shopper, seller or staff); another
+    trade-in's photo is a 404. Inline, from the filesystem or a short-lived signed URL."""
+    from .models import TradeInPhoto
+
+    photo = get_object_or_404(TradeInPhoto, pk=pk, trade_in=trade_in)
+    extension = posixpath.splitext(photo.image.name)[1].lower()
+    content_type = mimetypes.guess_type(f"photo{extension}")[0]
+    if content_type not in ("image/jpeg", "image/png", "image/webp"):
+        content_type = "application/octet-stream"
+    shown = content_type.startswith("image/")
+    return private_file_response(photo.image, filename=f"trade-in-{trade_in.number}-{pk}{extension}",
+                                 content_type=content_type, as_attachment=not shown)

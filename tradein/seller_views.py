@@ -20,6 +20,7 @@ from .forms import CounterOfferForm, OfferFileForm, OfferForm, StockForm, Tracki
 from .models import TradeIn, TradeInOffer
 from .offer_import import COLUMNS, KIND
 from .offers import offer_save, offer_toggle, offers_save_for_model, offers_saved_status
+from .photos import trade_in_photo_response
 from .selectors import INCOMING_STATES, seller_offers_compared, seller_trade_ins
 from .states import TransitionError
 from .stock import trade_in_to_stock
@@ -99,6 +100,14 @@ def devices(request):
 def device_detail(request, number):
     trade_in = seller_trade_in_get(seller=request.seller, number=number)
     return _detail(request, trade_in)
+
+
+@seller_required(permission=Perm.ORDERS_READ)
+@require_GET
+def device_photo(request, number, pk):
+    """A photo of one of the seller's own trade-ins (another seller's: a 404)."""
+    trade_in = seller_trade_in_get(seller=request.seller, number=number)
+    return trade_in_photo_response(trade_in=trade_in, pk=pk)
 
 
 def _detail(request, trade_in, *, counter_form=None, stock_form=None, status=200):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("trade-ins/", views.my_trade_ins, name="mine"),
     path("trade-ins/<str:number>/", views.status, name="status"),
     path("trade-ins/<str:number>/slip/", views.slip, name="slip"),
+    path("trade-ins/<str:number>/photos/<int:pk>/", views.photo, name="photo"),
     path("trade-ins/<str:number>/shipped/", views.mark_shipped, name="shipped"),
     path("trade-ins/<str:number>/cancel/", views.cancel, name="cancel"),
     path("trade-ins/<str:number>/counter-offer/", views.counter_answer, name="counter_answer"),
@@ -19,5 +20,7 @@ urlpatterns = [
     path("seller/trade-in/offers/import/", seller_views.offers_import, name="seller_offers_import"),
     path("seller/trade-in/devices/", seller_views.devices, name="seller_devices"),
     path("seller/trade-in/devices/<str:number>/", seller_views.device_detail, name="seller_detail"),
+    path("seller/trade-in/devices/<str:number>/photos/<int:pk>/", seller_views.device_photo,
+         name="seller_photo"),
     path("seller/trade-in/devices/<str:number>/<slug:step>/", seller_views.device_step, name="seller_step"),
 ]

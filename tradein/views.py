@@ -18,6 +18,7 @@ from . import services
 from .access import shopper_trade_in_get
 from .forms import IbanForm, TrackingForm
 from .iban import iban_masked
+from .photos import trade_in_photo_response
 from .quotes import Answers, AnswersForm, quote_for
 from .selectors import models_with_offers, products_with_offers, shopper_trade_ins
 from .states import TransitionError
@@ -113,6 +114,14 @@ def status(request, number):
     return render(request, "tradein/status.html", {
         "trade_in": trade_in, "history": trade_in.transitions.all(), "photos": trade_in.photos.all(),
         "iban": iban_masked(trade_in.iban), "tracking_form": TrackingForm(), "S": trade_in.State})
+
+
+@login_required
+@require_GET
+def photo(request, number, pk):
+    """A photo the seller took at inspection, to the trade-in's own shopper only."""
+    trade_in = shopper_trade_in_get(user=request.user, number=number)
+    return trade_in_photo_response(trade_in=trade_in, pk=pk)
 
 
 @login_required

@@ -22,7 +22,7 @@ from moto.server import ThreadedMotoServer
 from PIL import Image
 
 from catalog.services import product_image_add, product_image_make_thumbnails
-from marketplace.storage import private_storage
+from marketplace.storage import private_file_response, private_storage
 from sellers.models import StockImport
 from tests.factories import ProductFactory, ProductModelFactory, SellerMemberFactory
 from tests.sellers.factories_stock import csv_bytes, listing_row
@@ -181,6 +181,17 @@ def test_another_seller_gets_a_404_and_no_url(on_s3, member, data):
     assert response.status_code == 404
     assert "Location" not in response
     assert b"X-Amz-" not in response.content and PRIVATE.encode() not in response.content
+
+
+def test_a_photo_shown_inline_is_signed_with_its_type_and_an_inline_disposition(on_s3, member, data):
+    """Trade-in photos go through the same function (tradein.photos), shown in the page."""
+    stock_import = upload(member_client(member), data)
+    response = private_file_response(stock_import.file, filename="trade-in-T1-1.png",
+                                     content_type="image/png", as_attachment=False)
+    status, headers, body = fetch(response["Location"])
+    assert (status, body) == (200, data)
+    assert headers["Content-Type"] == "image/png"
+    assert headers["Content-Disposition"] == 'inline; filename="trade-in-T1-1.png"'
 
 
 def test_a_file_gone_from_the_bucket_is_a_404_not_a_dead_link(on_s3, member, data):

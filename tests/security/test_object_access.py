@@ -166,6 +166,17 @@ def _owner_trade_in(w: World):
                                            battery_health=None, accessories=False, lock_removed=True))
 
 
+def _owner_trade_in_photo(w: World):
+    """A photo of the owner's trade-in (a private file), made once."""
+    from django.core.files.base import ContentFile
+
+    from tradein.models import TradeInPhoto
+
+    trade_in = _owner_trade_in(w)
+    return trade_in.photos.first() or TradeInPhoto.objects.create(
+        trade_in=trade_in, image=ContentFile(b"owner's photo", name="owner.png"))
+
+
 def _owner_claim(w: World):
     """The owner's warranty claim on its order line, made once."""
     from aftersales.models import WarrantyClaim
@@ -219,11 +230,14 @@ OWNED = {
     "reviews:seller_review_reply": lambda w: {"pk": w.review().pk},
     "tradein:status": lambda w: {"number": _owner_trade_in(w).number},
     "tradein:slip": lambda w: {"number": _owner_trade_in(w).number},
+    "tradein:photo": lambda w: {"number": _owner_trade_in(w).number, "pk": _owner_trade_in_photo(w).pk},
     "tradein:shipped": lambda w: {"number": _owner_trade_in(w).number},
     "tradein:cancel": lambda w: {"number": _owner_trade_in(w).number},
     "tradein:counter_answer": lambda w: {"number": _owner_trade_in(w).number},
     "tradein:seller_offer_switch": lambda w: {"pk": _owner_trade_in(w).offer_id},
     "tradein:seller_detail": lambda w: {"number": _owner_trade_in(w).number},
+    "tradein:seller_photo": lambda w: {"number": _owner_trade_in(w).number,
+                                       "pk": _owner_trade_in_photo(w).pk},
     "tradein:seller_step": lambda w: {"number": _owner_trade_in(w).number, "step": "receive"},
 }
 # Seller API operations (OpenAPI path templates) -> the owner's object id.

@@ -90,7 +90,13 @@ def test_a_file_gone_from_the_storage_is_a_404_not_a_500(member, data):
     assert client.get(reverse("sellers:stock_import_file", args=[stock_import.pk])).status_code == 404
 
 
-def test_the_migration_moves_every_stock_file_out_of_media_orphans_included():
+def test_the_migration_moves_every_stock_file_out_of_media_orphans_included(settings, tmp_path):
+    # Roots of this test's own: other test runs sharing var/ migrate (and so move files) at any time.
+    settings.STORAGES = {**settings.STORAGES,
+                         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                     "OPTIONS": {"location": tmp_path / "media"}},
+                         "private": {"BACKEND": "marketplace.storage.PrivateFileSystemStorage",
+                                     "OPTIONS": {"location": tmp_path / "private"}}}
     migration = importlib.import_module("sellers.migrations.0010_stock_import_private_file")
     public, private = storages["default"], private_storage()
     names = ["stock-imports/7/0123abcd.csv", "stock-imports/8/orphan.csv"]
