@@ -246,8 +246,10 @@ class Standings:
         below their price (price − price to win < price × x ÷ 100)."""
         if within_percent is None:
             return [pk for pk, _price, _ptw in self.losing]
-        x = Decimal(within_percent)
-        return [pk for pk, price, ptw in self.losing if ptw is not None and (price - ptw) * 100 < price * x]
+        # In integers, exactly: (price − ptw) ÷ price < n ÷ (100 d), for tens of thousands of listings.
+        n, d = Decimal(within_percent).as_integer_ratio()
+        return [pk for pk, price, ptw in self.losing
+                if ptw is not None and (price - ptw) * 100 * d < price * n]
 
 
 def _cents(value) -> int:
