@@ -91,7 +91,11 @@ def test_shopper_sells_an_iphone_through_a_counter_offer_to_payout_and_into_stoc
     seller_page = open_page("desktop")
     browser_login(seller_page, live_server, owner.user.email)
     seller_page.goto(live_server.url + "/seller/")
-    seller_page.get_by_role("link", name="Trade-in devices").click()
+    seller_page.get_by_role("link", name="Trade-in offers").click()
+    seller_page.get_by_role("heading", name="Trade-in offers").wait_for()
+    assert "280.00" in seller_page.inner_text("main")  # beside its own price, the best of the others
+    step(seller_page, "03b-seller-offers")
+    seller_page.get_by_role("link", name="Trade-in devices").first.click()
     seller_page.get_by_role("link", name=trade_in.number).click()
     seller_page.get_by_role("button", name="Mark as received").click()
     seller_page.get_by_role("heading", name="Inspection").wait_for()
@@ -131,6 +135,9 @@ def test_shopper_sells_an_iphone_through_a_counter_offer_to_payout_and_into_stoc
     admin.get_by_role("button", name="Mark shopper payouts sent").click()
     admin.get_by_text("1 payout marked sent.").wait_for()
     assert ShopperPayout.objects.get(trade_in=trade_in).reference == "SEPA-2026-0042"
+    admin.goto(live_server.url + "/admin/tradein/tradeinoffer/")
+    admin.get_by_role("heading", name="Offers per model").wait_for()
+    step(admin, "07b-admin-offer-statistics")
 
     # 6. The seller puts the refurbished device into stock.
     seller_page.reload()
