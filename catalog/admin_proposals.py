@@ -2,6 +2,8 @@
 (approve: the product is created by catalog.proposals; reject: with the reason the seller reads)."""
 from django import forms
 from django.contrib import admin, messages
+from django.http import Http404
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -55,7 +57,20 @@ class ProductProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return format_html_join(
             " ", '<a href="{}"><img src="{}" width="160" alt="" style="object-fit:contain;'
             'background:#f1f4f2;border-radius:6px"></a>',
-            ((photo.image.url, photo.image.url) for photo in photos))
+            ((url, url) for url in (reverse("admin:catalog_productproposal_photo", args=[obj.pk, photo.pk])
+                                    for photo in photos)))
+
+    def get_urls(self):
+        photo = self.admin_site.admin_view(self.photo_view)
+        return [path("<int:object_id>/photos/<int:pk>/", photo, name="catalog_productproposal_photo"),
+                *super().get_urls()]
+
+    def photo_view(self, request, object_id, pk):
+        """A proposal's photo (a private file), to staff who may see the proposal."""
+        proposal = self.get_object(request, str(object_id))
+        if proposal is None or not self.has_view_permission(request, proposal):
+            raise Http404
+        return proposals.proposal_photo_response(proposal=proposal, pk=pk)
 
     @admin.action(description=_("Approve: add the products to the catalog (e-mails the sellers)"),
                   permissions=["act"])

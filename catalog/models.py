@@ -9,6 +9,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.storage import private_storage
+
 
 class Grade(models.TextChoices):
     """Cosmetic condition; every grade is fully working. Declared best first."""
@@ -271,7 +273,9 @@ def proposal_photo_path(instance: "ProductProposalPhoto", filename: str) -> str:
 class ProductProposalPhoto(models.Model):
     proposal = models.ForeignKey(ProductProposal, on_delete=models.CASCADE, related_name="photos",
                                  verbose_name=_("product proposal"))
-    image = models.ImageField(_("image"), upload_to=proposal_photo_path)
+    # Private until staff approve (then copied into the model's public pictures): only the
+    # proposing seller and staff see it, through views that check who asks.
+    image = models.ImageField(_("image"), upload_to=proposal_photo_path, storage=private_storage)
     width = models.PositiveIntegerField(null=True, editable=False)
     height = models.PositiveIntegerField(null=True, editable=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)

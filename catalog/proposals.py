@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from marketplace.mail import send_once
+from marketplace.storage import private_file_response
 
 from .images import validate_and_reencode
 from .models import Product, ProductModel, ProductProposal, ProductProposalPhoto
@@ -39,6 +40,16 @@ def seller_proposal_get(*, seller, pk) -> ProductProposal:
         return get_object_or_404(seller_proposals(seller=seller).prefetch_related("photos"), pk=pk)
     except (TypeError, ValueError) as exc:
         raise Http404 from exc
+
+
+def proposal_photo_response(*, proposal: ProductProposal, pk: int):
+    """One photo of a proposal the caller may already see (its seller, or staff), inline; another
+    proposal's photo is a 404. Photos are re-encoded to WebP when proposed."""
+    photo = next((photo for photo in proposal.photos.all() if photo.pk == pk), None)
+    if photo is None:
+        raise Http404
+    return private_file_response(photo.image, filename=f"proposal-{proposal.pk}-{photo.pk}.webp",
+                                 content_type="image/webp", as_attachment=False)
 
 
 def proposal_url(reference: str = "") -> str:

@@ -8,4 +8,6 @@ urlpatterns = [
     path("catalog/catalog.csv", catalog_views.catalog_export, name="catalog_export"),
     path("catalog/proposals/new/", catalog_views.proposal_create, name="proposal_create"),
     path("catalog/proposals/<int:pk>/", catalog_views.proposal_detail, name="proposal_detail"),
+    path("catalog/proposals/<int:pk>/photos/<int:photo_pk>/", catalog_views.proposal_photo,
+         name="proposal_photo"),
 ]

@@ -7,7 +7,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from catalog.proposals import product_proposal_submit, seller_proposal_get, seller_proposals
+from catalog.proposals import (
+    product_proposal_submit,
+    proposal_photo_response,
+    seller_proposal_get,
+    seller_proposals,
+)
 from marketplace.forms import form_add_service_errors
 
 from .access import seller_required
@@ -55,6 +60,14 @@ def proposal_create(request):
                                         "answer.") % {"ref": proposal.reference})
             return redirect("sellers:proposal_detail", pk=proposal.pk)
     return render(request, "sellers/catalog/proposal_create.html", {"section": "catalog", "form": form})
+
+
+@seller_required(permission=Perm.LISTINGS_READ)
+@require_GET
+def proposal_photo(request, pk, photo_pk):
+    """A photo of the seller's own proposal (another seller's: a 404 before any file)."""
+    proposal = seller_proposal_get(seller=request.seller, pk=pk)
+    return proposal_photo_response(proposal=proposal, pk=photo_pk)
 
 
 @seller_required(permission=Perm.LISTINGS_READ)

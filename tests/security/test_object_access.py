@@ -150,6 +150,17 @@ def _owner_proposal(w: World):
         "model": w.listing.product.model, "storage_gb": 128})[0]
 
 
+def _owner_proposal_photo(w: World):
+    """A photo of the owner's proposal (a private file), made once."""
+    from django.core.files.base import ContentFile
+
+    from catalog.models import ProductProposalPhoto
+
+    proposal = _owner_proposal(w)
+    return proposal.photos.first() or ProductProposalPhoto.objects.create(
+        proposal=proposal, image=ContentFile(b"owner's photo", name="owner.webp"))
+
+
 def _owner_trade_in(w: World):
     """The owner shopper's trade-in to the owner seller (its offer the seller's own), made once."""
     from tradein.models import TradeIn
@@ -219,6 +230,8 @@ OWNED = {
     "orders:order_pay": lambda w: {"number": w.order.number},
     "orders:order_invoice": lambda w: {"number": w.order.number},
     "orders:order_cancel": lambda w: {"number": w.order.number},
+    "sellers:proposal_photo": lambda w: {"pk": _owner_proposal(w).pk,
+                                         "photo_pk": _owner_proposal_photo(w).pk},
     "orders:return_request": lambda w: {"number": w.order.number, "line_id": w.order_line.pk},
     "orders:test_provider_pay": lambda w: {"reference": w.payment.provider_reference},
     "orders:address_update": lambda w: {"pk": w.address.pk},

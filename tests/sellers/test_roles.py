@@ -113,6 +113,17 @@ def _team_proposal(team: Team):
         "model": team.listing.product.model, "storage_gb": 128})[0]
 
 
+def _team_proposal_photo(team: Team):
+    """A photo of the team's proposal (a private file), made once."""
+    from django.core.files.base import ContentFile
+
+    from catalog.models import ProductProposalPhoto
+
+    proposal = _team_proposal(team)
+    return proposal.photos.first() or ProductProposalPhoto.objects.create(
+        proposal=proposal, image=ContentFile(b"team photo", name="team.webp"))
+
+
 # URL name -> (kwargs naming the team's object, roles that may GET, roles that may POST).
 ROLE_URLS = {
     "sellers:dashboard": (None, EVERY_ROLE, EVERY_ROLE),
@@ -159,6 +170,8 @@ ROLE_URLS = {
     "sellers:catalog_export": (None, EVERY_ROLE, GET_ONLY),
     "sellers:proposal_create": (None, NOT_WAREHOUSE, NOT_WAREHOUSE),
     "sellers:proposal_detail": (lambda t: {"pk": _team_proposal(t).pk}, EVERY_ROLE, GET_ONLY),
+    "sellers:proposal_photo": (lambda t: {"pk": _team_proposal(t).pk, "photo_pk": _team_proposal_photo(t).pk},
+                               EVERY_ROLE, GET_ONLY),
     "sellers:repricing": (None, EVERY_ROLE, NOT_WAREHOUSE),
     "sellers:bulk_match": (None, NOT_WAREHOUSE, NOT_WAREHOUSE),
     "sellers:listing_rule": (lambda t: {"pk": t.listing.pk}, NOT_WAREHOUSE, NOT_WAREHOUSE),
