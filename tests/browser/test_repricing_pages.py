@@ -52,3 +52,11 @@ def test_bulk_match_preview_then_apply(page, live_server):
     page.get_by_role("navigation", name="Seller back office").get_by_role("link", name="Repricing").click()
     assert page.get_by_role("cell", name="€413.99").is_visible()
     _shot(page, "repricing-log")
+
+    # The matched listings now hold their boxes: the menu counts the notices, the page lists them.
+    nav = page.get_by_role("navigation", name="Seller back office")
+    assert nav.locator(".badge-count").is_visible()
+    nav.get_by_role("link", name="Notices").click()
+    assert page.get_by_text("GPL-0").first.is_visible() and page.get_by_text("Buy box won").first.is_visible()
+    _shot(page, "notices")
+    assert nav.locator(".badge-count").count() == 0  # opened: read
