@@ -179,6 +179,12 @@ REFUND_RETRY_MAX_DELAY_MINUTES = env.int("REFUND_RETRY_MAX_DELAY_MINUTES", defau
 STOCK_IMPORT_STALL_MINUTES = env.int("STOCK_IMPORT_STALL_MINUTES", default=3)
 DEFAULT_COMMISSION_RATE = env.str("DEFAULT_COMMISSION_RATE", default="0.10")
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=3)
+# A price under this share of the product's median offer in its grade, or under this share of its
+# price new, looks mistaken: it is held until the seller confirms it (sellers.price_guard).
+PRICE_GUARD_MEDIAN_SHARE = env.str("PRICE_GUARD_MEDIAN_SHARE", default="0.40")
+PRICE_GUARD_NEW_SHARE = env.str("PRICE_GUARD_NEW_SHARE", default="0.25")
+# Repricing waits this long after a competing offer changes before it acts (a burst is one run).
+REPRICING_DEBOUNCE_SECONDS = env.int("REPRICING_DEBOUNCE_SECONDS", default=10)
 # Trade-in: the platform's commission on a device a seller buys from a shopper, as a share of its
 # price; the seller's payout balance is debited by the price plus this.
 TRADE_IN_COMMISSION_RATE = env.str("TRADE_IN_COMMISSION_RATE", default="0.05")
