@@ -1,15 +1,18 @@
 """Staff see every warranty claim, read-only; they close one (resolved) or reopen a declined one
 through actions that ask for a reason and call aftersales.services."""
 from django.contrib import admin, messages
+from django.http import Http404
+from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from marketplace.admin_actions import ReadOnlyAdminMixin, ReadOnlyInlineMixin, all_fields, reason_action
+from marketplace.storage import private_file_response
 from orders.states import TransitionError
 
 from . import services
-from .models import WarrantyClaim, WarrantyClaimTransition
+from .models import WarrantyClaim, WarrantyClaimPhoto, WarrantyClaimTransition
 
 C = WarrantyClaim.State
 
@@ -33,7 +36,21 @@ class WarrantyClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("photos"))
     def photo_links(self, obj):
         return format_html_join(" ", '<a href="{}">{}</a>', (
-            (photo.image.url, _("photo %(n)s") % {"n": n}) for n, photo in enumerate(obj.photos.all(), 1)))
+            (reverse("admin:aftersales_warrantyclaim_photo", args=[obj.pk, photo.pk]),
+             _("photo %(n)s") % {"n": n}) for n, photo in enumerate(obj.photos.all(), 1)))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.photo_view)
+        return [path("<int:pk>/photos/<int:photo_pk>/", view, name="aftersales_warrantyclaim_photo"),
+                *super().get_urls()]
+
+    def photo_view(self, request, pk, photo_pk):
+        """A claim's photo, from the private storage, to staff (the admin's own login check)."""
+        photo = WarrantyClaimPhoto.objects.filter(pk=photo_pk, claim_id=pk).first()
+        if photo is None or not self.has_view_permission(request):
+            raise Http404
+        return private_file_response(photo.image, filename=f"claim-{pk}-{photo_pk}.webp",
+                                     content_type="image/webp", as_attachment=False)
 
     def _run(self, request, queryset, *, action, title, to_state, done):
         return reason_action(

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.storage import private_storage
 from orders.models import OrderLine, SellerOrder
 
 
@@ -63,8 +64,10 @@ def claim_photo_path(instance: "WarrantyClaimPhoto", filename: str) -> str:
 
 
 class WarrantyClaimPhoto(models.Model):
+    """A shopper's photo of the fault: private, shown only to the claim's seller and to staff."""
+
     claim = models.ForeignKey(WarrantyClaim, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("photo"), upload_to=claim_photo_path)
+    image = models.ImageField(_("photo"), upload_to=claim_photo_path, storage=private_storage)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -8,4 +8,6 @@ urlpatterns = [
     path("seller/warranty-claims/", views.seller_claim_list, name="seller_claim_list"),
     path("seller/warranty-claims/<int:pk>/", views.seller_claim_detail, name="seller_claim_detail"),
     path("seller/warranty-claims/<int:pk>/answer/", views.seller_claim_answer, name="seller_claim_answer"),
+    path("seller/warranty-claims/<int:pk>/photos/<int:photo_pk>/", views.seller_claim_photo,
+         name="seller_claim_photo"),
 ]

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from marketplace.storage import private_file_response
 from orders.selectors import order_for_visitor
 from orders.states import TransitionError
 from sellers.access import seller_permission_check, seller_required
@@ -89,3 +90,14 @@ def seller_claim_answer(request, pk):
             return redirect("aftersales:seller_claim_detail", pk=claim.pk)
     return render(request, "aftersales/seller/claim_detail.html", {
         "section": "warranty_claims", "claim": claim, "form": form}, status=400)
+
+
+@seller_required
+def seller_claim_photo(request, pk, photo_pk):
+    """A photo of the seller's own claim (another seller's claim: a 404 before any file)."""
+    claim = selectors.seller_claim_get(seller=request.seller, pk=pk)
+    photo = next((photo for photo in claim.photos.all() if photo.pk == photo_pk), None)
+    if photo is None:
+        raise Http404
+    return private_file_response(photo.image, filename=f"claim-{claim.pk}-{photo.pk}.webp",
+                                 content_type="image/webp", as_attachment=False)

@@ -196,3 +196,28 @@ def test_the_seller_hears_of_a_claim_and_the_shopper_of_the_answer_each_once(
     send_claim_email(claim.pk, "declined")  # a redelivered task
     send_claim_email(claim.pk, "opened")
     assert len(mailoutbox) == 2
+
+
+def test_claim_photos_are_private_shown_to_the_claims_seller_and_staff_only(client, delivered):
+    seller, buyer, _order, _so, line = delivered
+    claim = claim_open(order_line=line, user=buyer, reason="screen", photos=[png()],
+                       description="Dead pixels in the top left corner.")
+    photo = claim.photos.get()
+    with pytest.raises(ValueError):
+        photo.image.url  # noqa: B018 - a private file has no public URL
+    url = reverse("aftersales:seller_claim_photo", args=[claim.pk, photo.pk])
+    client.force_login(SellerMemberFactory(seller=seller).user)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/webp"
+    assert url in client.get(reverse("aftersales:seller_claim_detail", args=[claim.pk])).content.decode()
+    client.force_login(SellerMemberFactory().user)
+    assert client.get(url).status_code == 404
+    client.force_login(buyer)
+    assert client.get(url).status_code in (302, 404)  # not a seller: sent to apply, never the file
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    admin_url = reverse("admin:aftersales_warrantyclaim_photo", args=[claim.pk, photo.pk])
+    assert client.get(admin_url).status_code == 200
+    change = client.get(reverse("admin:aftersales_warrantyclaim_change", args=[claim.pk]))
+    assert admin_url in change.content.decode()
+    client.logout()
+    assert client.get(admin_url).status_code == 302  # to the admin's login

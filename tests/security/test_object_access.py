@@ -197,6 +197,13 @@ def _owner_claim(w: World):
         "user": w.shopper})[0]
 
 
+def _owner_claim_photo(w: World):
+    from aftersales.models import WarrantyClaimPhoto
+
+    return WarrantyClaimPhoto.objects.get_or_create(claim=_owner_claim(w),
+                                                    defaults={"image": "warranty-claims/owner.webp"})[0]
+
+
 # URL name -> kwargs naming the owner's object.
 OWNED = {
     "sellers:listing_update": lambda w: {"pk": w.listing.pk},
@@ -223,6 +230,8 @@ OWNED = {
     "sellers:webhook_action": lambda w: {"pk": w.webhook.pk, "action": "delete"},
     "sellers:webhook_resend": lambda w: {"pk": w.delivery.pk},
     "sellers:proposal_detail": lambda w: {"pk": _owner_proposal(w).pk},
+    "sellers:proposal_photo": lambda w: {"pk": _owner_proposal(w).pk,
+                                         "photo_pk": _owner_proposal_photo(w).pk},
     "orders:cart_line_update": lambda w: {"pk": w.cart_line.pk},
     "orders:cart_line_remove": lambda w: {"pk": w.cart_line.pk},
     "orders:cart_line_replace": lambda w: {"pk": w.cart_line.pk},
@@ -230,8 +239,6 @@ OWNED = {
     "orders:order_pay": lambda w: {"number": w.order.number},
     "orders:order_invoice": lambda w: {"number": w.order.number},
     "orders:order_cancel": lambda w: {"number": w.order.number},
-    "sellers:proposal_photo": lambda w: {"pk": _owner_proposal(w).pk,
-                                         "photo_pk": _owner_proposal_photo(w).pk},
     "orders:return_request": lambda w: {"number": w.order.number, "line_id": w.order_line.pk},
     "orders:test_provider_pay": lambda w: {"reference": w.payment.provider_reference},
     "orders:address_update": lambda w: {"pk": w.address.pk},
@@ -240,6 +247,8 @@ OWNED = {
     "aftersales:claim_create": lambda w: {"number": w.order.number, "line_id": w.order_line.pk},
     "aftersales:seller_claim_detail": lambda w: {"pk": _owner_claim(w).pk},
     "aftersales:seller_claim_answer": lambda w: {"pk": _owner_claim(w).pk},
+    "aftersales:seller_claim_photo": lambda w: {"pk": _owner_claim(w).pk,
+                                                "photo_pk": _owner_claim_photo(w).pk},
     "reviews:seller_review_reply": lambda w: {"pk": w.review().pk},
     "tradein:status": lambda w: {"number": _owner_trade_in(w).number},
     "tradein:slip": lambda w: {"number": _owner_trade_in(w).number},
