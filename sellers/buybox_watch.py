@@ -176,9 +176,10 @@ class BoxChange:
     old_price: Decimal | None  # the previous holder's
 
 
-def box_changes_detect(product_ids: Iterable[int]) -> list[BoxChange]:
+def box_changes_detect(product_ids: Iterable[int], *, notify: bool = True) -> list[BoxChange]:
     """Compares the stored holders of these products' boxes with the winners now, in one
-    transaction: holders updated, a notice and a webhook event for each box won or lost."""
+    transaction: holders updated, a notice and a webhook event for each box won or lost (none
+    with `notify=False`: the holders are only recorded, as `buy_box_holders_record` does once)."""
     from .repricing import _lock_products
 
     ids = sorted(set(product_ids))
@@ -216,7 +217,7 @@ def box_changes_detect(product_ids: Iterable[int]) -> list[BoxChange]:
             BuyBoxHolder.objects.bulk_create(to_create)
         if to_update:
             BuyBoxHolder.objects.bulk_update(to_update, ["seller", "listing_id", "price", "changed_at"])
-        if changes:
+        if changes and notify:
             _notify(changes)
     return changes
 

@@ -144,3 +144,17 @@ def test_notices_and_repricing_pages_have_a_fixed_query_count(client, django_ass
             assert client.get(reverse("sellers:notices")).status_code == 200
         with django_assert_max_num_queries(10):
             assert client.get(reverse("sellers:repricing")).status_code == 200
+
+
+def test_recording_the_holders_once_sends_no_notice_and_later_changes_do():
+    from django.core.management import call_command
+
+    from sellers.models import BuyBoxHolder
+
+    mine = ListingFactory(price=D("400.00"))
+    call_command("buy_box_holders_record")
+    assert BuyBoxHolder.objects.get(product=mine.product).seller_id == mine.seller_id
+    assert not SellerNotice.objects.exists() and not Event.objects.exists()
+    ListingFactory(product=mine.product, grade=mine.grade, price=D("380.00"))
+    assert len(box_changes_detect([mine.product_id])) == 1
+    assert SellerNotice.objects.filter(seller=mine.seller, kind=SellerNotice.Kind.BOX_LOST).exists()
