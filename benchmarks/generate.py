@@ -12,7 +12,6 @@ It EMPTIES the catalog, sellers, orders and user tables of the database it point
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import math
 import os
@@ -29,6 +28,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.big_seller import add_big_seller  # noqa: E402
+from marketplace.db import copy_in  # noqa: E402
 
 FULL_SCALE = {"products": 10_000, "models": 2_000, "sellers": 500, "listings": 200_000,
               "orders": 50_000, "shoppers": 20_000}
@@ -248,11 +248,11 @@ def copy_rows(cursor, model, columns: Sequence[str], rows: Iterable[Sequence], c
     for row in rows:
         lines.append("\t".join(_copy_text(v) for v in row) + tail)
         if len(lines) >= chunk:
-            cursor.copy_expert(sql, io.StringIO("\n".join(lines) + "\n"))
+            copy_in(cursor, sql, "\n".join(lines) + "\n")
             total += len(lines)
             lines = []
     if lines:
-        cursor.copy_expert(sql, io.StringIO("\n".join(lines) + "\n"))
+        copy_in(cursor, sql, "\n".join(lines) + "\n")
         total += len(lines)
     return total
 

@@ -57,6 +57,7 @@ from django.db import connections as db_connections  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from catalog.models import Brand, Category, Grade, Product, ProductModel  # noqa: E402
+from marketplace.db import copy_in  # noqa: E402
 from sellers import stock_sync, tasks  # noqa: E402
 from sellers.api_auth import api_key_create  # noqa: E402
 from sellers.models import ApiKey, Seller, StockImport  # noqa: E402
@@ -203,7 +204,7 @@ _FLOOR_INSERT = (
 def _floor_insert(seller: Seller, data: bytes) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_STAGE)
-        cursor.copy_expert(_STAGE_COPY, io.BytesIO(data))
+        copy_in(cursor, _STAGE_COPY, data)
         cursor.execute(_FLOOR_INSERT, [seller.pk])
 
 
@@ -237,7 +238,7 @@ def timed_copy(data: bytes, table: str) -> float:
                        "warranty_months smallint, active varchar(5))")
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)", io.BytesIO(data))
+        copy_in(cursor, f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)", data)
     elapsed = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {table}")

@@ -772,14 +772,14 @@ def ensure_database(log=print) -> None:
     except OperationalError as exc:
         if "does not exist" not in str(exc):
             raise
-    import psycopg2
-    from psycopg2 import sql
+    import psycopg
+    from psycopg import sql
 
     params = connection.get_connection_params()
     name = params.pop("dbname", None) or params.pop("database")
     params = {k: v for k, v in params.items() if k in ("user", "password", "host", "port")}
     log(f"Creating the database {name}…")
-    admin = psycopg2.connect(dbname="postgres", **params)
+    admin = psycopg.connect(dbname="postgres", **params)
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -109,6 +109,13 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# Connection pooling in each process (psycopg 3's pool, Django 5.2): up to DATABASE_POOL_MAX_SIZE
+# connections shared by the process's threads, instead of one persistent connection per thread.
+# With pgbouncer in front (transaction mode), leave it off and keep CONN_MAX_AGE=0.
+DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+if USES_POSTGRES and DATABASE_POOL_MAX_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DATABASE_POOL_MAX_SIZE}
 # SQLite (make run) ignores the covering index's INCLUDE columns; PostgreSQL uses them.
 SILENCED_SYSTEM_CHECKS = [] if USES_POSTGRES else ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

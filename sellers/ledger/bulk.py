@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.cache import products_changed
+from marketplace.db import copy_in, last_rows
 
 from ..models import MIN_WARRANTY_MONTHS, Listing, Seller, StockMovement
 from .writes import StockCause
@@ -290,12 +291,12 @@ def _apply_postgresql(*, seller: Seller, rows: Sequence[RowInput], allow_create:
     changed_product_ids: set[int] = set()
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_SQL)
-        cursor.copy_expert(copy_sql, buffer)
+        copy_in(cursor, copy_sql, buffer.getvalue())
 
         cursor.execute(compare_sql, [seller.pk])
         matched: set[int] = set()
         differing: dict[int, int] = {}  # listing id -> row key
-        for key, listing_id, other_identity, differs, product_id, grade, archived in cursor.fetchall():
+        for key, listing_id, other_identity, differs, product_id, grade, archived in last_rows(cursor):
             matched.add(key)
             row = by_key[key]
             # The listing service's rules decide; SQL only spares calling them for the many rows
@@ -343,7 +344,7 @@ def _apply_postgresql(*, seller: Seller, rows: Sequence[RowInput], allow_create:
             except IntegrityError:  # a SKU created meanwhile
                 cursor.execute(insert_sql.format(on_conflict=_ON_CONFLICT), params)
             planner_reset = True
-            inserted = cursor.fetchall()
+            inserted = last_rows(cursor)
             changed_product_ids.update(map(itemgetter(2), inserted))
             created = dict(map(itemgetter(0, 1), inserted))  # sku -> listing id
             results += [RowResult(row.key, row.sku, "created", listing_id=created[row.sku])

@@ -20,6 +20,7 @@ SAMPLES: dict[str, tuple[str, str, dict]] = {
     "CSRF_TRUSTED_ORIGINS": ("https://shop.example", "CSRF_TRUSTED_ORIGINS", {}),
     "DATABASE_URL": ("postgres://u:p@db.example:5432/shop", "DATABASES", {}),
     "CONN_MAX_AGE": ("17", "DATABASES", {}),
+    "DATABASE_POOL_MAX_SIZE": ("8", "DATABASES", {"DATABASE_URL": "postgres://u:p@db.example:5432/shop"}),
     "REDIS_URL": ("redis://cache.example:6379/3", "CACHES", {}),
     "CACHE_KEY_PREFIX": ("other-prefix", "CACHES", {"REDIS_URL": "redis://cache.example:6379/3"}),
     "CELERY_BROKER_URL": ("redis://broker.example:6379/0", "CELERY_BROKER_URL", {}),

@@ -70,7 +70,7 @@ def recording(monkeypatch, after=None) -> list[BatchCall]:
     def apply_batch(number, batch, **kwargs):
         started = time.monotonic()
         done = real(number, batch, **kwargs)
-        calls.append(BatchCall(number, done, threading.get_ident(), connection.connection.get_backend_pid(),
+        calls.append(BatchCall(number, done, threading.get_ident(), connection.connection.info.backend_pid,
                                started, time.monotonic()))
         if after:
             after(number)
@@ -166,7 +166,7 @@ def test_batches_side_by_side_apply_the_file_as_one_connection_would(products, e
     threads, backends = {call.thread for call in calls}, {call.backend for call in calls}
     connection.ensure_connection()
     assert len(threads) == 2 and threading.get_ident() not in threads
-    assert len(backends) >= 2 and connection.connection.get_backend_pid() not in backends
+    assert len(backends) >= 2 and connection.connection.info.backend_pid not in backends
     assert any(one.started < other.ended and other.started < one.ended
                for one in calls for other in calls if one.thread != other.thread)
 
@@ -265,7 +265,7 @@ def test_a_sku_created_by_a_concurrent_writer_is_reported_and_left_alone(product
     ])))
     assert failed == []
     connection.ensure_connection()
-    importer_backend = connection.connection.get_backend_pid()
+    importer_backend = connection.connection.info.backend_pid
     inserted, other = threading.Event(), {}
 
     def other_writer():
