@@ -4,8 +4,6 @@ Every file under MEDIA_ROOT/stock-imports/ moves to the same name under the priv
 orphans included: nothing of a seller's uploads stays where /media/ is served. Run backwards,
 the files move back.
 """
-import os
-
 from django.core.files.storage import storages
 from django.db import migrations, models
 
@@ -16,17 +14,8 @@ FOLDER = "stock-imports"
 
 
 def _move_all(source, target) -> None:
-    root = source.path(FOLDER)
-    if not os.path.isdir(root):
-        return
-    for directory, _dirs, files in os.walk(root):
-        for filename in files:
-            name = os.path.relpath(os.path.join(directory, filename), source.path("")).replace(os.sep, "/")
-            if not target.exists(name):
-                with source.open(name, "rb") as handle:
-                    saved = target.save(name, handle)
-                assert saved == name, (saved, name)
-            source.delete(name)
+    # Filesystem to filesystem; on object storage there is no local file to move.
+    marketplace.storage.storage_move_folder(source, target, FOLDER)
 
 
 def to_private(apps, schema_editor):

@@ -244,3 +244,14 @@ def test_one_bucket_keeps_private_files_under_a_prefix(s3, settings, monkeypatch
     grants = s3.get_object_acl(Bucket=PUBLIC, Key=f"private/{stock_import.file.name}")["Grants"]
     assert [grant["Permission"] for grant in grants] == ["FULL_CONTROL"]  # the owner's, no one else's
     assert all("URI" not in grant["Grantee"] for grant in grants)  # not AllUsers
+
+
+@pytest.mark.parametrize("module", ["sellers.migrations.0010_stock_import_private_file",
+                                    "tradein.migrations.0002_private_photos",
+                                    "catalog.migrations.0009_private_proposal_photos"])
+def test_the_migrations_moving_files_to_the_private_storage_run_on_object_storage(on_s3, module):
+    """A fresh deployment on buckets (docker-compose's migrate job) has no local files to move."""
+    migration = importlib.import_module(module)
+    migration.to_private(None, None)
+    migration.to_public(None, None)
+    assert keys(on_s3, PUBLIC) == keys(on_s3, PRIVATE) == []
