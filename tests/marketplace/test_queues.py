@@ -77,6 +77,6 @@ def test_the_email_worker_sends_while_an_import_waits_on_its_own_queue(email_wor
     sent = app.send_task("marketplace.tasks.send_account_email", kwargs={
         "key": f"queue-test-{email_worker}", "subject": "Reset your password", "body": "Follow the link.",
         "from_email": "shop@example.test", "to": ["forgot@example.test"]})
-    assert sent.get(timeout=60) == 1  # sent by the e-mail worker
+    assert sent.get(timeout=60, disable_sync_subtasks=False) == 1  # sent by the e-mail worker
     assert broker.llen(f"{email_worker}imports") == 1  # the import still waits for its own worker
     assert broker.llen(f"{email_worker}emails") == 0

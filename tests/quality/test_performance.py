@@ -8,6 +8,7 @@ from django.core.cache import cache
 from redis import Redis
 
 from catalog.cache import product_versions
+from marketplace.queues import DEFAULT, queue_name
 from orders.models import ReturnRequest
 from reviews.services import review_create
 from sellers.models import Seller, SellerScoreDay
@@ -128,17 +129,18 @@ def test_with_a_worker_changes_within_the_debounce_window_enqueue_one_run(settin
     broker = Redis.from_url(settings.CELERY_BROKER_URL)
     seller = ListingFactory().seller
     cache.delete(PENDING_KEY.format(seller.pk))
-    before = broker.llen("celery")
+    queue = queue_name(DEFAULT)  # the queue of its kind (marketplace.queues)
+    before = broker.llen(queue)
     try:
         for _ in range(3):
             with django_capture_on_commit_callbacks(execute=True):
                 seller_performance_changed_on_commit(seller.pk)
-        assert broker.llen("celery") == before + 1
+        assert broker.llen(queue) == before + 1
         cache.delete(PENDING_KEY.format(seller.pk))  # the window has passed: the next change enqueues
         with django_capture_on_commit_callbacks(execute=True):
             seller_performance_changed_on_commit(seller.pk)
-        assert broker.llen("celery") == before + 2
+        assert broker.llen(queue) == before + 2
     finally:
-        for _ in range(broker.llen("celery") - before):
-            broker.lpop("celery")  # the newest, this test's: leave no run behind for a worker
+        for _ in range(broker.llen(queue) - before):
+            broker.lpop(queue)  # the newest, this test's: leave no run behind for a worker
         cache.delete(PENDING_KEY.format(seller.pk))
