@@ -1,5 +1,5 @@
 """File storages: public media (product images, served under MEDIA_URL) and private files (stock
-imports), kept under PRIVATE_MEDIA_ROOT, a separate root that nothing serves — or, when
+imports, trade-in and proposal photos), kept under PRIVATE_MEDIA_ROOT, a root nothing serves — or, when
 AWS_STORAGE_BUCKET_NAME is set, in S3-compatible buckets (settings.STORAGES): a public one whose
 objects carry long cache headers, and a private one read only through short-lived signed URLs."""
 import os
