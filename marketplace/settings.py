@@ -290,14 +290,6 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-
-# --- Security -------------------------------------------------------------------------------
-SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 # Object storage (S3, MinIO …), on when a bucket is named: product images in that bucket (public
 # URLs, a year's Cache-Control), private files in their own bucket (or under `private/` in the
 # same one) behind signed URLs that expire after PRIVATE_FILE_URL_SECONDS. Unset: the filesystem.
@@ -336,6 +328,14 @@ if AWS_STORAGE_BUCKET_NAME:
         _file_origins += [f"https://{bucket}.s3{host}.amazonaws.com" for bucket in
                           sorted({AWS_STORAGE_BUCKET_NAME, _private_bucket or AWS_STORAGE_BUCKET_NAME})
                           for host in ("", "." + _s3["region_name"])]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Security -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Features no page uses are switched off for every frame (see marketplace.middleware).
