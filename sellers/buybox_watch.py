@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -247,19 +248,44 @@ def _notify(changes: list[BoxChange]) -> None:
 
 
 # --- A stock import's batches ------------------------------------------------------------------------
-def watched_batch(apply, *, stock_import_id: int, seller_id: int):
-    """Wraps an import's batch: the boxes its changes moved are watched right after it commits, and
-    the boxes the seller won and lost are added to the import's report."""
+def watched_batch(apply, *, moved: set[int]):
+    """Wraps an import's batch: the products its changes moved are gathered in `moved` (batches run
+    side by side on threads), to be watched once when the import is done (`import_boxes_watched`),
+    not after every batch: the whole file's boxes in one pass, off the import's way."""
+    lock = threading.Lock()
+
     def run(number, batch, **kwargs):
-        with boxes_deferred() as moved:
+        with boxes_deferred() as changed:
             going_on = apply(number, batch, **kwargs)
-        if moved:
-            changes = box_changes_detect(moved)
-            won = sum(c.won_by == seller_id for c in changes)
-            lost = sum(c.lost_by == seller_id for c in changes)
-            if won or lost:
-                StockImport.objects.filter(pk=stock_import_id).update(
-                    boxes_won=F("boxes_won") + won, boxes_lost=F("boxes_lost") + lost)
-            boxes_changed(moved)  # the competitors' rules, later
+        with lock:
+            moved.update(changed)
         return going_on
     return run
+
+
+def import_boxes_watch_later(*, stock_import_id: int, seller_id: int, product_ids: Iterable[int]) -> None:
+    """The import's boxes, watched by a task once the import has committed (in turn here when
+    tasks run in-process)."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        import_boxes_watched(stock_import_id=stock_import_id, seller_id=seller_id, product_ids=ids)
+        return
+    from .tasks import watch_import_boxes
+
+    transaction.on_commit(partial(watch_import_boxes.delay, stock_import_id, seller_id, ids))
+
+
+def import_boxes_watched(*, stock_import_id: int, seller_id: int, product_ids: list[int]) -> tuple[int, int]:
+    """The boxes an import moved: holders updated, notices and events for each box won or lost,
+    the seller's own counts added to the import's report; then the competitors' rules, later.
+    Returns (won, lost) by the import's seller. A second run finds the holders recorded: (0, 0)."""
+    changes = box_changes_detect(product_ids)
+    won = sum(change.won_by == seller_id for change in changes)
+    lost = sum(change.lost_by == seller_id for change in changes)
+    if won or lost:
+        StockImport.objects.filter(pk=stock_import_id).update(
+            boxes_won=F("boxes_won") + won, boxes_lost=F("boxes_lost") + lost)
+    boxes_changed(product_ids)
+    return won, lost

@@ -149,14 +149,18 @@ def low_price_rows_held(*, seller_id: int, rows: list) -> tuple[list, list]:
     boxes = _product_bounds({product_id for _row, product_id, _grade in checked})
     median_share = Decimal(settings.PRICE_GUARD_MEDIAN_SHARE)
     new_share = Decimal(settings.PRICE_GUARD_NEW_SHARE)
-    held: dict[int, str] = {}
-    for row, product_id, grade in checked:
-        median, new = boxes.get((product_id, grade), (None, None))
+    bounds = {}  # each product × grade's bound, worked out once (a file has few of them)
+    for key, (median, new) in boxes.items():
         candidates = [((Decimal(median) * median_share).quantize(CENT), "median")] if median else []
         if new:
             candidates.append(((new * new_share).quantize(CENT), "new"))
-        if candidates and row.price < max(candidates)[0]:
-            held[row.key] = low_price_message(row.price, max(candidates))
+        if candidates:
+            bounds[key] = max(candidates)
+    held: dict[int, str] = {}
+    for row, product_id, grade in checked:
+        bound = bounds.get((product_id, grade))
+        if bound is not None and row.price < bound[0]:
+            held[row.key] = low_price_message(row.price, bound)
     return _split(rows, held, RowResult)
 
 

@@ -111,6 +111,14 @@ def watch_boxes(product_ids: list[int]) -> int:
     return boxes_watch_run(product_ids, debounce=True)
 
 
+@shared_task(name="sellers.tasks.watch_import_boxes", acks_late=True)
+def watch_import_boxes(stock_import_id: int, seller_id: int, product_ids: list[int]) -> tuple[int, int]:
+    """The boxes a finished stock import moved, once for the whole file (sellers.buybox_watch)."""
+    from .buybox_watch import import_boxes_watched
+
+    return import_boxes_watched(stock_import_id=stock_import_id, seller_id=seller_id, product_ids=product_ids)
+
+
 @shared_task(name="sellers.tasks.send_buy_box_digests")
 def send_buy_box_digests() -> int:
     """The daily e-mail of boxes won and lost, to each team member who wants it (sent once a day)."""

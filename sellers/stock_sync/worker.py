@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..buybox_watch import watched_batch
+from ..buybox_watch import import_boxes_watch_later, watched_batch
 from ..ledger import Reason, RowResult, StockCause, listings_apply_bulk
 from ..models import Seller, StockImport
 from ..webhooks import event_record
@@ -80,7 +80,8 @@ def stock_import_apply(*, stock_import_id: int) -> None:
                     batch_count=len(batches),
                     cause=StockCause(Reason.IMPORT, stock_import_id=stock_import.pk,
                                      user_id=stock_import.uploaded_by_id))
-    apply = watched_batch(apply, stock_import_id=stock_import.pk, seller_id=stock_import.seller_id)
+    moved: set[int] = set()  # the products whose offers the import changed
+    apply = watched_batch(apply, moved=moved)
     threads = _threads_for(len(pending))
     if threads == 1:
         _apply_in_turn(apply, pending)
@@ -91,6 +92,8 @@ def stock_import_apply(*, stock_import_id: int) -> None:
         locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import.pk)
         if locked.status == StockImport.Status.RUNNING and len(locked.batches_done) >= len(batches):
             _finish(locked)  # an empty file, or the batches done before a crash were the last ones
+    import_boxes_watch_later(stock_import_id=stock_import.pk, seller_id=stock_import.seller_id,
+                             product_ids=moved)
 
 
 def stock_imports_resume_stalled(*, now=None) -> list[int]:
