@@ -121,7 +121,9 @@ def make_rows(products: list[Product], count: int, price_shift: int = 0) -> list
     for i in range(count):
         product = products[i % len(products)]
         rows.append((f"BENCH-{i:07d}", product.reference, grades[(i // len(products)) % len(grades)],
-                     f"{100 + (i + price_shift) % 900}.{i % 100:02d}", str(i % 50), "12", "yes"))
+                     # Prices of 300-899 € for a device of 800 € new: none looks mistaken to the
+                     # price guard (sellers.price_guard), so every row applies.
+                     f"{300 + (i + price_shift) % 600}.{i % 100:02d}", str(i % 50), "12", "yes"))
     return rows
 
 
