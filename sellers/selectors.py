@@ -4,13 +4,17 @@ DOMAIN.md: the winner of a product × grade is the lowest effective price (price
 seller's quality score and the listing's warranty, sellers/quality.py), ties to the higher
 score, then the older listing. The effective price is a SQL annotation over the seller's stored
 score, so every page ranks in the database with the same rule the scorecard publishes.
+
+For thousands of listings at once (a seller's list, its filters, the export, the dashboard), the
+set-based standings of sellers.buy_box_insight rank with this module's BUY_BOX_ORDER and
+with_effective_price in one window-function query; this module answers for a page or one listing.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from django.db import connections
-from django.db.models import F, OuterRef, Q, Subquery, Window
+from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
 from . import quality
@@ -190,24 +194,3 @@ def buy_box_positions(listings: Iterable[Listing]) -> dict[int, BuyBoxPosition]:
             rival.price, is_winning, None if beats or own else price_to_win(listing, rival, score=score),
             mine, rival.effective_price, own)
     return positions
-
-
-def with_buy_box_winner(queryset):
-    """Annotates each listing with `buy_box_winner_id`, the pk of its product × grade's winner.
-
-    The same rule as `buy_boxes`, as a SQL subquery, so that pages can filter and count
-    "winning" / "losing" listings in the database (`buy_box_winner_id=F("pk")`).
-    """
-    winner = (
-        with_effective_price(Listing.objects.buyable()
-                             .filter(product_id=OuterRef("product_id"), grade=OuterRef("grade")))
-        .order_by(*BUY_BOX_ORDER)
-    )
-    # `buy_box_winner_seller_id`: a listing behind its own seller's other listing is not "losing".
-    return queryset.annotate(buy_box_winner_id=Subquery(winner.values("pk")[:1]),
-                             buy_box_winner_seller_id=Subquery(winner.values("seller_id")[:1]))
-
-
-def losing_q() -> Q:
-    """With with_buy_box_winner: listings that lose their box to another seller."""
-    return ~Q(buy_box_winner_id=F("pk")) & ~Q(buy_box_winner_seller_id=F("seller_id"))
