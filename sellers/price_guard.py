@@ -118,8 +118,12 @@ def is_low_price_error(error: ValidationError) -> bool:
 def low_price_rows_held(*, seller_id: int, rows: list) -> tuple[list, list]:
     """Bulk rows (sellers.ledger.RowInput) whose new price looks mistaken are held, not applied:
     returns (rows to apply, RowResults "held" with the reason). A row that keeps its listing's
-    price, or says `confirm_low_price`, is never held. Two queries: the rows' listings, and, for
-    the rows that set a new price, the median of each grade and the price new of their products."""
+    price, or says `confirm_low_price`, is never held.
+
+    The bounds come first (one query: each grade's median and the price new of the rows'
+    products); only the rows under their bound, and the rows that name no product or grade (a
+    partial file), are then looked up among the seller's listings (one more query, of a few rows
+    in most files: a 25,000-row batch of sane prices costs no lookup at all)."""
     from .ledger import RowResult
 
     priced = [row for row in rows if row.price is not None and not row.confirm_low_price]
@@ -127,41 +131,51 @@ def low_price_rows_held(*, seller_id: int, rows: list) -> tuple[list, list]:
         return rows, []
     if connection.vendor != "postgresql":
         return _held_portable(seller_id=seller_id, rows=rows, priced=priced)
-    # The rows' SKUs and prices as two arrays, compared in SQL: a row keeping its listing's price
-    # comes back as "same" without its price (20,000 Decimals cost more than the query).
+    named = [row for row in priced if row.product_id is not None and row.grade]
+    unnamed = [row for row in priced if row.product_id is None or not row.grade]
+    found = _listings_of(seller_id, unnamed)
+    checked = [(row, row.product_id, row.grade) for row in named]  # (row, product id, grade)
+    checked += [(row, found[row.sku][1], found[row.sku][2]) for row in unnamed
+                if row.sku in found and not found[row.sku][0]]
+    if not checked:
+        return rows, []
+    bounds = _bounds_of({product_id for _row, product_id, _grade in checked})
+    under = [(row, product_id, grade) for row, product_id, grade in checked
+             if (product_id, grade) in bounds and row.price < bounds[(product_id, grade)][0]]
+    # A named row under its bound is held unless its listing already has that price.
+    kept = _listings_of(seller_id, [row for row, _p, _g in under if row.product_id is not None and row.grade])
+    held = {row.key: low_price_message(row.price, bounds[(product_id, grade)])
+            for row, product_id, grade in under
+            if not (row.sku in kept and kept[row.sku][0] and row.product_id is not None)}
+    return _split(rows, held, RowResult)
+
+
+def _listings_of(seller_id: int, rows: list) -> dict[str, tuple]:
+    """{sku: (keeps its price, product id, grade)} of the seller's listings these rows name: the
+    SKUs and prices as two arrays compared in SQL (no Decimal made per listing)."""
+    if not rows:
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT l.sku, l.price = r.price, l.product_id, l.grade "  # noqa: S608 - constants
                        f"FROM {Listing._meta.db_table} AS l "
                        "JOIN unnest(%s::text[], %s::numeric[]) AS r(sku, price) ON l.sku = r.sku "
                        "WHERE l.seller_id = %s",
-                       [[row.sku for row in priced], [row.price for row in priced], seller_id])
-        found = {sku: (same, product_id, grade) for sku, same, product_id, grade in cursor.fetchall()}
-    checked = []  # (row, product id, grade) of the rows that set a new price
-    for row in priced:
-        if row.sku in found:
-            same, product_id, grade = found[row.sku]
-            if not same:
-                checked.append((row, product_id, grade))
-        elif row.product_id is not None and row.grade:
-            checked.append((row, row.product_id, row.grade))
-    if not checked:
-        return rows, []
-    boxes = _product_bounds({product_id for _row, product_id, _grade in checked})
+                       [[row.sku for row in rows], [row.price for row in rows], seller_id])
+        return {sku: (same, product_id, grade) for sku, same, product_id, grade in cursor.fetchall()}
+
+
+def _bounds_of(product_ids: set[int]) -> dict[Key, tuple[Decimal, str]]:
+    """Each grade's bound of these products, worked out once per product × grade (a file has few)."""
     median_share = Decimal(settings.PRICE_GUARD_MEDIAN_SHARE)
     new_share = Decimal(settings.PRICE_GUARD_NEW_SHARE)
-    bounds = {}  # each product × grade's bound, worked out once (a file has few of them)
-    for key, (median, new) in boxes.items():
+    bounds = {}
+    for key, (median, new) in _product_bounds(product_ids).items():
         candidates = [((Decimal(median) * median_share).quantize(CENT), "median")] if median else []
         if new:
             candidates.append(((new * new_share).quantize(CENT), "new"))
         if candidates:
             bounds[key] = max(candidates)
-    held: dict[int, str] = {}
-    for row, product_id, grade in checked:
-        bound = bounds.get((product_id, grade))
-        if bound is not None and row.price < bound[0]:
-            held[row.key] = low_price_message(row.price, bound)
-    return _split(rows, held, RowResult)
+    return bounds
 
 
 def _product_bounds(product_ids: set[int]) -> dict[tuple[int, str], tuple]:
