@@ -7,23 +7,37 @@ PY := $(BIN)/python
 # Two stamps: running needs only the project's dependencies; the tests add the dev extras.
 INSTALLED := $(VENV)/.installed
 INSTALLED_RUN := $(VENV)/.installed-run
+LOCK_RUN := requirements/run.txt
+LOCK_DEV := requirements/dev.txt
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/marketplace
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install install-run worker beat lint chromium services-check benchmark clean
+.PHONY: run test install install-run lock worker beat lint chromium services-check benchmark clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(INSTALLED_RUN): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+# The locked versions, with their hashes (requirements/*.txt, written by `make lock`), then the
+# project itself without resolving anything again.
+$(INSTALLED_RUN): pyproject.toml $(LOCK_RUN) | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK_RUN)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(INSTALLED_RUN)
 
-$(INSTALLED): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+$(INSTALLED): pyproject.toml $(LOCK_DEV) | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK_DEV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(INSTALLED) $(INSTALLED_RUN)
+
+# After changing pyproject.toml's dependencies: the lock files again (uv, resolved for Python 3.11).
+lock: | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -q \
+	  --custom-compile-command "make lock" -o $(LOCK_RUN)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -q \
+	  --custom-compile-command "make lock" -o $(LOCK_DEV)
 
 install-run: $(INSTALLED_RUN)
 
