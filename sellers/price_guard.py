@@ -115,7 +115,7 @@ def is_low_price_error(error: ValidationError) -> bool:
     return set(error.error_dict) == {"price"} and all(e.code == LOW_PRICE for e in error.error_dict["price"])
 
 
-def low_price_rows_held(*, seller_id: int, rows: list) -> tuple[list, list]:
+def low_price_rows_held(*, seller_id: int, rows: list, bounds_memo: dict | None = None) -> tuple[list, list]:
     """Bulk rows (sellers.ledger.RowInput) whose new price looks mistaken are held, not applied:
     returns (rows to apply, RowResults "held" with the reason). A row that keeps its listing's
     price, or says `confirm_low_price`, is never held.
@@ -139,7 +139,7 @@ def low_price_rows_held(*, seller_id: int, rows: list) -> tuple[list, list]:
                 if row.sku in found and not found[row.sku][0]]
     if not checked:
         return rows, []
-    bounds = _bounds_of({product_id for _row, product_id, _grade in checked})
+    bounds = _bounds_of({product_id for _row, product_id, _grade in checked}, memo=bounds_memo)
     under = [(row, product_id, grade) for row, product_id, grade in checked
              if (product_id, grade) in bounds and row.price < bounds[(product_id, grade)][0]]
     # A named row under its bound is held unless its listing already has that price.
@@ -164,8 +164,17 @@ def _listings_of(seller_id: int, rows: list) -> dict[str, tuple]:
         return {sku: (same, product_id, grade) for sku, same, product_id, grade in cursor.fetchall()}
 
 
-def _bounds_of(product_ids: set[int]) -> dict[Key, tuple[Decimal, str]]:
-    """Each grade's bound of these products, worked out once per product × grade (a file has few)."""
+def _bounds_of(product_ids: set[int], *, memo: dict | None = None) -> dict[Key, tuple[Decimal, str]]:
+    """Each grade's bound of these products, worked out once per product × grade (a file has few).
+    `memo` ({product id: {key: bound}}, shared by one import's batches) keeps the bounds of the
+    products already worked out: a 100,000-row file reads each product's medians once."""
+    if memo is not None:
+        missing = product_ids - memo.keys()
+        if missing:
+            fresh = _bounds_of(missing)
+            for product_id in missing:
+                memo[product_id] = {key: bound for key, bound in fresh.items() if key[0] == product_id}
+        return {key: bound for product_id in product_ids for key, bound in memo[product_id].items()}
     median_share = Decimal(settings.PRICE_GUARD_MEDIAN_SHARE)
     new_share = Decimal(settings.PRICE_GUARD_NEW_SHARE)
     bounds = {}

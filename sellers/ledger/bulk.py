@@ -71,7 +71,7 @@ assert StockMovement._meta.db_table == "sellers_stockmovement"
 
 
 def listings_apply_bulk(*, seller: Seller, rows: Sequence[RowInput], allow_create: bool,
-                        cause: StockCause | None = None) -> list[RowResult]:
+                        cause: StockCause | None = None, guard_bounds: dict | None = None) -> list[RowResult]:
     """Applies already-validated rows to the seller's listings with a few set-based statements.
 
     Must run inside a transaction: the seller's listings that change are locked (in primary-key
@@ -95,7 +95,9 @@ def listings_apply_bulk(*, seller: Seller, rows: Sequence[RowInput], allow_creat
         rows = [row for row in rows if row.key not in refused]
     from ..price_guard import low_price_rows_held
 
-    rows, held = low_price_rows_held(seller_id=seller.pk, rows=rows)  # mistaken prices: not applied
+    # Mistaken prices are held, not applied. `guard_bounds`: the bounds one import works out once,
+    # for all its batches (the market as the file started to apply).
+    rows, held = low_price_rows_held(seller_id=seller.pk, rows=rows, bounds_memo=guard_bounds)
     failed += held
     apply = _apply_postgresql if connection.vendor == "postgresql" else _apply_portable
     results, changed_product_ids = apply(seller=seller, rows=rows, allow_create=allow_create,

@@ -79,7 +79,8 @@ def stock_import_apply(*, stock_import_id: int) -> None:
                     stock_import_id=stock_import.pk, seller_id=stock_import.seller_id,
                     batch_count=len(batches),
                     cause=StockCause(Reason.IMPORT, stock_import_id=stock_import.pk,
-                                     user_id=stock_import.uploaded_by_id))
+                                     user_id=stock_import.uploaded_by_id),
+                    guard_bounds={})  # the price guard's bounds, worked out once for the whole file
     moved: set[int] = set()  # the products whose offers the import changed
     apply = watched_batch(apply, moved=moved)
     threads = _threads_for(len(pending))
@@ -180,7 +181,8 @@ def _put(queue: Queue, item, futures) -> bool:
 
 def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked: CheckedFile,
                  repeated: dict[str, list[int]], stock_import_id: int, seller_id: int,
-                 batch_count: int, cause: StockCause | None = None, parsed: tuple | None = None) -> bool:
+                 batch_count: int, cause: StockCause | None = None, parsed: tuple | None = None,
+                 guard_bounds: dict | None = None) -> bool:
     """Validates one batch of rows, applies it and records it as done, in one transaction. A batch
     already applied (by an earlier or a concurrent run) is skipped, or undone if that run committed
     it meanwhile. False once the import has stopped. `parsed`: the batch already validated (by the
@@ -201,7 +203,8 @@ def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked
         cause = cause or StockCause(Reason.IMPORT, stock_import_id=stock_import_id)
         good, incomplete = incomplete_new_rows(seller_id=seller_id, rows=good)
         failed += incomplete
-        results = failed + listings_apply_bulk(seller=seller, rows=good, allow_create=True, cause=cause)
+        results = failed + listings_apply_bulk(seller=seller, rows=good, allow_create=True, cause=cause,
+                                               guard_bounds=guard_bounds)
         if connection.vendor == "postgresql":
             # The deferred foreign-key checks of the new listings run now, not at commit, so the
             # lock on the import row below is held for a moment only, not while other batches wait.
