@@ -4,9 +4,10 @@ The values come from sellers.buy_box_insight (one query for a whole page of list
 from sellers.listing_filters.listings_filtered, the selector the back-office list uses too.
 """
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import WithJsonSchema
 
 from .buy_box_insight import BuyBoxInsight, buy_box_insights
 
@@ -47,7 +48,9 @@ class InsightFilters(Schema):
     buy_box: Literal["winning", "losing", "no_competitor"] | None = Field(
         None, description="winning: holds its box; losing: on sale and another seller holds the box; "
         "no_competitor: no other seller's offer is on sale for the product and grade.")
-    losing_within_percent: Decimal | None = Field(
+    # Published as a number (pydantic's Decimal schema also allows any string, which is refused).
+    losing_within_percent: Annotated[Decimal, WithJsonSchema(
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 100, "multipleOf": 0.01})] | None = Field(
         None, gt=0, le=100, max_digits=5, decimal_places=2, allow_inf_nan=False,
         description="Losing listings whose price to win is less than this share (%) below their price; "
         "implies buy_box=losing.", examples=["5"])

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from .access import seller_listing_get
 from .api import ERRORS
 from .api_auth import ApiKeyAuth
-from .api_paging import Cursor, keyset_page
+from .api_paging import IdCursor, keyset_page
 from .api_types import MAX_OFFSET, QueryInteger, forbid_unknown_query_parameters
 from .ledger.selectors import listing_movements, seller_movements
 from .models import StockMovement
@@ -65,13 +65,13 @@ class PageFilters(Schema):
     limit: QueryInteger(100, ge=1, le=500)
     offset: QueryInteger(0, ge=0, le=MAX_OFFSET, description="Newest first by offset; deprecated: use "
                          "`cursor` (oldest first, by id). Ignored with it.")
-    cursor: Cursor | None = None
+    cursor: IdCursor | None = None
 
 
 class FeedFilters(Schema):
     after: QueryInteger(0, ge=0, le=2 ** 62, description="The last movement id read (0: from the start).")
     limit: QueryInteger(500, ge=1, le=FEED_MAX)
-    cursor: Cursor | None = Field(None, description="Instead of `after`: `start` or a `next_cursor`.")
+    cursor: IdCursor | None = Field(None, description="Instead of `after`: `start` or a `next_cursor`.")
 
 
 def _id_cursor(cursor: str) -> int:

@@ -42,6 +42,22 @@ Cursor = Annotated[str, BeforeValidator(_cursor), WithJsonSchema({
                    "during the walk comes again with its latest state."})]
 
 
+ID_CURSOR_PATTERN = r"^(start|[0-9]{1,18})$"
+
+
+def _id_cursor(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(ID_CURSOR_PATTERN, value):
+        raise PydanticCustomError("invalid", str(_("Send “start” or the next_cursor of the previous page.")))
+    return value
+
+
+# The cursor of a list of rows that never change (events, deliveries, movements): by id only.
+IdCursor = Annotated[str, BeforeValidator(_id_cursor), WithJsonSchema({
+    "type": "string", "pattern": ID_CURSOR_PATTERN, "maxLength": 18,
+    "description": "Keyset paging by id: `start` for the first page, then the `next_cursor` of the "
+                   "previous answer. Each row comes once, however the list grows meanwhile."})]
+
+
 def _micros(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(microseconds=1)
 

@@ -15,7 +15,7 @@ from pydantic import ConfigDict
 
 from .api import ERRORS, WITH_BODY_ERRORS
 from .api_auth import ApiKeyAuth
-from .api_paging import Cursor, keyset_answer
+from .api_paging import IdCursor, keyset_answer
 from .api_types import QueryInteger
 from .models import Event, WebhookDelivery, WebhookEndpoint
 from .permissions import Scope
@@ -132,13 +132,13 @@ class EventPage(CursorPage):
 class DeliveryFilters(Schema):
     status: Literal["pending", "delivered", "failed"] | None = None
     limit: QueryInteger(100, ge=1, le=500)
-    cursor: Cursor = "start"
+    cursor: IdCursor = "start"
 
 
 class EventFilters(Schema):
     type: Literal[(*EVENT_TYPES, TEST_EVENT)] | None = None
     limit: QueryInteger(100, ge=1, le=500)
-    cursor: Cursor = Field("start", description="Oldest first, by id: each event comes once; keep the last "
+    cursor: IdCursor = Field("start", description="Oldest first, by id: each event comes once; keep the last "
                            "`next_cursor` to read the new ones later.")
 
 
