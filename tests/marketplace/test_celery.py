@@ -33,7 +33,8 @@ def celery_worker_process():
 def test_a_real_worker_consumes_a_task_from_redis(celery_worker_process):
     assert app.conf.broker_url.startswith("redis://")
     result = app.send_task("marketplace.ping", queue=celery_worker_process)
-    assert result.get(timeout=60) == "pong"
+    # (disable_sync_subtasks: an earlier test may have left Celery's in-process "inside a task" mark)
+    assert result.get(timeout=60, disable_sync_subtasks=False) == "pong"
 
 
 def test_celery_is_configured_for_safe_redelivery():

@@ -71,6 +71,10 @@ def test_make_run_installs_the_runtime_only_and_make_test_the_dev_extras():
     makefile = (Path(settings.BASE_DIR) / "Makefile").read_text()
     run_recipe = makefile.split("\nrun: ", 1)[1].split("\n\n", 1)[0]
     assert run_recipe.startswith("install-run\n") and "serve_demo" in run_recipe
-    assert re.search(r'\$\(INSTALLED_RUN\):.*\n\t\$\(PY\) -m pip install [^\n]* -e \.\n', makefile)
-    assert re.search(r'\$\(INSTALLED\):.*\n\t\$\(PY\) -m pip install [^\n]* -e "\.\[dev\]"\n', makefile)
+    # Running installs the runtime lock, the tests the dev lock (runtime plus the test tools).
+    assert re.search(r"\$\(INSTALLED_RUN\):.*\n\t\$\(PY\) -m pip install [^\n]* -r \$\(LOCK_RUN\)\n",
+                     makefile)
+    assert re.search(r'\$\(INSTALLED\):.*\n\t\$\(PY\) -m pip install [^\n]* -r \$\(LOCK_DEV\)\n', makefile)
+    run_lock = (Path(settings.BASE_DIR) / "requirements" / "run.txt").read_text()
+    assert "\npytest==" not in run_lock and "\nplaywright==" not in run_lock
     assert "\ntest: install " in makefile
