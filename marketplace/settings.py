@@ -115,7 +115,8 @@ USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DATABASE_POOL_MAX_SIZE = env.int("DATABASE_POOL_MAX_SIZE", default=0)
 if USES_POSTGRES and DATABASE_POOL_MAX_SIZE:
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": DATABASE_POOL_MAX_SIZE}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1,
+                                                              "max_size": DATABASE_POOL_MAX_SIZE}
 # SQLite (make run) ignores the covering index's INCLUDE columns; PostgreSQL uses them.
 SILENCED_SYSTEM_CHECKS = [] if USES_POSTGRES else ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

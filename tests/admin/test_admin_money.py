@@ -23,8 +23,9 @@ def order(db):
     shopper = UserFactory()
     cart = services.cart_get_or_create(user=shopper)
     services.cart_add(cart=cart, listing_id=listing.pk, quantity=1)
-    return services.order_place(cart=cart, email=shopper.email, user=shopper, address=services.ShippingAddress(
-        full_name="Ana Pérez", line1="1 calle Mayor", postal_code="28013", city="Madrid", country="ES"))
+    return services.order_place(
+        cart=cart, email=shopper.email, user=shopper, address=services.ShippingAddress(
+            full_name="Ana Pérez", line1="1 calle Mayor", postal_code="28013", city="Madrid", country="ES"))
 
 
 def test_listing_and_order_lists_show_prices_with_the_euro_sign(staff_client, order):
@@ -42,7 +43,8 @@ def test_read_only_order_page_shows_its_totals_with_the_currency(staff_client, o
 
 
 def test_money_follows_the_admin_language(staff_client, order):
-    html = staff_client.get(reverse("admin:sellers_listing_changelist"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    html = staff_client.get(reverse("admin:sellers_listing_changelist"),
+                            HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "1\u202f249,00\u00a0€" in html or "1\u00a0249,00\u00a0€" in html
 
 

@@ -29,7 +29,7 @@ SAMPLES: dict[str, tuple[str, str, dict]] = {
     "SENTRY_DSN": ("https://public@sentry.example.invalid/1", "SENTRY_DSN", {}),
     "SENTRY_TRACES_SAMPLE_RATE": ("0.1", "SENTRY_TRACES_SAMPLE_RATE", {}),
     "METRICS_TOKEN": ("scrape-me", "METRICS_TOKEN", {}),
-    "PROMETHEUS_MULTIPROC_DIR": ("/tmp/prometheus", "PROMETHEUS_MULTIPROC_DIR", {}),
+    "PROMETHEUS_MULTIPROC_DIR": ("/srv/prometheus", "PROMETHEUS_MULTIPROC_DIR", {}),
     "CELERY_RESULT_BACKEND": ("redis://results.example:6379/2", "CELERY_RESULT_BACKEND", {}),
     "CELERY_TASK_ALWAYS_EAGER": ("false", "CELERY_TASK_ALWAYS_EAGER", {}),
     "STRIPE_SECRET_KEY": ("sk_test_settings", "STRIPE_SECRET_KEY", {}),

@@ -31,7 +31,8 @@ def test_every_demo_order_happens_in_order_and_in_the_past(demo):
             stamps = [order.created_at, part.paid_at, part.accepted_at, part.shipped_at, part.delivered_at]
             reached = [stamp for stamp in stamps if stamp is not None]
             assert reached == sorted(reached) and reached[-1] <= now, (order.number, stamps)
-            transitions = list(SellerOrderTransition.objects.filter(seller_order=part).order_by("created_at", "pk"))
+            transitions = list(SellerOrderTransition.objects.filter(seller_order=part)
+                               .order_by("created_at", "pk"))
             states = [t.to_state for t in transitions if t.to_state in PATH]
             assert states == sorted(states, key=PATH.index), (order.number, states)
             assert all(t.created_at <= now for t in transitions)

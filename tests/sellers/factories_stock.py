@@ -5,7 +5,6 @@ import io
 from sellers.api_auth import api_key_create
 from sellers.stock_sync import COLUMNS
 
-
 # The first seven columns, which listing_row fills (the device columns are optional).
 BASE_COLUMNS = COLUMNS[:7]
 

@@ -18,7 +18,8 @@ REFERENCES = ("3700000000013", "3700000000020", "0700000000016")
 
 @pytest.fixture
 def products():
-    return [ProductFactory(reference=reference, model__reference_price_new=Decimal("300.00"))  # price new 300: the file's cheap prices pass the guard on mistaken prices (a quarter of it)
+    # Price new 300: the file's cheap prices pass the guard on mistaken prices (a quarter of it).
+    return [ProductFactory(reference=reference, model__reference_price_new=Decimal("300.00"))
             for reference in REFERENCES]
 
 

@@ -43,8 +43,9 @@ def _found(query: str) -> set[tuple]:
 
 
 def test_every_word_must_match_across_model_brand_and_variant(iphones):
-    assert _found("iphone 13 128") == {("iPhone 13", 128, "Midnight"), ("iPhone 13", 128, "Starlight"),
-                                       ("iPhone 13 mini", 128, "Midnight"), ("iPhone 13 mini", 128, "Starlight")}
+    assert _found("iphone 13 128") == {
+        ("iPhone 13", 128, "Midnight"), ("iPhone 13", 128, "Starlight"),
+        ("iPhone 13 mini", 128, "Midnight"), ("iPhone 13 mini", 128, "Starlight")}
     assert _found("apple 13 mini 256 starlight") == {("iPhone 13 mini", 256, "Starlight")}
     assert _found("iPhone 12 128GB midnight") == {("iPhone 12", 128, "Midnight")}
     assert _found("iphone 12 128 gb") == {("iPhone 12", 128, "Midnight"), ("iPhone 12", 128, "Starlight")}
@@ -66,8 +67,8 @@ def test_inactive_products_and_unpublished_models_are_not_offered():
 
 def test_the_search_shows_more_than_twelve_results_a_page_at_a_time(client, member):
     model = ProductModelFactory(name="Galaxy S22")
-    Product.objects.bulk_create([Product(model=model, slug=f"s22-{i}", reference=f"S22-{i:02d}A", storage_gb=128,
-                                         colour=f"Colour {i:02d}") for i in range(45)])
+    Product.objects.bulk_create([Product(model=model, slug=f"s22-{i}", reference=f"S22-{i:02d}A",
+                                         storage_gb=128, colour=f"Colour {i:02d}") for i in range(45)])
     first = client.get(reverse("sellers:product_search"), {"q": "galaxy s22"}, HTTP_HX_REQUEST="true")
     page = first.content.decode()
     assert page.count('name="product"') == 20
