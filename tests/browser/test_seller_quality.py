@@ -9,7 +9,7 @@ from django.utils import timezone
 from sellers.models import SellerScoreDay
 from sellers.performance import seller_scores_compute
 from tests.factories import ListingFactory, ProductFactory, SellerFactory, SellerMemberFactory
-from tests.helpers import browser_login, screenshot
+from tests.helpers import assert_accessible, browser_login, screenshot
 from tests.quality.history import review_of, seller_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,6 +35,7 @@ def test_a_new_sellers_offer_reads_new_seller_and_an_established_one_shows_its_s
     page.get_by_role("heading", name="Green Phone Lab", level=1).wait_for()
     assert "Recent reviews" in page.content() and page.locator("article.review").count() == 6
     screenshot(page, "quality-seller-page-desktop")
+    assert_accessible(page)  # no serious or critical axe violation on the seller's page
 
 
 def test_performance_page_shows_the_score_its_parts_and_the_trend_chart(page, live_server):
