@@ -1,36 +1,16 @@
 """The seller API's catalog: every product a seller can list, by keyset (cursor) paging, with the
 best price and offer count per grade (sellers.catalog_download: one aggregate query per page)."""
-import re
 from decimal import Decimal
-from typing import Annotated, Any
 
-from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from pydantic import BeforeValidator, WithJsonSchema
-from pydantic_core import PydanticCustomError
 
 from .api import ERRORS
 from .api_auth import ApiKeyAuth
-from .api_paging import START, keyset_page
+from .api_paging import START, IdCursor, keyset_page
 from .api_types import QueryInteger, Text, forbid_unknown_query_parameters
 from .catalog_download import catalog_products, ean_of, grade_offers
 
 PAGE_MAX = 500
-_CURSOR = r"^(start|[0-9]{1,18})$"  # products are walked by id only: they have no change time
-
-
-def _cursor(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(_CURSOR, value):
-        raise PydanticCustomError("invalid", str(_("Send “start” or the next_cursor of the previous page.")))
-    return value
-
-
-ProductCursor = Annotated[str, BeforeValidator(_cursor), WithJsonSchema({
-    "type": "string", "pattern": _CURSOR, "maxLength": 18, "default": START,
-    "description": "Keyset paging: `start` for the first page, then the `next_cursor` of the previous "
-                   "answer. Each product comes once, by id, however the catalog changes meanwhile; "
-                   "products added during the walk come at the end."})]
-
 router = Router(tags=["catalog"], auth=ApiKeyAuth())
 
 
@@ -65,7 +45,7 @@ class ProductPage(Schema):
 
 
 class ProductFilters(Schema):
-    cursor: ProductCursor = START
+    cursor: IdCursor = START  # products have no change time: walked by id only
     limit: QueryInteger(100, ge=1, le=PAGE_MAX)
     reference: Text(40, description="Exact product reference (EAN or MPN).") | None = None
 
