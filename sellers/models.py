@@ -548,5 +548,6 @@ class StockMovement(models.Model):
         return f"{self.listing_id}: {self.quantity_delta:+d} / {self.allocated_delta:+d} ({self.reason})"
 
 
-# The buy-box watch and the repricing log live apart (a module under 600 lines each).
+# The buy-box watch, the repricing log and the listing exports live apart (a module under 600 lines each).
 from .models_buybox import BuyBoxHolder, PriceChange, SellerNotice  # noqa: E402,F401
+from .models_export import ListingExport  # noqa: E402,F401
