@@ -1,4 +1,5 @@
-"""Trade-in: sellers' offers to buy used devices, and shoppers' trade-ins of one device each.
+"""Trade-in: sellers' offers to buy used devices, the quotes shoppers are given, and shoppers'
+trade-ins of one device each.
 
 A trade-in's `state` is written only by tradein/states.py (a test scans for other writers); an
 offer's `cap` only by tradein/offers.py, with guarded single statements so that it never goes
@@ -54,6 +55,42 @@ class TradeInOffer(models.Model):
         return f"{self.seller_id}: {self.product_id} {self.condition} {self.price}"
 
 
+class TradeInQuote(models.Model):
+    """The best offer a shopper was shown for their answers ("€X from seller Y, valid 14 days"),
+    held at its price until `valid_until`: accepted from its own page, after logging in or entering
+    an IBAN, whatever the seller has changed since, while the seller's cap lasts (services).
+
+    A quote made before logging in has no shopper yet: the browser's session holds its token and
+    the shopper who logs in there takes it; to anyone else it is a 404."""
+
+    token = models.CharField(max_length=32, unique=True)
+    shopper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="trade_in_quotes")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    condition = models.CharField(_("condition"), max_length=10, choices=Condition.choices)
+    answers = models.JSONField(_("answers"), default=dict)
+    offer = models.ForeignKey(TradeInOffer, on_delete=models.CASCADE, related_name="quotes")
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="+")
+    price = models.DecimalField(_("quoted price"), **MONEY)
+    created_at = models.DateTimeField(_("quoted at"))
+    valid_until = models.DateTimeField(_("valid until"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("trade-in quote")
+        verbose_name_plural = _("trade-in quotes")
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="tradeinquote_price_positive"),
+            models.CheckConstraint(condition=Q(valid_until__gt=models.F("created_at")),
+                                   name="tradeinquote_valid_after_given"),
+        ]
+        indexes = [models.Index(fields=["shopper", "-created_at"], name="tradeinquote_shopper_idx"),
+                   models.Index(fields=["valid_until"], name="tradeinquote_valid_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.condition} {self.price} ({self.seller_id})"
+
+
 class TradeIn(models.Model):
     """One shopper selling one device to one seller, from the accepted quote to payment (or return)."""
 
@@ -74,6 +111,9 @@ class TradeIn(models.Model):
     shopper = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="trade_ins")
     seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="trade_ins")
     offer = models.ForeignKey(TradeInOffer, on_delete=models.PROTECT, related_name="trade_ins")
+    # The quote accepted, once: its price is the quoted price (older trade-ins have none).
+    quote = models.OneToOneField(TradeInQuote, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="trade_in")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     condition = models.CharField(_("condition"), max_length=10, choices=Condition.choices)
     answers = models.JSONField(_("answers"), default=dict)
