@@ -549,5 +549,5 @@ class StockMovement(models.Model):
 
 
 # The buy-box watch, the repricing log and the listing exports live apart (a module under 600 lines each).
-from .models_buybox import BuyBoxHolder, PriceChange, SellerNotice  # noqa: E402,F401
+from .models_buybox import BuyBoxHolder, BuyBoxStanding, PriceChange, SellerNotice  # noqa: E402,F401
 from .models_export import ListingExport  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""The buy-box watch and its outlets: who holds each box, the sellers' notices, the repricing log."""
+"""The buy box stored per box (its standing), the buy-box watch and its outlets: who holds each box, the
+sellers' notices, the repricing log."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,39 @@ class BuyBoxHolder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}/{self.grade}: {self.seller_id}"
+
+
+class BuyBoxStanding(models.Model):
+    """The buy box of a product × grade as the selector last ranked it: its winner and the best offer of
+    another seller (the runner-up, whose effective price the winner must stay under), stored so that a
+    seller's filters and insight join it instead of ranking the whole market.
+
+    Written only by sellers.selectors.buy_box_standings_refresh, after commit, for the products each
+    write touched (catalog.cache.products_changed); `manage.py buybox_refresh --check` proves it
+    against the selector. No row: no offer is on sale in the box."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
+    grade = models.CharField(max_length=10, choices=Grade.choices)
+    listing_id = models.BigIntegerField()  # the winner
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="+", db_index=False)
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    effective_price = models.DecimalField(max_digits=12, decimal_places=2)
+    # The best offer of a seller other than the winner's; null when only the winner's seller offers.
+    runner_up_listing_id = models.BigIntegerField(null=True)
+    runner_up_seller_id = models.BigIntegerField(null=True)
+    runner_up_price = models.DecimalField(max_digits=10, decimal_places=2, null=True)
+    runner_up_effective_price = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    offers = models.PositiveIntegerField()  # offers on sale in the box
+    winner_seller_offers = models.PositiveIntegerField()  # of those, the winner's seller's
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "grade"], name="buyboxstanding_one_per_box")]
+        # A seller's boxes held (the "winning" filter, the dashboard) from the index alone.
+        indexes = [models.Index(fields=["seller", "listing_id"], name="buyboxstanding_seller_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}/{self.grade}: {self.listing_id}"
 
 
 class SellerNotice(models.Model):
