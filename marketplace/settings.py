@@ -198,6 +198,12 @@ REPRICING_DEBOUNCE_SECONDS = env.int("REPRICING_DEBOUNCE_SECONDS", default=10)
 TRADE_IN_COMMISSION_RATE = env.str("TRADE_IN_COMMISSION_RATE", default="0.05")
 # Database connections one CSV stock import applies its batches with, side by side (PostgreSQL).
 STOCK_IMPORT_THREADS = env.int("STOCK_IMPORT_THREADS", default=2)
+# The stock export (sellers.listing_exports): at most this many rows stream in the answer; more are
+# built into a file by a worker, kept this many hours, and a request of the same filter within this
+# many seconds of one finishing gets that file again.
+LISTING_EXPORT_STREAM_MAX_ROWS = env.int("LISTING_EXPORT_STREAM_MAX_ROWS", default=2000)
+LISTING_EXPORT_KEEP_HOURS = env.int("LISTING_EXPORT_KEEP_HOURS", default=24)
+LISTING_EXPORT_REUSE_SECONDS = env.int("LISTING_EXPORT_REUSE_SECONDS", default=60)
 # Demo accounts with published passwords are only ever created when this is true.
 ALLOW_DEMO_USERS = env.bool("ALLOW_DEMO_USERS", default=DEBUG)
 
