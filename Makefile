@@ -13,7 +13,7 @@ TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/marketplace
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install install-run lock worker beat lint chromium services-check benchmark clean
+.PHONY: run test install install-run lock worker beat lint chromium services-check benchmark loadtest clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +88,11 @@ BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/6
 benchmark: install services-check
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) benchmarks/run.py $(ARGS)
+
+# Shoppers, sellers and integrators at once (locust) against gunicorn and a Celery worker, on the
+# same generated data: benchmarks/results/load_test.md.
+loadtest: install services-check
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) benchmarks/load_test.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var/static
