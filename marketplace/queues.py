@@ -1,5 +1,5 @@
 """Celery queues by kind of work, so one kind never waits behind another: a 100,000-row stock
-import (`imports`) never delays a password-reset e-mail (`emails`), and a slow webhook receiver
+import or export (`imports`) never delays a password-reset e-mail (`emails`), and a slow webhook receiver
 (`webhooks`) never delays either. Everything else runs on `default`. Each queue has its own
 worker in docker-compose.yml; `make worker` consumes them all.
 
@@ -12,6 +12,8 @@ KINDS = (IMPORTS, EMAILS, WEBHOOKS, DEFAULT)
 _BY_NAME = {
     "sellers.tasks.apply_stock_import": IMPORTS,
     "sellers.tasks.resume_stalled_imports": IMPORTS,
+    # A large stock export reads every listing of a seller and writes a file: bulk work like an import.
+    "sellers.tasks.build_listing_export": IMPORTS,
     "sellers.tasks.send_webhook_delivery": WEBHOOKS,
     "sellers.tasks.deliver_due_webhooks": WEBHOOKS,
     "sellers.tasks.drain_webhook_endpoint": WEBHOOKS,

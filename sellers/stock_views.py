@@ -1,4 +1,5 @@
-"""Back-office pages for stock sync: CSV imports with progress and report, exports, API keys."""
+"""Back-office pages for stock sync: CSV imports with progress and report, the template, API keys
+(the exports: sellers.export_views)."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,11 +14,11 @@ from marketplace.storage import private_file_response
 
 from .access import seller_api_keys, seller_permission_check, seller_required
 from .api_auth import api_key_create, api_key_revoke
-from .exports import listings_export_lines, listings_export_rows, template_lines
+from .exports import template_lines
 from .models import ApiKey, StockImport
 from .permissions import Perm, Scope
 from .stock_sync import COLUMNS, MAX_FILE_BYTES, decode_upload, stock_import_create
-from .stock_sync.failed_rows import XLSX_TYPE, failed_rows_file, xlsx_bytes
+from .stock_sync.failed_rows import XLSX_TYPE, failed_rows_file
 
 REPORT_ROWS_ON_PAGE = 200
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": gettext_lazy("UTF-8 with BOM"), "utf-16": "UTF-16",
@@ -143,19 +144,6 @@ def stock_import_file(request, pk):
     charset = {"utf-16": "utf-16", "cp1252": "windows-1252"}.get(stock_import.encoding, "utf-8")
     content_type = WORKBOOK_TYPES.get(stock_import.encoding, f"text/csv; charset={charset}")
     return private_file_response(stock_import.file, filename=filename, content_type=content_type)
-
-
-@seller_required(permission=Perm.LISTINGS_READ)
-@require_GET
-def stock_export(request):
-    return _csv_response(listings_export_lines(seller=request.seller), "listings.csv")
-
-
-@seller_required(permission=Perm.LISTINGS_READ)
-@require_GET
-def stock_export_xlsx(request):
-    """The same export as a workbook: text cells, formula-safe."""
-    return _file_response(xlsx_bytes(listings_export_rows(seller=request.seller)), XLSX_TYPE, "listings.xlsx")
 
 
 @seller_required(permission=Perm.LISTINGS_READ)

@@ -16,6 +16,23 @@ def resume_stalled_imports() -> int:
     return len(stock_imports_resume_stalled())
 
 
+@shared_task(name="sellers.tasks.build_listing_export", acks_late=True)
+def build_listing_export(export_id: int) -> int | None:
+    """Builds a large stock export's file (sellers.listing_exports); its rows, or None if not to build."""
+    from .listing_exports import listing_export_build
+
+    export = listing_export_build(export_id=export_id)
+    return export.done_rows if export else None
+
+
+@shared_task(name="sellers.tasks.purge_listing_exports")
+def purge_listing_exports() -> int:
+    """Deletes the files of stock exports past their time (hourly)."""
+    from .listing_exports import listing_exports_purge
+
+    return listing_exports_purge()
+
+
 @shared_task(name="sellers.tasks.send_low_stock_alerts")
 def send_low_stock_alerts() -> int:
     from .services import low_stock_alerts_send

@@ -131,7 +131,8 @@ def test_the_upload_page_offers_csv_xlsx_and_ods(client, seller):
     client.force_login(SellerMemberFactory(seller=seller).user)
     page = client.get(reverse("sellers:stock_imports")).content.decode()
     assert ".xlsx,.xls,.ods" in page and "spreadsheets (.ods) are read as they are" in page
-    assert reverse("sellers:stock_export_xlsx") in page and 'name="sheet"' in page
+    assert f'action="{reverse("sellers:listing_exports")}"' in page and 'value="xlsx"' in page
+    assert 'name="sheet"' in page
 
 
 def test_an_uploaded_workbook_downloads_again_as_a_workbook(client, seller, products):

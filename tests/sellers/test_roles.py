@@ -11,6 +11,7 @@ only"), not derived from sellers/permissions.py, so a change of the code's table
 """
 import json
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -124,6 +125,19 @@ def _team_proposal_photo(team: Team):
         proposal=proposal, image=ContentFile(b"team photo", name="team.webp"))
 
 
+def _team_export(team: Team):
+    """The team's built listing export, made once."""
+    from sellers.models import ListingExport
+
+    export = ListingExport.objects.filter(seller=team.seller).first()
+    if export is None:
+        export = ListingExport.objects.create(
+            seller=team.seller, filters_key="team", status=ListingExport.Status.DONE, total_rows=1,
+            done_rows=1, finished_at=timezone.now(), expires_at=timezone.now() + timedelta(hours=1))
+        export.file.save("team.csv", ContentFile(b"sku\r\n"), save=True)
+    return export
+
+
 # URL name -> (kwargs naming the team's object, roles that may GET, roles that may POST).
 ROLE_URLS = {
     "sellers:dashboard": (None, EVERY_ROLE, EVERY_ROLE),
@@ -145,6 +159,10 @@ ROLE_URLS = {
     "sellers:stock_import_file": (lambda t: {"pk": t.stock_import.pk}, NOT_WAREHOUSE, GET_ONLY),
     "sellers:stock_export": (None, EVERY_ROLE, GET_ONLY),
     "sellers:stock_export_xlsx": (None, EVERY_ROLE, GET_ONLY),
+    "sellers:listing_exports": (None, EVERY_ROLE, EVERY_ROLE),
+    "sellers:listing_export": (lambda t: {"pk": _team_export(t).pk}, EVERY_ROLE, GET_ONLY),
+    "sellers:listing_export_progress": (lambda t: {"pk": _team_export(t).pk}, EVERY_ROLE, GET_ONLY),
+    "sellers:listing_export_download": (lambda t: {"pk": _team_export(t).pk}, EVERY_ROLE, GET_ONLY),
     "sellers:stock_template": (None, EVERY_ROLE, GET_ONLY),
     "sellers:api_keys": (None, NOT_WAREHOUSE, NOT_WAREHOUSE),
     "sellers:api_key_revoke": (lambda t: {"pk": t.manager_key.pk}, POST_ONLY, NOT_WAREHOUSE),
@@ -576,6 +594,7 @@ API_SCOPES = {
     ("post", "/api/v1/returns/{return_id}/refuse"): "orders",
     ("get", "/api/v1/trade-in/offers"): None,
     ("put", "/api/v1/trade-in/offers"): "listings",
+    ("put", "/api/v1/trade-in/offers/by-model"): "listings",
     ("get", "/api/v1/trade-in/trade-ins"): None,
 }
 KEY_SCOPES = {"read": ["read"], "listings": ["read", "listings"], "orders": ["read", "orders"]}
