@@ -757,6 +757,10 @@ def generate(*, scale: float = 1.0, seed: int = 2026, log=print) -> dict:
         _reset_sequences(cursor, models)
         search = refresh_search_index(cursor)
         log(f"  search: {search}")
+        from sellers.selectors import buy_box_standings_refresh
+
+        boxes = buy_box_standings_refresh()  # the stored buy boxes, by their one writer
+        log(f"  buy boxes stored: {boxes} ({time.perf_counter() - started:.1f} s)")
         result = {
             "categories": len(catalog.category_ids), "models": len(catalog.model_names),
             "products": len(catalog.product_model), "sellers": counts["sellers"],

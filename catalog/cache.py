@@ -66,13 +66,18 @@ def product_versions(product_ids: Iterable[int]) -> dict[int, int]:
 def products_changed(product_ids: Iterable[int]) -> None:
     """Invalidates every cached value that depends on these products' offers.
 
-    Bumps each product's version, the version of each category holding them (and of the
+    Stores the products' buy boxes again (sellers.selectors.buy_box_standings_refresh, set-based),
+    then bumps each product's version, the version of each category holding them (and of the
     category's ancestors, whose pages list subcategories' models), and the generation of all
     offers (home page, search). One query finds the categories.
     """
     ids = {int(pk) for pk in product_ids}
     if not ids:
         return
+    from sellers.selectors import buy_box_standings_refresh
+
+    # The stored buy boxes first, so that a page built after the bump below reads them fresh.
+    buy_box_standings_refresh(product_ids=ids)
     from .models import Product
 
     rows = set(Product.objects.filter(pk__in=ids).values_list("model__category_id", "model__slug").distinct())

@@ -3,11 +3,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .buy_box_insight import buy_box_insights, position_of, seller_standings
+from .buy_box_insight import buy_box_insights, position_of, seller_box_counts
 from .ledger.selectors import reason_label, with_last_stock_change
 from .listing_filters import LISTING_SORTS, ListingFilters, listings_filtered  # noqa: F401 (LISTING_SORTS)
 from .models import Listing, Seller, buyable_q, low_stock_q
@@ -24,6 +25,18 @@ def seller_listings(*, seller: Seller, q: str = "", grade: str = "", status: str
         "q": q, "grade": grade, "status": status, "stock": stock, "buy_box": buy_box,
         "losing_within_percent": losing_within_percent, "sort": sort}))
     return with_last_stock_change(listings)
+
+
+def listings_page(listings: QuerySet, *, number, per_page: int) -> Page:
+    """One page of `listings` (seller_listings), in two queries whatever the page: the count, then
+    the page's rows read by id among the narrow rows of the list in its order. A deep page sorted by
+    price (page 20 of 28,000 losing listings) then sorts ids and prices, not whole rows with their
+    product, model and seller."""
+    page = Paginator(listings.values("pk"), per_page).get_page(number)
+    page.object_list = with_last_stock_change(
+        Listing.objects.filter(pk__in=page.object_list).select_related("product__model", "seller")
+        .order_by(*listings.query.order_by))
+    return page
 
 
 @dataclass(frozen=True)
@@ -120,10 +133,10 @@ def seller_dashboard(*, seller: Seller) -> Dashboard:
     awaiting = (SellerOrder.objects.filter(seller=seller, state=SellerOrder.State.PAID)
                 .select_related("order").order_by("paid_at", "pk"))
     # Boxes (product × grade), not listings: a second listing on a box the seller holds is no loss.
-    standings = seller_standings(seller=seller)
+    boxes = seller_box_counts(seller=seller)
     low_stock_count = Listing.objects.filter(seller=seller).filter(low_stock_q()).count()
     losing = []
-    if standings.losing:
+    if boxes.losing_listings:
         losing = listing_rows(seller_listings(seller=seller, buy_box="losing")[:5])
     low_stock = list(Listing.objects.filter(seller=seller).filter(low_stock_q())
                      .select_related("product__model").order_by("quantity", "sku")[:5])
@@ -131,8 +144,8 @@ def seller_dashboard(*, seller: Seller) -> Dashboard:
         days=days, orders_total=sum(d.orders for d in days),
         revenue_total=sum((d.revenue for d in days), Decimal("0.00")),
         awaiting_count=awaiting.count(), awaiting_orders=list(awaiting[:5]),
-        buyable_count=standings.boxes_competed, winning_count=standings.boxes_held, losing=losing,
-        losing_listings_count=len(standings.losing), low_stock_count=low_stock_count, low_stock=low_stock,
+        buyable_count=boxes.boxes_competed, winning_count=boxes.boxes_held, losing=losing,
+        losing_listings_count=boxes.losing_listings, low_stock_count=low_stock_count, low_stock=low_stock,
     )
 
 

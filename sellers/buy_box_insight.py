@@ -1,16 +1,16 @@
 """Where each of a seller's listings stands against its buy box, for thousands of listings at once.
 
-One set-based query, built on the buy-box rule of sellers.selectors (with_effective_price and
-BUY_BOX_ORDER, the one ranking): for each product × grade the seller lists, a window function
-ranks the offers on sale and keeps two rows, the seller's own best offer and the best offer of the
-other sellers, each with its rank in the box (1 holds it) and the number of competing offers. Each
-listing of the seller then joins those two rows. The list page, its filters, the CSV export, the
-API and the dashboard read it; nothing runs one query per listing.
+The buy box of each product × grade is stored (sellers.models_buybox.BuyBoxStanding: the winner and
+the runner-up, the best offer of another seller), ranked by the one rule of sellers.selectors and
+refreshed there for exactly the boxes each write touches. Each listing of the seller joins its box's
+row: the offer to beat is the winner when another seller holds the box, the runner-up when the
+seller does. The list page, its filters, the CSV export, the API and the dashboard read it with
+joins; nothing ranks the market on a read, nothing runs one query per listing.
 
-Plain SQL (a CTE, window functions, joins) that PostgreSQL and SQLite (`make run`) both run. The
-price to win is the closed form of sellers.selectors.price_to_win: the effective price rounds half
-up to the cent, so `round(p × f, 2) < R` holds exactly when `p × f < R − 0.005`; the highest such
-price to the cent is `ceil(100 (R − 0.005) ÷ f) − 1` cents (tests check it against the Python rule).
+Plain SQL (a CTE, joins) that PostgreSQL and SQLite (`make run`) both run. The price to win is the
+closed form of sellers.selectors.price_to_win: the effective price rounds half up to the cent, so
+`round(p × f, 2) < R` holds exactly when `p × f < R − 0.005`; the highest such price to the cent is
+`ceil(100 (R − 0.005) ÷ f) − 1` cents (tests check it against the Python rule).
 """
 from __future__ import annotations
 
@@ -18,29 +18,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import connections
-from django.db.models import (
-    BooleanField,
-    Case,
-    CharField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Func,
-    OuterRef,
-    Q,
-    RowRange,
-    Sum,
-    Value,
-    When,
-    Window,
-)
-from django.db.models.functions import RowNumber
+from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.db.models.functions import Ceil
 
 from . import quality
-from .models import Listing, Seller
-from .selectors import BUY_BOX_ORDER, with_effective_price
+from .models import BuyBoxStanding, Listing, Seller, buyable_q
 
 CENT = Decimal("0.01")
 
@@ -58,57 +41,41 @@ def _factor_sql(score: str, warranty: str) -> str:
             f"* (1 - {quality.WARRANTY_STEP} * {years}))")
 
 
-def _box_bests(*, seller_id: int, listings, product_ids: list[int] | None) -> tuple[str, tuple]:
-    """SQL (and params) of the two best offers of each product × grade of `listings`: the seller's
-    own and the others', with their rank in the box and the number of competing offers."""
-    mine = Q(seller_id=seller_id)
-    boxes = listings.filter(product_id=OuterRef("product_id"), grade=OuterRef("grade"))
-    offers = Listing.objects.buyable().filter(Exists(boxes))
-    if product_ids is not None:  # a page of listings: read only its products' offers (by the index)
-        offers = offers.filter(product_id__in=product_ids)
-    offers = with_effective_price(offers.order_by())
-    box = [F("product_id"), F("grade")]
-    # Every window reads the box in buy-box order, so one sort serves them all: the running count of
-    # the seller's own offers tells each side's first (its best) without a second ranking.
-    offers = offers.annotate(
-        is_own=ExpressionWrapper(mine, output_field=BooleanField()),
-        box_rank=Window(RowNumber(), partition_by=box, order_by=BUY_BOX_ORDER),
-        own_so_far=Window(Sum(Case(When(mine, then=Value(1)), default=Value(0))), partition_by=box,
-                          order_by=BUY_BOX_ORDER, frame=RowRange(start=None, end=0)),
-        competing=Window(Sum(Case(When(mine, then=Value(0)), default=Value(1))), partition_by=box),
-    ).annotate(
-        side_rank=Case(When(mine, then=F("own_so_far")), default=F("box_rank") - F("own_so_far")),
-    ).filter(side_rank=1).values_list("pk", "product_id", "grade", "is_own", "price", "effective_price",
-                                      "box_rank", "competing")
-    return offers.query.sql_with_params()
-
-
 def standing_sql(*, seller: Seller, listings=None, product_ids: list[int] | None = None) -> tuple[str, tuple]:
     """SQL (and params) of one row per listing of `listings` (default: all the seller's), in COLUMNS.
 
-    `own_holds`: the seller's best offer on sale holds the box. `rival_*`: the best offer of
-    another seller (the one to beat, or the runner-up). `price_to_win_cents`: against the rival,
-    the highest price in cents at which this listing's effective price would be lower."""
+    `own_holds`: the seller's best offer on sale holds the box (`own_best_id`, the winner). `rival_*`:
+    the best offer of another seller (the one to beat, or the runner-up). `competing`: other
+    sellers' offers on sale in the box. `price_to_win_cents`: against the rival, the highest price in
+    cents at which this listing's effective price would be lower. `product_ids`: the products of
+    `listings`, when few (a page): the seller's own offers are counted on those only."""
     if listings is None:
         listings = Listing.objects.filter(seller=seller)
     listings = listings.filter(seller=seller).order_by()
-    bests, best_params = _box_bests(seller_id=seller.pk, listings=listings, product_ids=product_ids)
     ids, id_params = listings.values("pk").query.sql_with_params()
-    table = Listing._meta.db_table
+    own = Listing.objects.filter(buyable_q(), seller=seller)
+    if product_ids is not None:
+        own = own.filter(product_id__in=product_ids)
+    own_sql, own_params = (own.order_by().values("product_id", "grade").annotate(n=Count("pk"))
+                           .values_list("product_id", "grade", "n").query.sql_with_params())
+    table, boxes = Listing._meta.db_table, BuyBoxStanding._meta.db_table
+    mine = "b.seller_id = %s"
+    rival_effective = f"CASE WHEN {mine} THEN b.runner_up_effective_price ELSE b.effective_price END"
     factor = _factor_sql("%s", "l.warranty_months")
     # Only fixed names and the SQL Django compiled go into the text; every value is a parameter.
     sql = (
-        f"WITH best (id, product_id, grade, is_own, price, effective, box_rank, competing) AS ({bests}) "  # noqa: S608
-        f"SELECT l.id, l.price, o.id, o.price, o.effective, CASE WHEN o.box_rank = 1 THEN 1 ELSE 0 END, "
-        f"r.price, r.effective, "
-        f"COALESCE(o.competing, r.competing, 0), "
-        f"CASE WHEN r.id IS NOT NULL THEN CEILING((r.effective - 0.005) * 100 / {factor}) - 1 END "
+        f"WITH own (product_id, grade, n) AS ({own_sql}) "  # noqa: S608
+        f"SELECT l.id, l.price, CASE WHEN {mine} THEN b.listing_id END, CASE WHEN {mine} THEN b.price END, "
+        f"CASE WHEN {mine} THEN b.effective_price END, CASE WHEN {mine} THEN 1 ELSE 0 END, "
+        f"CASE WHEN {mine} THEN b.runner_up_price ELSE b.price END, {rival_effective}, "
+        f"COALESCE(b.offers - CASE WHEN {mine} THEN b.winner_seller_offers ELSE COALESCE(o.n, 0) END, 0), "
+        f"CEILING(({rival_effective} - 0.005) * 100 / {factor}) - 1 "
         f'FROM "{table}" l '
-        f"LEFT JOIN best o ON o.product_id = l.product_id AND o.grade = l.grade AND o.is_own "
-        f"LEFT JOIN best r ON r.product_id = l.product_id AND r.grade = l.grade AND NOT r.is_own "
+        f'LEFT JOIN "{boxes}" b ON b.product_id = l.product_id AND b.grade = l.grade '
+        f"LEFT JOIN own o ON o.product_id = l.product_id AND o.grade = l.grade "
         f"WHERE l.id IN ({ids})"
     )
-    return sql, (*best_params, seller.quality_score, *id_params)
+    return sql, (*own_params, *(seller.pk,) * sql.count(mine), seller.quality_score, *id_params)
 
 
 @dataclass(frozen=True)
@@ -228,114 +195,70 @@ def buy_box_insight_all(*, seller: Seller) -> Iterator[BuyBoxInsight]:
 
 # --- The seller's standings, for filters and counts -----------------------------------------------
 
-@dataclass(frozen=True)
-class Standings:
-    """Which of a seller's listings win, lose or stand alone, and how many boxes it holds.
-
-    `losing`: (listing id, price in cents, price to win in cents or None) of each listing whose box
-    another seller holds. Boxes: a product × grade where the seller has an offer on sale."""
-
-    winning: frozenset[int]
-    losing: tuple[tuple[int, int, int | None], ...]
-    no_competitor: frozenset[int]
-    boxes_competed: int
-    boxes_held: int
-
-    def losing_ids(self, *, within_percent: Decimal | None = None) -> list[int]:
-        """Losing listings; with `within_percent`, those whose price to win is less than that share
-        below their price (price − price to win < price × x ÷ 100)."""
-        if within_percent is None:
-            return [pk for pk, _price, _ptw in self.losing]
-        # In integers, exactly: (price − ptw) ÷ price < n ÷ (100 d), for tens of thousands of listings.
-        n, d = Decimal(within_percent).as_integer_ratio()
-        return [pk for pk, price, ptw in self.losing
-                if ptw is not None and (price - ptw) * 100 * d < price * n]
+def _box() -> BuyBoxStanding.objects:
+    """The stored buy box of the outer listing's product × grade."""
+    return BuyBoxStanding.objects.filter(product_id=OuterRef("product_id"), grade=OuterRef("grade"))
 
 
-def _cents(value) -> int:
-    return int((Decimal(str(value)) * 100).to_integral_value())
-
-
-def standings_compute(*, seller: Seller) -> Standings:
-    """The seller's standings from the standing query over all its listings (one query)."""
-    winning, losing, alone = set(), [], set()
-    competed, held = set(), set()
-    for row in _standing_rows(seller=seller):
-        listing_id, price, own_id, _own_price, _own_eff, own_holds, rival_price, _rival_eff, _n, ptw = row
-        if own_id is not None:
-            competed.add(own_id)
-            if own_holds:
-                held.add(own_id)
-        if own_holds and own_id == listing_id:
-            winning.add(listing_id)
-        elif own_id is not None and not own_holds and rival_price is not None:
-            losing.append((listing_id, _cents(price), int(ptw) if ptw is not None and ptw >= 1 else None))
-        if rival_price is None:
-            alone.add(listing_id)
-    return Standings(frozenset(winning), tuple(losing), frozenset(alone), len(competed), len(held))
-
-
-def _standing_rows(*, seller: Seller) -> Iterator[tuple]:
-    sql, params = standing_sql(seller=seller)
-    with connections[Listing.objects.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(5000):
-            yield from rows
-
-
-STANDINGS_KEY = "sellers:standings:{}"
-STANDINGS_TTL = 60 * 60  # a safety net: the key holds the offers generation
-
-
-def seller_standings(*, seller: Seller) -> Standings:
-    """The seller's standings, computed once per generation of all offers.
-
-    Every writer of offers bumps that generation after commit (catalog.cache.products_changed: listing
-    services, stock sync, orders' allocations, seller status and score), so a cached value is never
-    older than the last change; a big seller's standings rank the whole market (seconds at 50,000
-    listings), its pages then read them in one cache round trip."""
-    from catalog.cache import generations
-
-    _catalog, offers = generations()
-    key = STANDINGS_KEY.format(seller.pk)
-    stamp = (offers, str(seller.quality_score))
-    cached = cache.get(key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    value = standings_compute(seller=seller)
-    cache.set(key, (stamp, value), STANDINGS_TTL)
-    return value
-
-
-class _InArray(Func):
-    """`pk = ANY(<one array parameter>)` on PostgreSQL: one placeholder, not one per id (a big seller
-    loses thousands of boxes), and a hashed test the planner can apply while it walks an index in
-    the page's order."""
-
-    arg_joiner = " = ANY("
-    template = "(%(expressions)s::bigint[]))"
-    output_field = BooleanField()
-
-
-def _ids_q(ids):
-    ids = sorted(ids)
-    if ids and connections[Listing.objects.db].vendor == "postgresql":
-        # As one text literal: PostgreSQL plans '{1,2,…}'::bigint[] six times faster than ARRAY[1,2,…].
-        return _InArray(F("pk"), Value("{" + ",".join(map(str, ids)) + "}", output_field=CharField()))
-    return Q(pk__in=ids)
+def _within_percent(boxes, *, seller: Seller, percent: Decimal):
+    """Boxes whose winner a price cut of less than `percent` beats: price − price to win < price × x ÷
+    100, in integers (cents), with the price to win in the closed form of the module's docstring."""
+    money = DecimalField(max_digits=20, decimal_places=6)
+    factor = ExpressionWrapper(Value(quality.score_factor(seller.quality_score), output_field=money)
+                               * quality.warranty_factor_sql(OuterRef("warranty_months")), output_field=money)
+    n, d = Decimal(percent).as_integer_ratio()
+    cents = ExpressionWrapper(OuterRef("price") * 100, output_field=money)
+    return boxes.annotate(
+        ptw=ExpressionWrapper(Ceil((F("effective_price") - Value(Decimal("0.005"), output_field=money)) * 100
+                                   / factor) - 1, output_field=money),
+    ).annotate(
+        gap=ExpressionWrapper((cents - F("ptw")) * 100 * d, output_field=money),
+        bound=ExpressionWrapper(cents * n, output_field=money),
+    ).filter(ptw__gte=1, gap__lt=F("bound"))
 
 
 def standing_q(*, seller: Seller, standing: str, losing_within_percent: Decimal | None = None) -> Q:
-    """A filter of the seller's listings by buy-box standing (see Standings).
+    """A filter of the seller's listings by buy-box standing, joining the stored boxes.
 
     winning: holds its box. losing: another seller's offer holds the box (with
-    `losing_within_percent`, only those whose price to win is less than that share below the price).
-    no_competitor: no other seller has an offer on sale in the box."""
-    standings = seller_standings(seller=seller)
+    `losing_within_percent`, only those whose price to win is less than that share below the price);
+    both for listings on sale (the caller keeps those). no_competitor: no other seller has an offer on
+    sale in the box."""
     if standing == "winning":
-        return _ids_q(standings.winning)
+        return Q(Exists(BuyBoxStanding.objects.filter(seller=seller, listing_id=OuterRef("pk"))))
     if standing == "losing":
-        return _ids_q(standings.losing_ids(within_percent=losing_within_percent))
+        boxes = _box().exclude(seller=seller)
+        if losing_within_percent is not None:
+            boxes = _within_percent(boxes, seller=seller, percent=losing_within_percent)
+        return Q(Exists(boxes))
     if standing == "no_competitor":
-        return _ids_q(standings.no_competitor)
+        return ~Q(Exists(_box().filter(~Q(seller=seller) | Q(runner_up_listing_id__isnull=False))))
     raise ValueError(standing)
+
+
+@dataclass(frozen=True)
+class BoxCounts:
+    """Boxes (product × grade) the seller has an offer on sale in, those it holds, and its listings
+    on sale in boxes another seller holds (the "losing" filter's count)."""
+
+    boxes_competed: int
+    boxes_held: int
+    losing_listings: int
+
+
+def seller_box_counts(*, seller: Seller) -> BoxCounts:
+    """The dashboard's buy-box figures, in one query over the seller's listings on sale and their boxes."""
+    on_sale, params = (Listing.objects.filter(buyable_q(), seller=seller).order_by()
+                       .values_list("product_id", "grade").query.sql_with_params())
+    boxes = BuyBoxStanding._meta.db_table
+    sql = (
+        "SELECT COUNT(*), COALESCE(SUM(held), 0), COALESCE(SUM(losing), 0) FROM ("  # noqa: S608
+        "SELECT MAX(CASE WHEN b.seller_id = %s THEN 1 ELSE 0 END) AS held, "
+        "SUM(CASE WHEN b.seller_id <> %s THEN 1 ELSE 0 END) AS losing "
+        f'FROM ({on_sale}) l LEFT JOIN "{boxes}" b '
+        "ON b.product_id = l.product_id AND b.grade = l.grade GROUP BY l.product_id, l.grade) AS box"
+    )
+    with connections[Listing.objects.db].cursor() as cursor:
+        cursor.execute(sql, (seller.pk, seller.pk, *params))
+        competed, held, losing = cursor.fetchone()
+    return BoxCounts(int(competed), int(held), int(losing))

@@ -119,17 +119,23 @@ def effective_price_sql(*, price: str = "price", score: str = "seller__quality_s
     """The same effective price as a SQL expression over a listing's columns (PostgreSQL's
     numeric ROUND rounds half away from zero, which is half up for positive prices)."""
     money = DecimalField(max_digits=14, decimal_places=6)
-    # Integer division of integer columns (warranty ≥ 12 months) in PostgreSQL and SQLite alike.
-    full_years = ExpressionWrapper((F(warranty) - WARRANTY_BASE_MONTHS) / 12, output_field=IntegerField())
-    years = Least(Value(WARRANTY_MAX_YEARS), Greatest(Value(0), full_years))
     factor = (Value(1 + MAX_HANDICAP, output_field=money)
               - Value(MAX_HANDICAP / 100, output_field=money) * F(score))
-    warranty_part = (Value(Decimal(1), output_field=money)
-                     - Value(WARRANTY_STEP, output_field=money) * Cast(years, output_field=money))
     return ExpressionWrapper(
-        Round(ExpressionWrapper(F(price) * factor * warranty_part, output_field=money), 2),
+        Round(ExpressionWrapper(F(price) * factor * warranty_factor_sql(F(warranty)), output_field=money), 2),
         output_field=DecimalField(max_digits=12, decimal_places=2),
     )
+
+
+def warranty_factor_sql(warranty) -> ExpressionWrapper:
+    """warranty_factor as a SQL expression over a warranty in months (a column, or an OuterRef)."""
+    money = DecimalField(max_digits=14, decimal_places=6)
+    # Integer division of integer columns (warranty ≥ 12 months) in PostgreSQL and SQLite alike.
+    full_years = ExpressionWrapper((warranty - WARRANTY_BASE_MONTHS) / 12, output_field=IntegerField())
+    years = Least(Value(WARRANTY_MAX_YEARS), Greatest(Value(0), full_years))
+    return ExpressionWrapper(Value(Decimal(1), output_field=money)
+                             - Value(WARRANTY_STEP, output_field=money) * Cast(years, output_field=money),
+                             output_field=money)
 
 
 def score_band(score: Decimal) -> str:

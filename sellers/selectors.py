@@ -6,16 +6,20 @@ score, then the older listing. The effective price is a SQL annotation over the 
 score, so every page ranks in the database with the same rule the scorecard publishes.
 
 For thousands of listings at once (a seller's list, its filters, the export, the dashboard), the
-set-based standings of sellers.buy_box_insight rank with this module's BUY_BOX_ORDER and
-with_effective_price in one window-function query; this module answers for a page or one listing.
+buy box is stored per product × grade (sellers.models_buybox.BuyBoxStanding): its winner and
+runner-up, ranked by this module's rule in one window-function query over the boxes a write touched
+(`buy_box_standings_refresh`, the table's only writer, called after commit by
+catalog.cache.products_changed); sellers.buy_box_insight joins it. This module also answers live
+for a page or one listing, and `buy_box_standings_differences` proves the stored table against it.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import F, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import FirstValue, RowNumber
+from django.utils import timezone
 
 from . import quality
 from .models import Listing
@@ -194,3 +198,108 @@ def buy_box_positions(listings: Iterable[Listing]) -> dict[int, BuyBoxPosition]:
             rival.price, is_winning, None if beats or own else price_to_win(listing, rival, score=score),
             mine, rival.effective_price, own)
     return positions
+
+
+# --- The buy box stored per box ----------------------------------------------------------------------
+STANDING_FIELDS = ("product_id", "grade", "listing_id", "seller_id", "price", "effective_price",
+                   "runner_up_listing_id", "runner_up_seller_id", "runner_up_price",
+                   "runner_up_effective_price", "offers", "winner_seller_offers")
+
+
+def _standings_sql(product_ids: list[int] | None) -> tuple[str, tuple]:
+    """SQL (and params) of one row per product × grade with an offer on sale, in STANDING_FIELDS and
+    the time of the refresh (the last parameter, given by the caller): the
+    offers ranked once by BUY_BOX_ORDER; the first wins, the first of another seller is the runner-up.
+    Plain SQL that PostgreSQL and SQLite (`make run`) both run."""
+    offers = Listing.objects.buyable()
+    if product_ids is not None:
+        offers = offers.filter(product_id__in=product_ids)
+    box = [F("product_id"), F("grade")]
+    ranked = with_effective_price(offers.order_by()).annotate(
+        box_rank=Window(RowNumber(), partition_by=box, order_by=BUY_BOX_ORDER),
+        top_seller=Window(FirstValue("seller_id"), partition_by=box, order_by=BUY_BOX_ORDER),
+    ).values_list("pk", "product_id", "grade", "seller_id", "price", "effective_price", "box_rank",
+                  "top_seller")
+    ranked_sql, params = ranked.query.sql_with_params()
+    # Only fixed names and the SQL Django compiled go into the text; every value is a parameter.
+    sql = (
+        "WITH ranked (id, product_id, grade, seller_id, price, effective, box_rank, top_seller) "  # noqa: S608
+        f"AS ({ranked_sql}), "
+        "box AS (SELECT product_id, grade, COUNT(*) AS offers, "
+        "SUM(CASE WHEN seller_id = top_seller THEN 1 ELSE 0 END) AS own, "
+        "MIN(CASE WHEN seller_id <> top_seller THEN box_rank END) AS runner_up_rank "
+        "FROM ranked GROUP BY product_id, grade) "
+        "SELECT w.product_id, w.grade, w.id, w.seller_id, w.price, w.effective, "
+        "r.id, r.seller_id, r.price, r.effective, b.offers, b.own, %s "
+        "FROM box b JOIN ranked w ON w.product_id = b.product_id AND w.grade = b.grade AND w.box_rank = 1 "
+        "LEFT JOIN ranked r ON r.product_id = b.product_id AND r.grade = b.grade "
+        "AND r.box_rank = b.runner_up_rank"
+    )
+    return sql, params
+
+
+def _lock_boxes(cursor, product_ids: list[int]) -> None:
+    """Serialises refreshes of the same products (row locks, however many): a refresh then reads
+    every write committed before the one that ran last, so the last refresh of a box leaves it right."""
+    if cursor.db.vendor != "postgresql":
+        return
+    from catalog.models import Product
+
+    table = Product._meta.db_table
+    cursor.execute(f'SELECT id FROM "{table}" WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE',  # noqa: S608
+                   [product_ids])
+
+
+def buy_box_standings_refresh(*, product_ids: Iterable[int] | None = None) -> int:
+    """Stores the buy box of every grade of these products (None: of every product) as the rule ranks
+    it now, set-based: the boxes' rows replaced in one transaction. The only writer of
+    BuyBoxStanding; catalog.cache.products_changed calls it after every write to offers commits.
+    Returns the number of boxes with an offer on sale."""
+    from .models import BuyBoxStanding
+
+    ids = None if product_ids is None else sorted({int(pk) for pk in product_ids})
+    if ids == []:
+        return 0
+    db = Listing.objects.db
+    table = BuyBoxStanding._meta.db_table
+    select, params = _standings_sql(ids)
+    columns = ", ".join(STANDING_FIELDS + ("refreshed_at",))
+    with transaction.atomic(using=db), connections[db].cursor() as cursor:
+        if ids is None:
+            cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608
+        else:
+            _lock_boxes(cursor, ids)
+            BuyBoxStanding.objects.using(db).filter(product_id__in=ids).delete()
+        cursor.execute(f'INSERT INTO "{table}" ({columns}) {select}', (*params, timezone.now()))  # noqa: S608
+        return cursor.rowcount
+
+
+def buy_box_standings_differences(*, product_ids: Iterable[int] | None = None) -> list[str]:
+    """Where the stored standings differ from the rule applied now, from scratch (buy_boxes for the
+    winners, each seller's best offer for the runner-up, offers counted): one line per box."""
+    from .models import BuyBoxStanding
+
+    stored = BuyBoxStanding.objects.all()
+    if product_ids is not None:
+        product_ids = sorted(set(product_ids))
+        stored = stored.filter(product_id__in=product_ids)
+    stored = {(row[0], row[1]): row for row in stored.values_list(*STANDING_FIELDS)}
+    offers = Listing.objects.buyable()
+    if product_ids is not None:
+        offers = offers.filter(product_id__in=product_ids)
+    counts: dict[tuple[int, str], dict[int, int]] = {}
+    for product_id, grade, seller_id in offers.values_list("product_id", "grade", "seller_id"):
+        by_seller = counts.setdefault((product_id, grade), {})
+        by_seller[seller_id] = by_seller.get(seller_id, 0) + 1
+    products = {product_id for product_id, _grade in counts}
+    winners = buy_boxes(product_ids=products)
+    bests = _best_offer_of_each_seller(product_ids=products)
+    expected = {}
+    for key, winner in winners.items():
+        runner_up = next((o for o in bests[key] if o.seller_id != winner.seller_id), None)
+        expected[key] = (*key, winner.pk, winner.seller_id, winner.price, winner.effective_price,
+                         *((runner_up.pk, runner_up.seller_id, runner_up.price, runner_up.effective_price)
+                           if runner_up else (None, None, None, None)),
+                         sum(counts[key].values()), counts[key][winner.seller_id])
+    return [f"box {key[0]}/{key[1]}: stored {stored.get(key)}, expected {expected.get(key)}"
+            for key in sorted(stored.keys() | expected.keys()) if stored.get(key) != expected.get(key)]

@@ -103,7 +103,7 @@ def listing_list(request):
     filter_form = ListingFilterForm(request.GET or None, label_suffix="")
     filters = filter_form.filters()
     listings = backoffice.seller_listings(seller=request.seller, **filters)
-    page = Paginator(listings, LISTINGS_PER_PAGE).get_page(request.GET.get("page"))
+    page = backoffice.listings_page(listings, number=request.GET.get("page"), per_page=LISTINGS_PER_PAGE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "sellers/listing_list.html", {

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 
 from catalog.models import Brand, Category, Grade, Product, ProductModel
 from sellers.models import Listing, Seller, SellerMember, StockMovement
+from sellers.selectors import buy_box_standings_refresh
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -117,4 +118,6 @@ class ListingFactory(factory.django.DjangoModelFactory):
                 listing=listing, seller_id=listing.seller_id, quantity_delta=listing.quantity,
                 allocated_delta=listing.allocated, reason=StockMovement.Reason.OPENING,
                 created_at=listing.created_at)
+        # Its box stored again, as every writer of offers has it done after commit.
+        buy_box_standings_refresh(product_ids=[listing.product_id])
         return listing

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import Grade
 from sellers import services
-from sellers.buy_box_insight import buy_box_insights, seller_standings
+from sellers.buy_box_insight import buy_box_insights, seller_box_counts
 from sellers.listing_filters import listings_filtered
 from sellers.selectors import RankedOffer, buy_box_positions, price_to_win, with_effective_price
 from tests.factories import ListingFactory, ProductFactory, SellerFactory, SellerMemberFactory
@@ -119,7 +119,7 @@ def test_a_listing_behind_its_own_sellers_other_listing_is_not_losing(owner):
     assert insight.winner_price == D("300.00") and insight.price_to_win is None
     assert insight.standing == "your_other_listing"
     assert _ids(owner.seller, buy_box="winning") == {best.pk} and not _ids(owner.seller, buy_box="losing")
-    assert seller_standings(seller=owner.seller).boxes_competed == 1
+    assert seller_box_counts(seller=owner.seller).boxes_competed == 1
 
 
 def test_losing_by_less_than_a_percentage_keeps_the_ones_a_small_cut_wins_back(client, owner):
@@ -161,8 +161,7 @@ def test_the_set_based_insight_agrees_with_the_single_listing_rule_on_a_random_m
                                            quantity=rng.choice([0, 2, 5]), is_active=rng.random() > 0.1))
     insights = buy_box_insights(seller=me, listings=mine)
     positions = buy_box_positions(mine)
-    standings = seller_standings(seller=me)
-    assert {pk for pk, i in insights.items() if i.holds_box} == set(standings.winning)
+    assert {pk for pk, i in insights.items() if i.holds_box} == _ids(me, buy_box="winning")
     for listing in mine:
         insight, position = insights[listing.pk], positions[listing.pk]
         assert insight.holds_box == position.is_winning, listing
@@ -177,8 +176,8 @@ def test_the_standings_follow_a_price_change_made_through_the_service(
         owner, django_capture_on_commit_callbacks):
     mine = ListingFactory(seller=owner.seller, price=D("400.00"))
     ListingFactory(product=mine.product, grade=mine.grade, price=D("389.00"), seller__quality_score=D("70"))
-    assert _ids(owner.seller, buy_box="losing") == {mine.pk}  # computed, then cached
-    with django_capture_on_commit_callbacks(execute=True):  # the writers' after-commit bump
+    assert _ids(owner.seller, buy_box="losing") == {mine.pk}
+    with django_capture_on_commit_callbacks(execute=True):  # the writers' after-commit refresh
         services.listing_update(listing=mine, price=D("388.99"))
     assert _ids(owner.seller, buy_box="winning") == {mine.pk}
     assert not _ids(owner.seller, buy_box="losing")

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from sellers.models import Listing
+from sellers.selectors import buy_box_standings_refresh
 from tests.factories import ListingFactory, ProductFactory, SellerFactory, SellerMemberFactory
 from tests.sellers.factories_stock import api_key_for, bearer
 
@@ -39,6 +40,7 @@ def _market(seller, count: int) -> None:
             theirs.append(Listing(seller=rival, product=product, grade="good", sku=f"R-{i}",
                                   price=rival_price, quantity=5, warranty_months=12))
     Listing.objects.bulk_create(mine + theirs)
+    buy_box_standings_refresh(product_ids=[product.pk for product in products])
 
 
 @pytest.mark.parametrize("filters", FILTERS)
@@ -47,10 +49,9 @@ def test_the_listing_list_takes_the_same_queries_whatever_the_filter_and_the_lis
         client, owner, django_assert_num_queries, filters, count):
     _market(owner.seller, count)
     # The layout's (session, user, membership twice, cart, the category menu until cached), the count,
-    # the page (with its last stock changes), the page's buy-box insight, and the seller's standings
-    # once (then cached).
-    standings = 1 if {"buy_box", "losing_within_percent"} & filters.keys() else 0
-    with django_assert_num_queries(9 + standings):
+    # the page (with its last stock changes) and the page's buy-box insight: the buy-box filters join
+    # the stored boxes in the count's and the page's queries.
+    with django_assert_num_queries(9):
         response = client.get(reverse("sellers:listing_list"), filters)
     assert response.status_code == 200
     with django_assert_num_queries(8):
@@ -99,7 +100,8 @@ def test_the_dashboard_low_stock_leaves_out_listings_with_nothing_available(clie
 def test_the_export_carries_the_insight_in_the_same_queries_whatever_the_listings(
         client, owner, django_assert_num_queries, count):
     _market(owner.seller, count)
-    with django_assert_num_queries(5):  # session, user, membership; the listings; their insight
+    # Session, user, membership; the count (a small file downloads at once); the listings; their insight.
+    with django_assert_num_queries(6):
         response = client.get(reverse("sellers:stock_export"))
         text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = {row["sku"]: row for row in csv.DictReader(io.StringIO(text))}
@@ -119,8 +121,9 @@ def test_the_api_listing_objects_carry_the_insight_and_filter_like_the_list(
     seller = SellerFactory(quality_score=D("70.00"))
     _market(seller, 10)
     auth = bearer(api_key_for(seller))
-    # The key, the standings, the page (its count from its length), its insight; whatever the listings.
-    with django_assert_num_queries(5):
+    # The key, the page (its count from its length; the filter joins the stored boxes), its insight;
+    # whatever the listings.
+    with django_assert_num_queries(4):
         body = client.get("/api/v1/listings", {"buy_box": "losing"}, **auth).json()
     assert body["count"] == 4 and {item["sku"] for item in body["items"]} == {"M-1", "M-2", "M-6", "M-7"}
     by_sku = {item["sku"]: item["buy_box"] for item in body["items"]}

@@ -90,7 +90,7 @@ def test_dashboard_query_count_does_not_grow(client, django_assert_max_num_queri
         _seller_order(member.seller, state=SellerOrder.State.PAID, total=Decimal("10"), paid_days_ago=i % 30,
                       number=f"N{i}")
     client.force_login(member.user)
-    # 14: the buy-box standings of all the seller's listings are one query (then cached).
+    # 14: the seller's boxes competed in, held and lost are one query over the stored boxes.
     with django_assert_max_num_queries(14):
         assert client.get(reverse("sellers:dashboard")).status_code == 200
 

@@ -10,6 +10,7 @@ from marketplace.demo import DEMO_PASSWORD, seed_users
 from orders.demo import seed_orders
 from reviews.demo import seed_reviews
 from sellers.demo import seed_sellers
+from sellers.selectors import buy_box_standings_refresh
 from tradein.demo import seed_trade_ins
 
 
@@ -43,6 +44,8 @@ class Command(BaseCommand):
                 seed_orders(users=users, sellers=sellers)
                 seed_reviews(users=users, sellers=sellers)
                 seed_trade_ins(users=users, sellers=sellers, catalog=catalog)
+            # Every buy box stored as the demo left it (some demo rows are written without the services).
+            buy_box_standings_refresh()
             kept = len(mail.outbox) if quiet else 0
         if quiet:
             if outbox is None:
