@@ -8,6 +8,8 @@ from django.db import connection, transaction
 from django.db.models import Value
 from django.utils.text import slugify
 
+from marketplace.storage import name_without_hash
+
 from .cache import catalog_changed
 from .images import THUMBNAIL_WIDTHS, make_thumbnail, validate_and_reencode
 from .models import Category, Product, ProductImage, ProductModel
@@ -117,21 +119,28 @@ def product_image_queue_thumbnails(*, image: ProductImage) -> None:
     transaction.on_commit(lambda: make_thumbnails.delay(image_id))
 
 
+def _delete_files(names: Iterable[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
 def product_image_make_thumbnails(*, image_id: int) -> ProductImage | None:
-    """Writes one WebP per page width; safe to run twice (same names, overwritten)."""
+    """Writes one WebP per page width, each under a content-hashed name (the public storage's):
+    safe to run twice (the same bytes, the same names, written once); thumbnails it replaces are
+    deleted once the new names are committed."""
     image = ProductImage.objects.filter(pk=image_id).first()
     if image is None or not image.image:
         return None
     with image.image.open("rb") as source:
         data = source.read()
-    base = image.image.name.rsplit(".", 1)[0]
+    base = name_without_hash(image.image.name)
     thumbnails = {}
     for width in THUMBNAIL_WIDTHS:
-        name = f"{base}-{width}.webp"
-        if default_storage.exists(name):
-            default_storage.delete(name)
-        thumbnails[str(width)] = default_storage.save(name, ContentFile(make_thumbnail(data, width)))
+        thumbnail = ContentFile(make_thumbnail(data, width))
+        thumbnails[str(width)] = default_storage.save(f"{base}-{width}.webp", thumbnail)
     ProductImage.objects.filter(pk=image.pk).update(thumbnails=thumbnails)
+    replaced = set(image.thumbnails.values()) - set(thumbnails.values())
+    transaction.on_commit(lambda: _delete_files(replaced))
     transaction.on_commit(catalog_changed)  # cached pages show the new thumbnails
     image.thumbnails = thumbnails
     return image

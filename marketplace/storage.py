@@ -1,13 +1,20 @@
 """File storages: public media (product images, served under MEDIA_URL) and private files (stock
 imports, trade-in and proposal photos), kept under PRIVATE_MEDIA_ROOT, a root nothing serves — or, when
 AWS_STORAGE_BUCKET_NAME is set, in S3-compatible buckets (settings.STORAGES): a public one whose
-objects carry long cache headers, and a private one read only through short-lived signed URLs."""
+objects carry long cache headers, and a private one read only through short-lived signed URLs.
+
+Public media is stored under content-hashed names (ContentHashedNames): a name never holds other
+bytes, so the proxy (deploy/Caddyfile) and the public bucket may let browsers keep it for ever."""
+import hashlib
 import os
+import re
 from pathlib import Path
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.utils import validate_file_name
 from django.core.signals import setting_changed
 from django.db.models.fields.files import FieldFile
 from django.dispatch import receiver
@@ -15,6 +22,53 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.utils.functional import LazyObject, cached_property, empty
 from django.utils.http import content_disposition_header
+
+# `catalog/12/3f…9a.<first 20 hex digits of the bytes' SHA-256>.webp`; deploy/Caddyfile matches
+# the same pattern to mark a file immutable (names stored before this revalidate instead).
+CONTENT_HASH_DIGITS = 20
+CONTENT_HASHED_NAME = re.compile(r"\.[0-9a-f]{20}(\.[A-Za-z0-9]+)$")
+
+
+def content_hashed_name(name: str, content) -> str:
+    """`name` with the hash of `content`'s bytes before its extension (content is rewound)."""
+    digest = hashlib.sha256()
+    for chunk in content.chunks():
+        digest.update(chunk)
+    content.seek(0)
+    root, extension = os.path.splitext(name)
+    return f"{root}.{digest.hexdigest()[:CONTENT_HASH_DIGITS]}{extension}"
+
+
+def name_without_hash(name: str) -> str:
+    """The name a content-hashed name was made from, without its extension."""
+    if CONTENT_HASHED_NAME.search(name):
+        return CONTENT_HASHED_NAME.sub("", name)
+    return os.path.splitext(name)[0]
+
+
+class ContentHashedNames:
+    """A storage mixin: every file is saved under its name with the hash of its bytes inserted
+    (content_hashed_name). Saving the same bytes under the same name again stores nothing and
+    gives the same name, so a task run twice writes once."""
+
+    def save(self, name, content, max_length=None):
+        if name is None:
+            name = content.name
+        if not hasattr(content, "chunks"):
+            content = File(content, name)
+        name = content_hashed_name(name, content)
+        validate_file_name(name, allow_relative_path=True)
+        if self.exists(name):
+            return name
+        return super().save(name, content, max_length=max_length)
+
+    def save_as_named(self, name, content, max_length=None):
+        """Saves under `name` unchanged (moving files between storages keeps their names)."""
+        return super().save(name, content, max_length=max_length)
+
+
+class PublicFileSystemStorage(ContentHashedNames, FileSystemStorage):
+    """Product images and their thumbnails under MEDIA_ROOT, served by the proxy at MEDIA_URL."""
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
@@ -63,7 +117,7 @@ def storage_move_folder(source, target, folder: str) -> None:
             name = os.path.relpath(os.path.join(directory, filename), source.path("")).replace(os.sep, "/")
             if not target.exists(name):
                 with source.open(name, "rb") as handle:
-                    saved = target.save(name, handle)
+                    saved = getattr(target, "save_as_named", target.save)(name, handle)
                 assert saved == name, (saved, name)
             source.delete(name)
 

@@ -7,6 +7,8 @@ from django.utils.functional import cached_property
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
+from .storage import ContentHashedNames
+
 
 class _BrowserEndpointMixin:
     """`public_endpoint_url`: where browsers reach the storage when the app reaches it at another
@@ -17,9 +19,10 @@ class _BrowserEndpointMixin:
         return {**super().get_default_settings(), "public_endpoint_url": None}
 
 
-class PublicS3Storage(_BrowserEndpointMixin, S3Storage):
+class PublicS3Storage(ContentHashedNames, _BrowserEndpointMixin, S3Storage):
     """Product images and thumbnails: public, unsigned URLs; every object is stored with the
-    `object_parameters` of the settings (a year's Cache-Control: their names are never reused)."""
+    `object_parameters` of the settings (a year's Cache-Control: their names carry a hash of their
+    bytes, so a name never holds other bytes)."""
 
     def __init__(self, **options):
         super().__init__(**options)

@@ -1,17 +1,21 @@
 """Product images: uploads are decoded to be trusted, limited, re-encoded; thumbnails come from the worker."""
+import hashlib
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
 from catalog import images
 from catalog.models import ProductImage
-from catalog.services import product_image_add
+from catalog.services import product_image_add, product_image_make_thumbnails
+from marketplace.storage import name_without_hash, storage_move_folder
 from tests.factories import ProductModelFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +87,43 @@ def test_added_image_gets_webp_thumbnails_in_the_page_sizes(django_capture_on_co
     for width in (160, 320, 640):
         with default_storage.open(image.thumbnails[str(width)]) as f, Image.open(f) as thumb:
             assert thumb.format == "WEBP" and thumb.width == width
-    assert image.card_url.endswith("-320.webp")
+    assert re.search(r"-320\.[0-9a-f]{20}\.webp$", image.card_url)
+
+
+def test_stored_names_carry_a_hash_of_the_bytes_and_the_same_bytes_are_stored_once():
+    first = default_storage.save("catalog/test/a.webp", ContentFile(b"same bytes"))
+    again = default_storage.save("catalog/test/a.webp", ContentFile(b"same bytes"))
+    other = default_storage.save("catalog/test/a.webp", ContentFile(b"other bytes"))
+    digest = hashlib.sha256(b"same bytes").hexdigest()[:20]
+    assert first == again == f"catalog/test/a.{digest}.webp"
+    assert other != first and default_storage.open(first).read() == b"same bytes"
+    assert name_without_hash(first) == "catalog/test/a" == name_without_hash("catalog/test/a.webp")
+
+
+def test_thumbnails_made_again_from_other_bytes_replace_the_old_files(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        image = product_image_add(model=ProductModelFactory(), upload=upload(picture(800, 800)))
+    image.refresh_from_db()
+    before = dict(image.thumbnails)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert product_image_make_thumbnails(image_id=image.pk).thumbnails == before  # the same bytes
+    assert all(default_storage.exists(name) for name in before.values())
+    # Other bytes to make them from (as a new encoder would make other bytes from the same picture).
+    other = images.validate_and_reencode(upload(picture(900, 900)))
+    ProductImage.objects.filter(pk=image.pk).update(image=default_storage.save(image.image.name, other))
+    with django_capture_on_commit_callbacks(execute=True):
+        after = product_image_make_thumbnails(image_id=image.pk).thumbnails
+    assert set(after.values()).isdisjoint(before.values())
+    assert all(default_storage.exists(name) for name in after.values())
+    assert not any(default_storage.exists(name) for name in before.values())
+
+
+def test_files_moved_into_the_public_storage_keep_their_names(tmp_path):
+    source = FileSystemStorage(location=tmp_path / "from")
+    source.save("stock-imports/1/file.csv", ContentFile(b"sku;qty"))
+    storage_move_folder(source, default_storage, "stock-imports")
+    assert default_storage.exists("stock-imports/1/file.csv")
+    default_storage.delete("stock-imports/1/file.csv")
 
 
 def test_admin_upload_of_a_renamed_text_file_shows_the_error_and_saves_nothing(client):

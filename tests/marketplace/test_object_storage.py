@@ -133,7 +133,7 @@ def image_add():
 
 
 def test_the_tests_elsewhere_keep_the_filesystem_and_no_bucket_means_the_filesystem(monkeypatch):
-    assert storages["default"].__class__.__name__ == "FileSystemStorage"
+    assert storages["default"].__class__.__name__ == "PublicFileSystemStorage"
     assert private_storage().__class__.__name__ == "PrivateFileSystemStorage"
     fresh = settings_from_env(monkeypatch, AWS_STORAGE_BUCKET_NAME="")
     assert fresh.STORAGES["private"] == {"BACKEND": "marketplace.storage.PrivateFileSystemStorage"}
