@@ -81,6 +81,11 @@ app.conf.beat_schedule = {
         "task": "tradein.tasks.confirm_uninspected_trade_ins",
         "schedule": crontab(minute=30),
     },
+    # Trade-in quotes never accepted, 30 days after they expired (tradein.services).
+    "purge-old-trade-in-quotes": {
+        "task": "tradein.tasks.purge_old_quotes",
+        "schedule": crontab(hour=3, minute=35),
+    },
     "purge-idempotency-records": {
         "task": "sellers.tasks.purge_idempotency_records",
         "schedule": crontab(minute=40),

@@ -64,8 +64,9 @@ def seed_trade_ins(*, users: dict, sellers: dict, catalog: dict) -> list[TradeIn
     now = timezone.now()
 
     def accept(condition="flawless", when=now):
-        return services.trade_in_accept(shopper=shopper, product=product, answers=ANSWERS[condition],
-                                        iban=DEMO_IBAN, now=when)
+        quote = services.trade_in_quote_give(product=product, answers=ANSWERS[condition], shopper=shopper,
+                                             now=when)
+        return services.trade_in_accept(quote=quote, shopper=shopper, iban=DEMO_IBAN, now=when)
 
     def received(condition="flawless"):
         trade_in = accept(condition)
@@ -102,4 +103,6 @@ def seed_trade_ins(*, users: dict, sellers: dict, catalog: dict) -> list[TradeIn
     returned = services.trade_in_counter_answer(trade_in=countered(), shopper=shopper, answer="refuse")
     made.append(services.trade_in_return_sent(trade_in=returned, actor=seller_user, tracking="RET-DEMO-01"))
     made.append(services.trade_in_cancel(trade_in=accept(), shopper=shopper))
+    # And an offer held for the shopper, not accepted yet (My trade-ins › Offers held for you).
+    services.trade_in_quote_give(product=product, answers=ANSWERS["cracked"], shopper=shopper, now=now)
     return made

@@ -1,8 +1,11 @@
 """Trade-in offers, the one writer: a seller's price per product × condition, its cap and on/off.
 
-Every door (back office, API, CSV import) saves an offer with `offer_save`. The cap counts the
-devices the seller still wants; a shopper's acceptance takes one with a guarded single UPDATE
+Every door (back office, API, CSV import) saves an offer with `offer_save` (or, for every variant
+of a model with one storage, `offers_save_for_model`, which calls it). The cap counts the devices
+the seller still wants; a shopper's acceptance takes one with a guarded single UPDATE
 (`offer_take_one`: zero rows means none left), so concurrent acceptances never take it below zero.
+A price changed or an offer switched off stops new quotes only: quotes already given are honoured
+at their price while the cap lasts (services.trade_in_accept).
 """
 from decimal import Decimal, InvalidOperation
 
@@ -19,6 +22,7 @@ from .models import Condition, TradeInOffer
 
 MAX_OFFER_PRICE = Decimal("10000.00")
 MAX_CAP = 10_000
+MAX_STORAGE_GB = 100_000
 
 
 def validate_condition(value) -> str:
@@ -51,6 +55,19 @@ def validate_cap(value) -> int:
     if not 0 <= cap <= MAX_CAP:
         raise ValidationError({"cap": _("The cap must be between 0 and %(max)s.") % {"max": MAX_CAP}})
     return cap
+
+
+def validate_storage_gb(value) -> int:
+    try:
+        storage = Decimal(str(value).strip())
+        if storage != int(storage):
+            raise ValueError
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise ValidationError({"storage_gb": _("Enter the storage in GB, such as 128.")}) from exc
+    if not 1 <= storage <= MAX_STORAGE_GB:
+        raise ValidationError({"storage_gb": _("The storage must be between 1 and %(max)s GB.")
+                               % {"max": MAX_STORAGE_GB}})
+    return int(storage)
 
 
 def offer_save(*, seller: Seller, product: Product, condition: str, price, cap, is_active: bool = True,
@@ -90,7 +107,8 @@ def offer_save(*, seller: Seller, product: Product, condition: str, price, cap, 
 def offers_save_for_model(*, seller: Seller, model_ref: str, storage_gb, condition: str, price, cap,
                           is_active: bool = True, actor=None) -> list[tuple[TradeInOffer, str]]:
     """The same offer for every variant (colour, connectivity) of a model with this storage: one
-    offer per product, each with this cap. `model_ref` is the model's slug or its name."""
+    offer per product, each with this cap. `model_ref` is the model's slug or its name. The back
+    office, the API (PUT /trade-in/offers/by-model) and the CSV of offers all call this."""
     from catalog.models import ProductModel
 
     model = (ProductModel.objects.filter(slug=str(model_ref).strip()).first()
@@ -98,10 +116,7 @@ def offers_save_for_model(*, seller: Seller, model_ref: str, storage_gb, conditi
     if model is None:
         raise ValidationError({"model": _("No model in the catalog is called “%(name)s”.")
                                % {"name": model_ref}})
-    try:
-        storage = int(Decimal(str(storage_gb).strip()))
-    except (InvalidOperation, ValueError, TypeError) as exc:
-        raise ValidationError({"storage_gb": _("Enter the storage in GB, such as 128.")}) from exc
+    storage = validate_storage_gb(storage_gb)
     products = list(Product.objects.filter(model=model, storage_gb=storage, is_active=True).order_by("pk"))
     if not products:
         raise ValidationError({"storage_gb": _("The %(model)s is not sold with %(gb)s GB.")
@@ -125,11 +140,10 @@ def offer_toggle(*, offer: TradeInOffer, is_active: bool, actor=None) -> TradeIn
     return offer
 
 
-def offer_take_one(*, offer_id: int, price: Decimal) -> bool:
-    """Takes one device off the cap of a live offer at this price; False when none is left (or the
-    seller changed the price or switched it off meanwhile). One guarded statement."""
-    return bool(TradeInOffer.objects.filter(pk=offer_id, is_active=True, cap__gt=0, price=price)
-                .update(cap=F("cap") - 1))
+def offer_take_one(*, offer_id: int) -> bool:
+    """Takes one device off the offer's cap for a quote it gave; False when the cap is exhausted.
+    One guarded statement. Switched off or repriced since does not matter: the quote holds."""
+    return bool(TradeInOffer.objects.filter(pk=offer_id, cap__gt=0).update(cap=F("cap") - 1))
 
 
 def offer_give_back(*, offer_id: int) -> None:

@@ -1,17 +1,14 @@
-"""The shopper's answers about a device and the condition they mean; the best offer for them.
+"""The shopper's answers about a device and the condition they mean.
 
-Prices are computed here, on the server, from the sellers' offers: a page only ever shows or
-posts back the answers, never a price to trust.
+The price for them is computed on the server from the sellers' offers and stored as a quote
+(services.trade_in_quote_give): a page only ever posts the answers, never a price to trust.
 """
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Condition
-from .selectors import best_offer
 
 QUOTE_VALID_DAYS = 14
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -59,6 +56,11 @@ class Answers:
                    body_marks=data["body_marks"], battery_health=data.get("battery_health"),
                    accessories=data["accessories"] == "yes", lock_removed=data["lock_removed"] == "yes")
 
+    @classmethod
+    def stored(cls, data: dict) -> "Answers":
+        """From a quote's stored answers."""
+        return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+
     def as_dict(self) -> dict:
         return asdict(self)
 
@@ -73,23 +75,3 @@ def condition_for(answers: Answers) -> str:
     if answers.body_marks != "none" or (answers.battery_health is not None and answers.battery_health < 80):
         return Condition.WORN
     return Condition.FLAWLESS
-
-
-@dataclass(frozen=True)
-class Quote:
-    product_id: int
-    condition: str
-    offer: object | None  # the best TradeInOffer, or None
-    valid_until: object
-
-    @property
-    def price(self):
-        return self.offer.price if self.offer else None
-
-
-def quote_for(*, product_id: int, answers: Answers, now=None) -> Quote:
-    condition = condition_for(answers)
-    now = now or timezone.now()
-    return Quote(product_id=product_id, condition=condition,
-                 offer=best_offer(product_id=product_id, condition=condition),
-                 valid_until=now + timedelta(days=QUOTE_VALID_DAYS))

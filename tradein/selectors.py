@@ -1,11 +1,13 @@
 """Trade-in reads: the best offer for a product × condition, a seller's offers beside the best
 of the others, the devices heading to a seller, and the offers' statistics per model."""
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from catalog.models import Product, ProductModel
 from sellers.models import Seller
 
-from .models import Condition, TradeIn, TradeInOffer
+from .models import Condition, TradeIn, TradeInOffer, TradeInQuote
 
 S = TradeIn.State
 # The devices on their way to the seller or in its hands, not yet settled.
@@ -43,11 +45,15 @@ def products_with_offers(*, model: ProductModel):
 
 def seller_offers_compared(*, seller: Seller):
     """The seller's offers, each with the best live price of the other sellers for the same
-    product × condition (`best_other`, None if no one else buys it). One query."""
+    product × condition (`best_other`, None if no one else buys it) and the quotes it gave that
+    shoppers may still accept (`open_quotes`: honoured while the cap lasts). One query."""
     others = (live_offers().filter(product=OuterRef("product"), condition=OuterRef("condition"))
               .exclude(seller=seller).order_by("-price").values("price")[:1])
+    open_quotes = (TradeInQuote.objects.filter(offer=OuterRef("pk"), valid_until__gt=timezone.now(),
+                                               trade_in__isnull=True)
+                   .order_by().values("offer").annotate(n=Count("pk")).values("n")[:1])
     return (TradeInOffer.objects.filter(seller=seller).select_related("product__model__brand")
-            .annotate(best_other=Subquery(others))
+            .annotate(best_other=Subquery(others), open_quotes=Coalesce(Subquery(open_quotes), 0))
             .order_by("product__model__name", "product__storage_gb", "product_id", "condition"))
 
 
@@ -59,6 +65,12 @@ def seller_trade_ins(*, seller: Seller, states=INCOMING_STATES):
 def shopper_trade_ins(*, user):
     return (TradeIn.objects.filter(shopper=user).select_related("product__model", "seller")
             .order_by("-created_at", "-pk"))
+
+
+def shopper_quotes_held(*, user):
+    """The quotes the shopper may still accept (valid, not accepted), newest first."""
+    return (TradeInQuote.objects.filter(shopper=user, valid_until__gt=timezone.now(), trade_in__isnull=True)
+            .select_related("product__model", "seller").order_by("-created_at", "-pk"))
 
 
 def offer_statistics_per_model():

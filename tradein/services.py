@@ -2,29 +2,34 @@
 
 Each locks the trade-in, moves it through states.trade_in_move (the only writer of its state) and
 sends the shopper's or the seller's e-mail after commit. The price is always the server's: the
-best offer at acceptance, then the seller's counter-offer if the shopper takes it.
+best offer when the quote is given, held for 14 days, then the seller's counter-offer if the
+shopper takes it.
 """
 import secrets
 from datetime import timedelta
-from decimal import Decimal
 
 from allauth.account.models import EmailAddress
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as noop  # a history reason, translated when shown
 
 from catalog.models import Product
+from marketplace.templatetags.money import format_money
+from sellers.models import Seller
 from sellers.permissions import Perm, member_user_require
 
 from . import emails
 from .iban import iban_clean
-from .models import TradeIn, TradeInPhoto
+from .models import TradeIn, TradeInPhoto, TradeInQuote
 from .offers import offer_give_back, offer_take_one, validate_offer_price
 from .payouts import trade_in_settle
 from .photos import photos_clean
-from .quotes import QUOTE_VALID_DAYS, Answers, quote_for
+from .quotes import QUOTE_VALID_DAYS, Answers, condition_for
+from .selectors import best_offer
 from .states import NOT_BOUGHT, TransitionError, trade_in_move, trade_in_start, transition_check
 
 S = TradeIn.State
@@ -33,8 +38,24 @@ COUNTER_ANSWER_DAYS = 7
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class QuoteChanged(ValidationError):
-    """The best offer is no longer the one the shopper saw (a seller changed it or its cap ran out)."""
+class QuoteRefused(ValidationError):
+    """A quote that can no longer be accepted; the shopper is shown why, with a fresh quote."""
+
+
+class QuoteExpired(QuoteRefused):
+    """Its 14 days are over."""
+
+
+class QuoteUnavailable(QuoteRefused):
+    """Its seller's cap is exhausted, or the seller no longer buys (suspended)."""
+
+
+class QuoteUsed(QuoteRefused):
+    """Already accepted (a second click, a second tab): `trade_in` is the trade-in it started."""
+
+    def __init__(self, message, *, trade_in: TradeIn):
+        super().__init__(message)
+        self.trade_in = trade_in
 
 
 def business_days_after(start, days: int):
@@ -69,36 +90,82 @@ def shopper_can_accept(user) -> str:
     return ""
 
 
-def trade_in_accept(*, shopper, product: Product, answers: Answers, iban: str, seen_price=None,
-                    now=None) -> TradeIn:
-    """The shopper accepts the best offer for their answers: one device is taken off that seller's
-    cap (never below zero) and the trade-in starts, to ship within 14 days.
+def trade_in_quote_give(*, product: Product, answers: Answers, shopper=None, held=(),
+                        now=None) -> TradeInQuote | None:
+    """The best offer for these answers, computed here and stored: its seller, its price and 14
+    days it holds for. None when no seller buys the device in that condition.
 
-    `seen_price` is the price the page showed; if the best offer is not that one any more the
-    shopper is told the new one (QuoteChanged) rather than held to a price they did not see."""
+    A quote the shopper (or, before logging in, this browser: `held` is its session's tokens) still
+    holds for the same device and answers is given again when it is at least as good as today's
+    best, so asking twice never lowers what was promised nor makes another row."""
+    if not answers.lock_removed:
+        raise ValidationError(_("Remove the iCloud or Google lock first."))
+    now = now or timezone.now()
+    condition = condition_for(answers)
+    offer = best_offer(product_id=product.pk, condition=condition)
+    owner = getattr(shopper, "is_authenticated", False)
+    mine = Q(shopper=shopper) if owner else Q(shopper__isnull=True, token__in=list(held))
+    kept = (TradeInQuote.objects.filter(mine, product=product, answers=answers.as_dict(), valid_until__gt=now,
+                                        trade_in__isnull=True, offer__cap__gt=0,
+                                        seller__status=Seller.Status.APPROVED)
+            .select_related("seller", "offer").order_by("-price", "-created_at").first())
+    if kept is not None and (offer is None or kept.price >= offer.price):
+        return kept
+    if offer is None:
+        return None
+    return TradeInQuote.objects.create(
+        token=secrets.token_urlsafe(18), shopper=shopper if owner else None, product=product,
+        condition=condition, answers=answers.as_dict(), offer=offer, seller=offer.seller, price=offer.price,
+        created_at=now, valid_until=now + timedelta(days=QUOTE_VALID_DAYS))
+
+
+def trade_in_quote_claim(*, quote: TradeInQuote, shopper) -> TradeInQuote:
+    """A quote made before logging in becomes the shopper's who logged in in that browser (the
+    caller checked that its session holds it); one already someone's stays theirs."""
+    TradeInQuote.objects.filter(pk=quote.pk, shopper__isnull=True).update(shopper=shopper)
+    quote.refresh_from_db(fields=["shopper"])
+    return quote
+
+
+def trade_in_quote_renew(*, quote: TradeInQuote, shopper=None, held=(), now=None) -> TradeInQuote | None:
+    """Today's best offer for the same device and answers (after an expired or unavailable quote)."""
+    return trade_in_quote_give(product=quote.product, answers=Answers.stored(quote.answers), shopper=shopper,
+                               held=held, now=now)
+
+
+def trade_in_accept(*, quote: TradeInQuote, shopper, iban: str, now=None) -> TradeIn:
+    """The shopper accepts their quote at its price, whatever the seller has changed since, as
+    long as the quote is valid (14 days) and the seller's cap is not exhausted: one device is
+    taken off it (never below zero) and the trade-in starts, to ship within 14 days.
+
+    Refusals are QuoteRefused (expired, unavailable, already accepted); the price is never read
+    from the request, only from the stored quote."""
     refusal = shopper_can_accept(shopper)
     if refusal:
         raise ValidationError(refusal)
     iban = iban_clean(iban)
-    if not answers.lock_removed:
-        raise ValidationError(_("Remove the iCloud or Google lock first."))
     now = now or timezone.now()
     with transaction.atomic():
-        for _attempt in range(5):  # another shopper may take the last place of the best offer first
-            quote = quote_for(product_id=product.pk, answers=answers, now=now)
-            if quote.offer is None:
-                raise ValidationError(_("No seller buys this device in this condition at the moment."))
-            if seen_price is not None and Decimal(seen_price) != quote.price:
-                raise QuoteChanged(_("The best offer is now %(price)s €, from %(seller)s.")
-                                   % {"price": quote.price, "seller": quote.offer.seller.name})
-            if offer_take_one(offer_id=quote.offer.pk, price=quote.price):
-                break
-        else:
-            raise ValidationError(_("The offers for this device are being taken right now; try again."))
+        quote = (TradeInQuote.objects.select_for_update(of=("self",)).select_related("seller", "offer")
+                 .get(pk=quote.pk))
+        if quote.shopper_id != shopper.pk:
+            raise PermissionDenied
+        used = TradeIn.objects.filter(quote=quote).first()
+        if used is not None:
+            raise QuoteUsed(_("You have already accepted this offer: trade-in %(number)s.")
+                            % {"number": used.number}, trade_in=used)
+        if quote.valid_until <= now:
+            raise QuoteExpired(_("This offer of %(price)s from %(seller)s expired on %(date)s.") % {
+                "price": format_money(quote.price), "seller": quote.seller.name,
+                "date": date_format(timezone.localtime(quote.valid_until), "DATE_FORMAT")})
+        if quote.seller.status != Seller.Status.APPROVED or not offer_take_one(offer_id=quote.offer_id):
+            raise QuoteUnavailable(_("%(seller)s has bought all the devices it wanted in this condition.")
+                                   % {"seller": quote.seller.name})
         trade_in = trade_in_start(trade_in=TradeIn(
-            number=_number(), shopper=shopper, seller=quote.offer.seller, offer=quote.offer, product=product,
-            condition=quote.condition, answers=answers.as_dict(), quoted_price=quote.price, iban=iban,
-            ship_by=now + timedelta(days=QUOTE_VALID_DAYS)), actor=shopper, reason=noop("quote accepted"))
+            number=_number(), shopper=shopper, seller=quote.seller, offer=quote.offer, quote=quote,
+            product_id=quote.product_id, condition=quote.condition, answers=quote.answers,
+            quoted_price=quote.price, iban=iban, ship_by=now + timedelta(days=QUOTE_VALID_DAYS)),
+            actor=shopper, reason=noop("quote accepted"))
         emails.notify_on_commit(trade_in.pk, "accepted")
     return trade_in
 
@@ -293,3 +360,15 @@ def trade_ins_confirm_uninspected(*, now=None) -> int:
             trade_in_confirm(trade_in=locked, actor=None, reason=noop("not inspected within 3 business days"))
 
     return _each_due(TradeIn.objects.filter(state=S.RECEIVED, inspect_by__lte=now), confirm)
+
+
+QUOTES_KEPT_DAYS = 30
+
+
+def trade_in_quotes_purge(*, now=None) -> int:
+    """Quotes never accepted and expired for 30 days are deleted (the accepted ones stay with their
+    trade-ins): a quote costs a row, and anyone may ask for one."""
+    now = now or timezone.now()
+    old = now - timedelta(days=QUOTES_KEPT_DAYS)
+    deleted, _per_model = TradeInQuote.objects.filter(valid_until__lt=old, trade_in__isnull=True).delete()
+    return deleted

@@ -25,3 +25,8 @@ def return_unanswered_counter_offers() -> int:
 @shared_task(name="tradein.tasks.confirm_uninspected_trade_ins")
 def confirm_uninspected_trade_ins() -> int:
     return services.trade_ins_confirm_uninspected()
+
+
+@shared_task(name="tradein.tasks.purge_old_quotes")
+def purge_old_quotes() -> int:
+    return services.trade_in_quotes_purge()

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tests.factories import SellerMemberFactory, UserFactory
 from tests.helpers import browser_login
-from tests.tradein.conftest import FLAWLESS, GOOD_IBAN, png_bytes
+from tests.tradein.conftest import FLAWLESS, png_bytes, sell
 from tradein import services
 from tradein.offers import offer_save
 
@@ -29,7 +29,7 @@ def test_the_shopper_and_the_seller_see_the_private_photo_and_another_shopper_do
     owner = SellerMemberFactory(seller__name="GreenFix", seller__return_address="4 rue du Port, Nantes")
     offer_save(seller=owner.seller, product=iphone, condition="flawless", price="300.00", cap=5)
     shopper = UserFactory(first_name="Alex")
-    trade_in = services.trade_in_accept(shopper=shopper, product=iphone, answers=FLAWLESS, iban=GOOD_IBAN)
+    trade_in = sell(shopper=shopper, product=iphone, answers=FLAWLESS)
     services.trade_in_mark_shipped(trade_in=trade_in, shopper=shopper, tracking="6A123")
     services.trade_in_receive(trade_in=trade_in, actor=owner.user)
     services.trade_in_counter_offer(

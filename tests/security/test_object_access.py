@@ -51,8 +51,6 @@ PUBLIC = {
     "reviews:seller_page": "a seller's public page (approved sellers only)",
     "pages:page": "a shop page (terms, privacy, help), public",
     "tradein:sell_model": "a model's public \"Sell your device\" page (the slug names a catalog model)",
-    "tradein:sell_accept": "accepts the best offer for the logged-in shopper's own answers; it makes "
-                           "their own trade-in (tests/tradein/test_shopper_flow.py)",
 }
 PUBLIC_ROUTES = {"^media/(?P<path>.*)$": "media files, served only with DEBUG on"}
 
@@ -161,20 +159,36 @@ def _owner_proposal_photo(w: World):
         proposal=proposal, image=ContentFile(b"owner's photo", name="owner.webp"))
 
 
+OWNER_ANSWERS = dict(powers_on=True, screen_cracked=False, body_marks="none", battery_health=None,
+                     accessories=False, lock_removed=True)
+
+
 def _owner_trade_in(w: World):
     """The owner shopper's trade-in to the owner seller (its offer the seller's own), made once."""
     from tradein.models import TradeIn
     from tradein.offers import offer_save
     from tradein.quotes import Answers
-    from tradein.services import trade_in_accept
+    from tradein.services import trade_in_accept, trade_in_quote_give
 
     existing = TradeIn.objects.filter(shopper=w.shopper).first()
     if existing:
         return existing
     offer_save(seller=w.seller, product=w.listing.product, condition="flawless", price="200", cap=3)
-    return trade_in_accept(shopper=w.shopper, product=w.listing.product, iban="DE89370400440532013000",
-                           answers=Answers(powers_on=True, screen_cracked=False, body_marks="none",
-                                           battery_health=None, accessories=False, lock_removed=True))
+    quote = trade_in_quote_give(product=w.listing.product, answers=Answers(**OWNER_ANSWERS),
+                                shopper=w.shopper)
+    return trade_in_accept(quote=quote, shopper=w.shopper, iban="DE89370400440532013000")
+
+
+def _owner_quote(w: World):
+    """A quote held for the owner shopper, not accepted yet, made once."""
+    from tradein.models import TradeInQuote
+    from tradein.quotes import Answers
+    from tradein.services import trade_in_quote_give
+
+    _owner_trade_in(w)
+    return (TradeInQuote.objects.filter(shopper=w.shopper, trade_in__isnull=True).first()
+            or trade_in_quote_give(product=w.listing.product, answers=Answers(**OWNER_ANSWERS),
+                                   shopper=w.shopper))
 
 
 def _owner_trade_in_photo(w: World):
@@ -250,6 +264,9 @@ OWNED = {
     "aftersales:seller_claim_photo": lambda w: {"pk": _owner_claim(w).pk,
                                                 "photo_pk": _owner_claim_photo(w).pk},
     "reviews:seller_review_reply": lambda w: {"pk": w.review().pk},
+    "tradein:quote": lambda w: {"token": _owner_quote(w).token},
+    "tradein:quote_accept": lambda w: {"token": _owner_quote(w).token},
+    "tradein:quote_renew": lambda w: {"token": _owner_quote(w).token},
     "tradein:status": lambda w: {"number": _owner_trade_in(w).number},
     "tradein:slip": lambda w: {"number": _owner_trade_in(w).number},
     "tradein:photo": lambda w: {"number": _owner_trade_in(w).number, "pk": _owner_trade_in_photo(w).pk},
@@ -304,10 +321,11 @@ def _snapshot(w: World) -> tuple:
 
 
 def _trade_in_snapshot(w: World) -> list:
-    from tradein.models import TradeIn
+    from tradein.models import TradeIn, TradeInQuote
 
-    _owner_trade_in(w)  # made before the walk, so that the first snapshot holds it
-    return sorted(TradeIn.objects.filter(seller=w.seller).values_list("pk", "state", "offer__is_active"))
+    _owner_quote(w)  # made before the walk (with the trade-in), so that the first snapshot holds it
+    return (sorted(TradeIn.objects.filter(seller=w.seller).values_list("pk", "state", "offer__is_active")),
+            sorted(TradeInQuote.objects.values_list("pk", "shopper_id", "valid_until")))
 
 
 def _visitors(w: World):

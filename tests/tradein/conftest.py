@@ -7,6 +7,7 @@ from django.db import connections
 
 from sellers.models import SellerMember
 from tests.factories import ProductFactory, ProductModelFactory, SellerMemberFactory, UserFactory
+from tradein import services
 from tradein.iban import iban_clean
 from tradein.offers import offer_save
 from tradein.quotes import Answers
@@ -56,6 +57,12 @@ def offers(iphone, owner, rival):
 @pytest.fixture
 def shopper(db):
     return UserFactory(first_name="Alex", email="alex@example.test")
+
+
+def sell(*, shopper, product, answers, iban=GOOD_IBAN, now=None):
+    """The shopper is quoted the best offer for the answers and accepts it at once."""
+    quote = services.trade_in_quote_give(product=product, answers=answers, shopper=shopper, now=now)
+    return services.trade_in_accept(quote=quote, shopper=shopper, iban=iban, now=now)
 
 
 def png_bytes(size=(8, 8), colour=(200, 30, 30)) -> bytes:

@@ -14,7 +14,7 @@ from tests.factories import UserFactory
 from tradein import services
 from tradein.models import ShopperPayout, TradeIn, TradeInOffer
 
-from .conftest import FLAWLESS, GOOD_IBAN, png_bytes
+from .conftest import FLAWLESS, png_bytes, sell
 
 pytestmark = pytest.mark.django_db
 S = TradeIn.State
@@ -30,7 +30,7 @@ def staff_client(client):
 def disputed(offers, iphone, shopper, owner):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    trade_in = services.trade_in_accept(shopper=shopper, product=iphone, answers=FLAWLESS, iban=GOOD_IBAN)
+    trade_in = sell(shopper=shopper, product=iphone, answers=FLAWLESS)
     services.trade_in_receive(trade_in=trade_in, actor=owner.user)
     photo = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
     services.trade_in_counter_offer(trade_in=trade_in, actor=owner.user, price="200", reason="Scratches",
@@ -63,7 +63,7 @@ def test_arbitrating_for_the_shopper_buys_at_the_quote_with_the_reason_kept(staf
 
 
 def test_arbitrating_a_trade_in_that_is_not_disputed_is_refused(staff_client, offers, iphone, shopper):
-    trade_in = services.trade_in_accept(shopper=shopper, product=iphone, answers=FLAWLESS, iban=GOOD_IBAN)
+    trade_in = sell(shopper=shopper, product=iphone, answers=FLAWLESS)
     response = confirm(staff_client, TradeIn, "arbitrate", [trade_in], "why not", decision="quote")
     assert "Choose disputed trade-ins only." in response.content.decode()
     trade_in.refresh_from_db()

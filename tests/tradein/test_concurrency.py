@@ -1,43 +1,67 @@
 """Real races on PostgreSQL, threads with their own connections: the cap never goes below zero
-however many shoppers accept at once, and two clicks on one step make one move."""
+however many shoppers accept their quotes at once (even after the seller switched the offer off),
+and two clicks on one step (accepting a quote, confirming a device) make one move."""
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 
 from orders.models import PayoutEntry
 from tests.factories import UserFactory
 from tradein import services
 from tradein.models import ShopperPayout, TradeIn, TradeInOffer, TradeInTransition
+from tradein.offers import offer_toggle
 from tradein.states import TransitionError
 
-from .conftest import CRACKED, GOOD_IBAN, run_concurrently
+from .conftest import CRACKED, GOOD_IBAN, run_concurrently, sell
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _accept(shopper, product):
-    return lambda: services.trade_in_accept(shopper=shopper, product=product, answers=CRACKED, iban=GOOD_IBAN)
+def _accept(quote, shopper):
+    return lambda: services.trade_in_accept(quote=quote, shopper=shopper, iban=GOOD_IBAN)
 
 
-def test_many_shoppers_at_once_take_exactly_the_caps_and_never_below_zero(offers, iphone):
+def test_many_shoppers_accepting_at_once_take_exactly_the_cap_and_never_below_zero(offers, iphone, rival):
     assert connection.vendor == "postgresql"
-    # Cracked: PhoneDoctor 110 (cap 2), then GreenFix 95 (cap 5): seven places for ten shoppers.
+    # Cracked: PhoneDoctor 110 (cap 2) is the best offer, so ten shoppers are all quoted it ...
     shoppers = [UserFactory() for _ in range(10)]
-    results = run_concurrently([_accept(shopper, iphone) for shopper in shoppers])
+    quotes = [services.trade_in_quote_give(product=iphone, answers=CRACKED, shopper=s) for s in shoppers]
+    assert {(q.seller.name, q.price) for q in quotes} == {("PhoneDoctor", Decimal("110.00"))}
+    # ... then PhoneDoctor switches it off: the quotes still hold, as far as its cap goes.
+    offer_toggle(offer=quotes[0].offer, is_active=False, actor=rival.user)
+    results = run_concurrently([_accept(q, s) for q, s in zip(quotes, shoppers, strict=True)])
     accepted = [r for r in results if isinstance(r, TradeIn)]
-    refused = [r for r in results if isinstance(r, ValidationError)]
-    assert len(accepted) == 7 and len(refused) == 3, results
+    refused = [r for r in results if isinstance(r, services.QuoteUnavailable)]
+    assert len(accepted) == 2 and len(refused) == 8, results
+    assert {t.quoted_price for t in accepted} == {Decimal("110.00")}
+    caps = dict(TradeInOffer.objects.filter(condition="cracked").values_list("seller__name", "cap"))
+    assert caps == {"PhoneDoctor": 0, "GreenFix": 5}
+    # The eight refused get today's best offer (GreenFix 95, cap 5) and accept it at once.
+    late = [s for s, r in zip(shoppers, results, strict=True) if not isinstance(r, TradeIn)]
+    fresh = [services.trade_in_quote_give(product=iphone, answers=CRACKED, shopper=s) for s in late]
+    assert {(q.seller.name, q.price) for q in fresh} == {("GreenFix", Decimal("95.00"))}
+    second = run_concurrently([_accept(q, s) for q, s in zip(fresh, late, strict=True)])
+    assert sum(isinstance(r, TradeIn) for r in second) == 5, second
+    assert sum(isinstance(r, services.QuoteUnavailable) for r in second) == 3, second
     caps = dict(TradeInOffer.objects.filter(condition="cracked").values_list("seller__name", "cap"))
     assert caps == {"PhoneDoctor": 0, "GreenFix": 0}
-    prices = sorted(t.quoted_price for t in accepted)
-    assert prices == [Decimal("95.00")] * 5 + [Decimal("110.00")] * 2
     assert TradeIn.objects.count() == 7
 
 
+def test_two_clicks_on_accept_at_once_make_one_trade_in(offers, iphone, shopper):
+    quote = services.trade_in_quote_give(product=iphone, answers=CRACKED, shopper=shopper)
+    results = run_concurrently([_accept(quote, shopper), _accept(quote, shopper)])
+    made = [r for r in results if isinstance(r, TradeIn)]
+    assert len(made) == 1, results
+    [again] = [r for r in results if isinstance(r, services.QuoteUsed)]
+    assert again.trade_in.pk == made[0].pk
+    assert TradeInOffer.objects.get(pk=quote.offer_id).cap == 1
+    assert TradeInTransition.objects.filter(trade_in__quote=quote, to_state="accepted").count() == 1
+
+
 def test_two_clicks_on_confirm_make_one_purchase_and_one_payout(offers, iphone, owner, shopper):
-    trade_in = services.trade_in_accept(shopper=shopper, product=iphone, answers=CRACKED, iban=GOOD_IBAN)
+    trade_in = sell(shopper=shopper, product=iphone, answers=CRACKED)
     services.trade_in_receive(trade_in=trade_in, actor=None)
     results = run_concurrently([
         lambda: services.trade_in_confirm(trade_in=TradeIn(pk=trade_in.pk), actor=None) for _ in range(2)])
@@ -49,7 +73,7 @@ def test_two_clicks_on_confirm_make_one_purchase_and_one_payout(offers, iphone, 
 
 
 def test_shopper_accepting_while_the_seller_sends_it_back_one_wins(offers, iphone, shopper):
-    trade_in = services.trade_in_accept(shopper=shopper, product=iphone, answers=CRACKED, iban=GOOD_IBAN)
+    trade_in = sell(shopper=shopper, product=iphone, answers=CRACKED)
     services.trade_in_receive(trade_in=trade_in)
     services.trade_in_counter_offer(trade_in=trade_in, actor=None, price="60", reason="Back glass cracked",
                                     photos=[_photo()])

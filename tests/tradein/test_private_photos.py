@@ -16,7 +16,7 @@ from marketplace.storage import private_storage
 from tests.factories import SellerMemberFactory, UserFactory
 from tradein import services
 
-from .conftest import FLAWLESS, GOOD_IBAN, png_bytes
+from .conftest import FLAWLESS, png_bytes, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def photo_data():
 
 @pytest.fixture
 def counter_offered(offers, iphone, shopper, owner, photo_data):
-    trade_in = services.trade_in_accept(shopper=shopper, product=iphone, answers=FLAWLESS, iban=GOOD_IBAN)
+    trade_in = sell(shopper=shopper, product=iphone, answers=FLAWLESS)
     services.trade_in_mark_shipped(trade_in=trade_in, shopper=shopper, tracking="6A123")
     trade_in = services.trade_in_receive(trade_in=trade_in, actor=owner.user)
     return services.trade_in_counter_offer(

@@ -21,7 +21,7 @@ from tradein.models import ShopperPayout, TradeIn, TradeInOffer
 from tradein.payouts import shopper_payout_mark_sent
 from tradein.stock import trade_in_to_stock
 
-from .conftest import CRACKED, FLAWLESS, GOOD_IBAN, png_bytes
+from .conftest import CRACKED, FLAWLESS, png_bytes, sell
 
 pytestmark = pytest.mark.django_db
 S = TradeIn.State
@@ -33,7 +33,7 @@ def photo(name="front.png", data=None):
 
 @pytest.fixture
 def received(offers, iphone, shopper, owner):
-    trade_in = services.trade_in_accept(shopper=shopper, product=iphone, answers=FLAWLESS, iban=GOOD_IBAN)
+    trade_in = sell(shopper=shopper, product=iphone, answers=FLAWLESS)
     services.trade_in_mark_shipped(trade_in=trade_in, shopper=shopper, tracking="6A123")
     return services.trade_in_receive(trade_in=trade_in, actor=owner.user)
 
@@ -123,12 +123,12 @@ def test_counter_offer_refused_goes_back_free_and_frees_the_place(received, owne
 
 def test_deadlines_expire_unshipped_return_unanswered_and_buy_uninspected(offers, iphone, shopper, owner):
     now = timezone.now()
-    unshipped = services.trade_in_accept(shopper=shopper, product=iphone, answers=CRACKED, iban=GOOD_IBAN)
-    unanswered = services.trade_in_accept(shopper=shopper, product=iphone, answers=CRACKED, iban=GOOD_IBAN)
+    unshipped = sell(shopper=shopper, product=iphone, answers=CRACKED)
+    unanswered = sell(shopper=shopper, product=iphone, answers=CRACKED)
     services.trade_in_receive(trade_in=unanswered)
     services.trade_in_counter_offer(trade_in=unanswered, actor=None, price="50", reason="Battery swollen",
                                     photos=[photo()])
-    uninspected = services.trade_in_accept(shopper=shopper, product=iphone, answers=FLAWLESS, iban=GOOD_IBAN)
+    uninspected = sell(shopper=shopper, product=iphone, answers=FLAWLESS)
     services.trade_in_receive(trade_in=uninspected)
     # Not yet due: nothing moves.
     assert services.trade_ins_expire_unshipped(now=now + timedelta(days=13)) == 0

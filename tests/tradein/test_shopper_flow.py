@@ -13,10 +13,10 @@ from django.urls import reverse
 from tests.factories import ListingFactory, UserFactory
 from tradein import services
 from tradein.iban import iban_clean
-from tradein.models import TradeIn, TradeInOffer
+from tradein.models import TradeIn, TradeInOffer, TradeInQuote
 from tradein.quotes import Answers, condition_for
 
-from .conftest import CRACKED, FLAWLESS, FORM_FLAWLESS, GOOD_IBAN
+from .conftest import CRACKED, FLAWLESS, FORM_FLAWLESS, GOOD_IBAN, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -59,29 +59,58 @@ def test_header_and_product_page_lead_to_the_models_with_offers(client, offers, 
     assert other_page.status_code == 200 and "trade-in-callout" not in other_page.content.decode()
 
 
-def test_the_quote_names_the_best_offer_and_its_seller_to_anyone(client, offers, iphone):
-    url = reverse("tradein:sell_model", args=["iphone-12"])
-    page = client.get(url + "?" + urlencode({"product": iphone.pk, **FORM_FLAWLESS}))
+def _quote_post(client, iphone, **answers):
+    return client.post(reverse("tradein:sell_model", args=["iphone-12"]),
+                       {"product": iphone.pk, **FORM_FLAWLESS, **answers})
+
+
+def test_the_quote_names_the_best_offer_and_its_seller_to_anyone_and_is_stored(client, offers, iphone):
+    response = _quote_post(client, iphone)
+    quote = TradeInQuote.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("tradein:quote", args=[quote.token])
+    assert (quote.seller.name, quote.price, quote.condition, quote.shopper) == (
+        "GreenFix", Decimal("300.00"), "flawless", None)
+    assert quote.offer == offers["ours"]["flawless"] and quote.answers["battery_health"] == 91
+    assert round((quote.valid_until - quote.created_at).total_seconds() / 86400) == 14
+    page = client.get(response["Location"])
     text = page.content.decode()
     assert page.status_code == 200 and "GreenFix" in text and "300.00" in text
-    assert reverse("account_login") in text  # logged out: log in to accept
+    # Logged out: log in to accept, and come back to this very quote.
+    assert f'{reverse("account_login")}?next={quote_path(quote)}' in text
+
+
+def quote_path(quote) -> str:
+    return reverse("tradein:quote", args=[quote.token])
 
 
 def test_a_locked_device_gets_no_offer(client, offers, iphone):
-    url = reverse("tradein:sell_model", args=["iphone-12"])
-    page = client.get(url + "?" + urlencode({"product": iphone.pk, **FORM_FLAWLESS, "lock_removed": "no"}))
-    assert page.status_code == 200 and 'id="quote"' not in page.content.decode()
+    page = _quote_post(client, iphone, lock_removed="no")
+    assert page.status_code == 200 and "Remove the iCloud or Google lock first" in page.content.decode()
+    assert not TradeInQuote.objects.exists()
 
 
-def _accept_post(client, iphone, **extra):
-    return client.post(reverse("tradein:sell_accept", args=["iphone-12"]),
-                       {"product": iphone.pk, "seen_price": "300.00", "iban": GOOD_IBAN, **FORM_FLAWLESS,
-                        **extra})
+def test_no_variant_chosen_is_a_clear_error_not_a_quote(client, offers, iphone):
+    page = _quote_post(client, iphone, product="not-a-number")
+    assert page.status_code == 200 and "Choose the variant of your device." in page.content.decode()
+    assert not TradeInQuote.objects.exists()
 
 
-def test_accepting_needs_a_login(client, offers, iphone):
-    response = _accept_post(client, iphone)
-    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+@pytest.fixture
+def quote(offers, iphone, shopper):
+    return services.trade_in_quote_give(product=iphone, answers=FLAWLESS, shopper=shopper)
+
+
+def _accept_post(client, quote, **extra):
+    return client.post(reverse("tradein:quote_accept", args=[quote.token]), {"iban": GOOD_IBAN, **extra})
+
+
+def test_accepting_needs_a_login_and_comes_back_to_the_quote(client, offers, iphone):
+    _quote_post(client, iphone)
+    quote = TradeInQuote.objects.get()
+    response = _accept_post(client, quote)
+    assert response.status_code == 302
+    assert response["Location"] == f'{reverse("account_login")}?next={quote_path(quote)}'
     assert not TradeIn.objects.exists()
 
 
@@ -89,31 +118,38 @@ def test_accepting_needs_a_verified_email(client, offers, iphone):
     user = UserFactory()
     EmailAddress.objects.filter(user=user).update(verified=False)
     client.force_login(user)
-    response = _accept_post(client, iphone)
+    _quote_post(client, iphone)
+    response = _accept_post(client, TradeInQuote.objects.get(shopper=user))
     assert response.status_code == 200 and "Verify your e-mail" in response.content.decode()
     assert not TradeIn.objects.exists()
 
 
-def test_a_bad_iban_is_shown_on_the_field(client, offers, iphone, shopper):
+def test_a_bad_iban_is_shown_on_the_field_beside_the_same_quote(client, quote, shopper):
     client.force_login(shopper)
-    response = _accept_post(client, iphone, iban="FR76 3000 6000 0112 3456 7890 188")
-    assert response.status_code == 200 and "typing mistake" in response.content.decode()
+    response = _accept_post(client, quote, iban="FR76 3000 6000 0112 3456 7890 188")
+    text = response.content.decode()
+    assert response.status_code == 200 and "typing mistake" in text and "300.00" in text
     assert not TradeIn.objects.exists()
 
 
-def test_a_posted_price_is_never_trusted(client, offers, iphone, shopper):
+def test_a_posted_price_or_offer_is_never_read(client, quote, shopper, offers):
     client.force_login(shopper)
-    response = _accept_post(client, iphone, seen_price="999.00")
-    assert response.status_code == 200 and "300.00" in response.content.decode()
-    assert not TradeIn.objects.exists()
-    assert TradeInOffer.objects.get(seller__name="GreenFix", condition="flawless").cap == 5
+    response = _accept_post(client, quote, price="999.00", seen_price="999.00",
+                            offer=offers["theirs"]["flawless"].pk, seller="PhoneDoctor")
+    trade_in = TradeIn.objects.get()
+    assert response.status_code == 302
+    assert (trade_in.quoted_price, trade_in.seller.name, trade_in.quote) == (Decimal("300.00"), "GreenFix",
+                                                                             quote)
+    assert TradeInOffer.objects.get(pk=offers["theirs"]["flawless"].pk).cap == 2
 
 
 def test_accepting_starts_the_trade_in_takes_one_off_the_cap_and_mails_both(
         client, offers, iphone, shopper, django_capture_on_commit_callbacks):
     client.force_login(shopper)
+    quote = _quote_post(client, iphone)["Location"]
+    assert client.get(quote).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        response = _accept_post(client, iphone)
+        response = client.post(quote + "accept/", {"iban": GOOD_IBAN})
     trade_in = TradeIn.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("tradein:status", args=[trade_in.number])
@@ -136,14 +172,14 @@ def test_accepting_starts_the_trade_in_takes_one_off_the_cap_and_mails_both(
 def test_the_step_emails_go_once_even_if_the_task_runs_twice(offers, iphone, shopper):
     from tradein.tasks import send_trade_in_notice
 
-    trade_in = services.trade_in_accept(shopper=shopper, product=iphone, answers=FLAWLESS, iban=GOOD_IBAN)
+    trade_in = sell(shopper=shopper, product=iphone, answers=FLAWLESS)
     assert send_trade_in_notice(trade_in.pk, "accepted") == 2
     assert send_trade_in_notice(trade_in.pk, "accepted") == 0
     assert len(mail.outbox) == 2
 
 
 def test_another_shoppers_or_sellers_trade_in_is_a_404(client, offers, iphone, shopper, rival):
-    trade_in = services.trade_in_accept(shopper=shopper, product=iphone, answers=FLAWLESS, iban=GOOD_IBAN)
+    trade_in = sell(shopper=shopper, product=iphone, answers=FLAWLESS)
     client.force_login(UserFactory())
     for name in ("tradein:status", "tradein:slip"):
         assert client.get(reverse(name, args=[trade_in.number])).status_code == 404
@@ -156,7 +192,7 @@ def test_another_shoppers_or_sellers_trade_in_is_a_404(client, offers, iphone, s
 
 
 def test_cancelling_before_shipping_gives_the_place_back(client, offers, iphone, shopper):
-    trade_in = services.trade_in_accept(shopper=shopper, product=iphone, answers=CRACKED, iban=GOOD_IBAN)
+    trade_in = sell(shopper=shopper, product=iphone, answers=CRACKED)
     offer = TradeInOffer.objects.get(pk=trade_in.offer_id)
     assert offer.cap == 1
     client.force_login(shopper)
@@ -173,12 +209,14 @@ def test_cancelling_before_shipping_gives_the_place_back(client, offers, iphone,
 def test_shopper_pages_run_a_fixed_number_of_queries(client, offers, iphone, shopper, owner,
                                                      django_assert_max_num_queries):
     for _ in range(3):
-        services.trade_in_accept(shopper=shopper, product=iphone, answers=FLAWLESS, iban=GOOD_IBAN)
+        sell(shopper=shopper, product=iphone, answers=FLAWLESS)
     client.force_login(shopper)
     trade_in = TradeIn.objects.first()
-    quote_url = reverse("tradein:sell_model", args=["iphone-12"]) + "?" + urlencode(
+    quote = services.trade_in_quote_give(product=iphone, answers=FLAWLESS, shopper=shopper)
+    change_answers = reverse("tradein:sell_model", args=["iphone-12"]) + "?" + urlencode(
         {"product": iphone.pk, **FORM_FLAWLESS})
-    for url in (reverse("tradein:sell"), quote_url, reverse("tradein:mine"),
+    for url in (reverse("tradein:sell"), change_answers, reverse("tradein:quote", args=[quote.token]),
+                reverse("tradein:mine"),
                 reverse("tradein:status", args=[trade_in.number]),
                 reverse("tradein:slip", args=[trade_in.number])):
         with django_assert_max_num_queries(12):
@@ -186,7 +224,7 @@ def test_shopper_pages_run_a_fixed_number_of_queries(client, offers, iphone, sho
 
 
 def test_the_sellers_payout_ledger_names_the_trade_in(client, offers, iphone, shopper, owner):
-    trade_in = services.trade_in_accept(shopper=shopper, product=iphone, answers=FLAWLESS, iban=GOOD_IBAN)
+    trade_in = sell(shopper=shopper, product=iphone, answers=FLAWLESS)
     services.trade_in_receive(trade_in=trade_in, actor=owner.user)
     services.trade_in_confirm(trade_in=trade_in, actor=owner.user)
     client.force_login(owner.user)
