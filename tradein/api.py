@@ -1,6 +1,7 @@
 """The seller API's trade-in endpoints (django-ninja), mounted under /api/v1/trade-in/: the seller's
-buying offers beside the best of the others, saving one (the same service as the back office and
-the CSV import), and the devices heading its way. A write needs the key's `listings` scope."""
+buying offers beside the best of the others, saving one for a product or for every variant of a
+model with one storage (the same services as the back office and the CSV import), and the devices
+heading its way. A write needs the key's `listings` scope."""
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -18,7 +19,17 @@ from sellers.permissions import Scope
 from sellers.stock_sync.rows import reference_error
 
 from .models import Condition
-from .offers import MAX_CAP, MAX_OFFER_PRICE, offer_save, validate_cap, validate_offer_price
+from .offers import (
+    MAX_CAP,
+    MAX_OFFER_PRICE,
+    MAX_STORAGE_GB,
+    offer_save,
+    offers_save_for_model,
+    offers_saved_status,
+    validate_cap,
+    validate_offer_price,
+    validate_storage_gb,
+)
 from .selectors import INCOMING_STATES, seller_offers_compared, seller_trade_ins
 
 
@@ -36,6 +47,11 @@ _cap = _bounded_integer(validate_cap, gettext_lazy("Enter a whole number of devi
 Cap = Annotated[int, BeforeValidator(_cap),
                 WithJsonSchema({"type": "integer", "minimum": 0, "maximum": MAX_CAP,
                                 "description": f"How many more devices you want, 0 to {MAX_CAP}."})]
+_storage = _bounded_integer(validate_storage_gb, gettext_lazy("Enter the storage in GB, such as 128."))
+StorageGb = Annotated[int, BeforeValidator(_storage),
+                      WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_STORAGE_GB,
+                                      "description": "The variants' storage in GB, as in GET /products.",
+                                      "examples": [128]})]
 router = Router(tags=["trade-in"], auth=ApiKeyAuth(write_scope=Scope.LISTINGS))
 ConditionName = Literal["flawless", "worn", "cracked", "dead"]
 assert set(ConditionName.__args__) == set(Condition.values)
@@ -79,6 +95,25 @@ class OfferSavedOut(Schema):
     offer: OfferOut
 
 
+class ModelOfferIn(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "model": "iPhone 12", "storage_gb": 128, "condition": "cracked", "price": 95.0, "cap": 20,
+        "is_active": True}]})
+
+    model: Text(120, description="The catalog model's name (as GET /products gives it) or its slug.")
+    storage_gb: StorageGb
+    condition: ConditionName
+    price: OfferPrice
+    cap: Cap  # for each variant
+    is_active: Flag = True
+
+
+class ModelOffersSavedOut(Schema):
+    status: Literal["created", "updated", "unchanged"] = Field(
+        description="created if any variant's offer is new, else updated if any changed.")
+    offers: list[OfferOut] = Field(description="One offer per variant (colour, connectivity), by product id.")
+
+
 class TradeInOut(Schema):
     number: str
     state: str
@@ -112,6 +147,21 @@ def offers_save(request, payload: OfferIn):
     offer, status = offer_save(seller=request.seller, product=product, condition=payload.condition,
                                price=payload.price, cap=payload.cap, is_active=payload.is_active)
     return OfferSavedOut(status=status, offer=_offer_out(request.seller, offer.pk))
+
+
+@router.put("/offers/by-model", response={200: ModelOffersSavedOut, **WITH_BODY_ERRORS},
+            summary="Create or change your offer for every variant of a model with one storage")
+def offers_save_by_model(request, payload: ModelOfferIn):
+    """One offer per variant (colour, connectivity) of the model with this storage, each with this
+    price, cap and on/off: what the back office's "every colour of a model" and a CSV row naming
+    `model` and `storage_gb` do. An unknown model or storage is a 422 naming the field."""
+    results = offers_save_for_model(seller=request.seller, model_ref=payload.model,
+                                    storage_gb=payload.storage_gb, condition=payload.condition,
+                                    price=payload.price, cap=payload.cap, is_active=payload.is_active)
+    ids = [offer.pk for offer, _status in results]
+    compared = seller_offers_compared(seller=request.seller).filter(pk__in=ids).order_by("product_id")
+    return ModelOffersSavedOut(status=offers_saved_status(results),
+                               offers=[OfferOut.of(offer) for offer in compared])
 
 
 @router.get("/trade-ins", response={200: list[TradeInOut], **ERRORS},

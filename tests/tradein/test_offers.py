@@ -123,3 +123,66 @@ def test_api_refuses_a_read_only_key_bad_values_and_unknown_products(client, off
                          content_type="application/json", **_api(client, raw))
     assert unknown.status_code == 422 and "product_reference" in unknown.json()["errors"]
     assert TradeInOffer.objects.get(seller=owner.seller, condition="cracked").price == Decimal("95.00")
+
+
+@pytest.fixture
+def colours(iphone):
+    """The iPhone 12 128 GB in black (the `iphone` fixture) and white, and a 64 GB white."""
+    from tests.factories import ProductFactory
+
+    white = ProductFactory(model=iphone.model, storage_gb=128, colour="White", reference="0194252030400")
+    small = ProductFactory(model=iphone.model, storage_gb=64, colour="White", reference="0194252030417")
+    return {"black": iphone, "white": white, "64": small}
+
+
+BY_MODEL = "/api/v1/trade-in/offers/by-model"
+
+
+def test_api_saves_one_offer_for_every_variant_of_a_model_and_storage(client, owner, rival, colours, offers):
+    _key, raw = api_key_create(seller=owner.seller, name="ERP", scopes=[Scope.LISTINGS])
+    body = {"model": "iPhone 12", "storage_gb": 128, "condition": "worn", "price": 180.0, "cap": 4}
+    saved = client.put(BY_MODEL, body, content_type="application/json", **_api(client, raw))
+    assert saved.status_code == 200, saved.content
+    answer = saved.json()
+    assert answer["status"] == "created"
+    assert [(o["product_reference"], o["price"], o["cap"], o["is_active"]) for o in answer["offers"]] == [
+        (colours["black"].reference, "180.00", 4, True), (colours["white"].reference, "180.00", 4, True)]
+    worn = TradeInOffer.objects.filter(seller=owner.seller, condition="worn")
+    assert {o.product_id for o in worn} == {colours["black"].pk, colours["white"].pk}  # not the 64 GB
+    again = client.put(BY_MODEL, {**body, "model": "iphone-12"}, content_type="application/json",
+                       **_api(client, raw))
+    assert again.json()["status"] == "unchanged"
+    off = client.put(BY_MODEL, {**body, "price": 170.5, "is_active": False}, content_type="application/json",
+                     **_api(client, raw))
+    assert off.json()["status"] == "updated"
+    assert {(o.price, o.is_active) for o in worn.all()} == {(Decimal("170.50"), False)}
+    # Compared with the others as on GET /offers, and the rival's own offers untouched.
+    cracked = {"model": "iPhone 12", "storage_gb": 128, "condition": "cracked", "price": 100.0, "cap": 1}
+    both = client.put(BY_MODEL, cracked, content_type="application/json", **_api(client, raw)).json()
+    black = next(o for o in both["offers"] if o["product_reference"] == colours["black"].reference)
+    assert (black["best_other_price"], black["is_best"]) == ("110.00", False)
+    assert TradeInOffer.objects.get(pk=offers["theirs"]["cracked"].pk).price == Decimal("110.00")
+    assert not TradeInOffer.objects.filter(seller=rival.seller, condition="worn").exists()
+
+
+@pytest.mark.parametrize("bad, field", [
+    ({"model": "iPhone 99"}, "model"), ({"storage_gb": 256}, "storage_gb"),
+    ({"storage_gb": "128"}, "storage_gb"), ({"storage_gb": 0}, "storage_gb"),
+    ({"storage_gb": 12.5}, "storage_gb"), ({"model": ""}, "model"),
+    ({"model": "iPhone\n12"}, "model"), ({"condition": "mint"}, "condition"), ({"price": 0}, "price"),
+    ({"cap": -1}, "cap"), ({"product_reference": "0194252030394"}, "product_reference"),
+])
+def test_api_by_model_refuses_bad_input_with_a_422_naming_the_field(client, owner, colours, bad, field):
+    _key, raw = api_key_create(seller=owner.seller, name="ERP", scopes=[Scope.LISTINGS])
+    body = {"model": "iPhone 12", "storage_gb": 128, "condition": "worn", "price": 180.0, "cap": 4, **bad}
+    response = client.put(BY_MODEL, body, content_type="application/json", **_api(client, raw))
+    assert response.status_code == 422, response.content
+    assert field in str(response.json()), response.json()
+    assert not TradeInOffer.objects.exists()
+
+
+def test_api_by_model_needs_the_listings_scope(client, owner, colours):
+    _key, read_only = api_key_create(seller=owner.seller, name="BI", scopes=[Scope.READ])
+    body = {"model": "iPhone 12", "storage_gb": 128, "condition": "worn", "price": 180.0, "cap": 4}
+    response = client.put(BY_MODEL, body, content_type="application/json", **_api(client, read_only))
+    assert response.status_code == 403 and not TradeInOffer.objects.exists()
