@@ -86,6 +86,11 @@ app.conf.beat_schedule = {
         "task": "tradein.tasks.purge_old_quotes",
         "schedule": crontab(hour=3, minute=35),
     },
+    # Old events, webhook attempts, expired exports and stock-import files (sellers.retention).
+    "purge-old-records": {
+        "task": "sellers.tasks.purge_old_records",
+        "schedule": crontab(hour=4, minute=15),
+    },
     "purge-idempotency-records": {
         "task": "sellers.tasks.purge_idempotency_records",
         "schedule": crontab(minute=40),

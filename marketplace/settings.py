@@ -204,6 +204,12 @@ STOCK_IMPORT_THREADS = env.int("STOCK_IMPORT_THREADS", default=2)
 LISTING_EXPORT_STREAM_MAX_ROWS = env.int("LISTING_EXPORT_STREAM_MAX_ROWS", default=2000)
 LISTING_EXPORT_KEEP_HOURS = env.int("LISTING_EXPORT_KEEP_HOURS", default=24)
 LISTING_EXPORT_REUSE_SECONDS = env.int("LISTING_EXPORT_REUSE_SECONDS", default=60)
+# What the nightly purge forgets (sellers.retention), in days: seller events (with their webhook
+# deliveries), webhook attempts, stock exports after they expired, stock-import files once finished.
+RETENTION_EVENTS_DAYS = env.int("RETENTION_EVENTS_DAYS", default=90)
+RETENTION_WEBHOOK_ATTEMPTS_DAYS = env.int("RETENTION_WEBHOOK_ATTEMPTS_DAYS", default=30)
+RETENTION_EXPORTS_DAYS = env.int("RETENTION_EXPORTS_DAYS", default=7)
+RETENTION_STOCK_FILES_DAYS = env.int("RETENTION_STOCK_FILES_DAYS", default=90)
 # Demo accounts with published passwords are only ever created when this is true.
 ALLOW_DEMO_USERS = env.bool("ALLOW_DEMO_USERS", default=DEBUG)
 

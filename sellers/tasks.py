@@ -84,6 +84,16 @@ def purge_idempotency_records() -> int:
     return idempotency_records_purge()
 
 
+@shared_task(name="sellers.tasks.purge_old_records")
+def purge_old_records() -> dict:
+    """Deletes what is past its retention (nightly): events, webhook attempts, exports, stock files."""
+    from dataclasses import asdict
+
+    from .retention import records_purge
+
+    return asdict(records_purge())
+
+
 @shared_task(name="sellers.tasks.drain_webhook_endpoint")
 def drain_webhook_endpoint(endpoint_id: int) -> int:
     """Sends one endpoint's due deliveries in event order; a failure waits for `deliver_due_webhooks`."""
