@@ -24,15 +24,21 @@ EXPRESS_SURCHARGE = Decimal("9.90")  # per seller order: each seller ships its o
 ZERO = Decimal("0.00")
 
 
+# A cart line the shopper can buy: its listing is buyable (sellers.models.buyable_q). The cart page
+# counts and totals only these lines (cart_summary), and the header counts the same units.
+LINE_BUYABLE = buyable_q("listing__")
+
+
 def cart_item_count(*, request) -> int:
-    """Units in the visitor's cart, in one query (none for a visitor without a cart)."""
+    """Units in the visitor's cart that can be bought, as the cart page counts them
+    (CartSummary.item_count), in one query (none for a visitor without a cart)."""
     if request.user.is_authenticated:
         lines = CartLine.objects.filter(cart__user=request.user)
     elif request.session.get("cart_id"):
         lines = CartLine.objects.filter(cart_id=request.session["cart_id"], cart__user__isnull=True)
     else:
         return 0
-    return lines.aggregate(n=Sum("quantity"))["n"] or 0
+    return lines.filter(LINE_BUYABLE).aggregate(n=Sum("quantity"))["n"] or 0
 
 
 def cart_for_request(*, request) -> Cart | None:
@@ -103,6 +109,7 @@ class CartSummary:
 
     @property
     def item_count(self) -> int:
+        """Units of the lines that can be bought (the header's count, cart_item_count)."""
         return sum(line.quantity for line in self.lines)
 
     @property
@@ -126,7 +133,7 @@ class CartSummary:
         return not self.is_empty and not self.problems
 
 
-_LISTING_BUYABLE = ExpressionWrapper(buyable_q("listing__"), output_field=BooleanField())
+_LISTING_BUYABLE = ExpressionWrapper(LINE_BUYABLE, output_field=BooleanField())
 
 
 def cart_summary(*, cart: Cart | None,

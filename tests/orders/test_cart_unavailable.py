@@ -1,5 +1,6 @@
 """A line that can no longer be bought leaves the cart's totals, and the cart offers the next offer
 of the same product × grade in one click, checked again on the server."""
+import re
 from decimal import Decimal
 
 import pytest
@@ -147,3 +148,34 @@ def test_cart_page_with_sold_out_lines_issues_a_fixed_number_of_queries(client, 
         response = client.get(reverse("orders:cart"))
     assert len(response.context["summary"].unavailable) == count
     assert all(view.replacement for view in response.context["summary"].unavailable)
+
+
+def _header_count(response) -> int:
+    match = re.search(r'id="cart-count"[^>]*>\s*(\d+)\s*<', response.content.decode())
+    assert match, "the header shows the cart count"
+    return int(match.group(1))
+
+
+def _take_offline(listing):
+    Listing.objects.filter(pk=listing.pk).update(is_active=False)
+
+
+def _suspend_seller(listing):
+    Seller.objects.filter(pk=listing.seller_id).update(status=Seller.Status.SUSPENDED)
+
+
+@pytest.mark.parametrize("make_unbuyable", [sell_out, _take_offline, _suspend_seller])
+def test_the_header_counts_what_the_cart_page_lets_the_shopper_buy(client, make_unbuyable):
+    kept, lost = ListingFactory(quantity=5), ListingFactory(quantity=5)
+    add(client, kept, 2)
+    add(client, lost, 3)
+    assert _header_count(client.get(reverse("orders:cart"))) == 5
+    make_unbuyable(lost)
+    cart_page = client.get(reverse("orders:cart"))
+    assert cart_page.context["summary"].item_count == 2
+    assert _header_count(cart_page) == 2
+    assert _header_count(client.get("/")) == 2  # every page's header, not only the cart's
+    # Adding to the cart answers with the same count for the header.
+    answer = client.post(reverse("orders:cart_add"), {"listing": kept.pk, "quantity": 1},
+                         HTTP_HX_REQUEST="true")
+    assert 'id="cart-count" hx-swap-oob="true">3<' in answer.content.decode()
