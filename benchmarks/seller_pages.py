@@ -4,12 +4,17 @@
 
 For the generated marketplace's volume seller (benchmarks/big_seller.py, logged in as
 seller-big@bench.test) it times the dashboard, the listing list unfiltered and with each filter, the
-CSV export (its whole stream) and the performance page, each request alternating with one of the
+stock export (the request, answered with its job's page; that page and its progress poll; and, apart,
+the job building the 50,000-row file: seconds and rows a second) and the performance page, each
+request alternating with one of the
 logged-in bare view (benchmarks/urls.py) as the same user, so both see the same load. Reported per
 page: the median and 95th percentile, the bare view's median in the same loop and the ratio (target:
 at most 25×), the queries of a warm request and of a request right after emptying the cache, and
 the empty-cache median. Writes benchmarks/results/seller_pages_50k.md (and .json). Migrates and
 generates the data first when the database does not hold it (as benchmarks/run.py does).
+
+`--export-only` measures the bare view and the export alone and writes them as the "Session 5: export"
+section of the results file, leaving the rest of it as it is.
 """
 from __future__ import annotations
 
@@ -50,6 +55,13 @@ def _get(client, url: str) -> tuple[float, int]:
             pass
     else:
         _ = response.content
+    return (time.perf_counter() - started) * 1000, response.status_code
+
+
+def _post(client, url: str, data: dict) -> tuple[float, int]:
+    started = time.perf_counter()
+    response = client.post(url, data)
+    _ = response.content
     return (time.perf_counter() - started) * 1000, response.status_code
 
 
@@ -122,22 +134,184 @@ def run(*, iterations: int, warmup: int, cold: int, log=print) -> dict:
         lst = reverse("sellers:listing_list")
         pages = [("Dashboard", reverse("sellers:dashboard"))]
         pages += [(name, f"{lst}?{urlencode(params)}" if params else lst) for name, params in FILTERS]
-        pages += [("CSV export (the whole file)", reverse("sellers:stock_export")),
-                  ("Performance page", reverse("sellers:performance"))]
+        pages += [("Performance page", reverse("sellers:performance"))]
         bare_row = measure(client, "Bare view (logged in, baseline)", bare, bare, iterations=iterations,
                            warmup=warmup, cold=0)
         rows.append(bare_row)
         log(f"  {bare_row['name']}: {bare_row['median_ms']} ms, {bare_row['queries']} queries")
         for name, url in pages:
-            # The export streams 50,000 rows: fewer turns, it takes seconds.
-            n = max(5, iterations // 4) if "export" in name else iterations
-            row = measure(client, name, url, bare, iterations=n, warmup=1 if "export" in name else warmup,
-                          cold=1 if "export" in name else cold)
+            row = measure(client, name, url, bare, iterations=iterations, warmup=warmup, cold=cold)
             rows.append(row)
             log(f"  {name}: {row['status']} {row['median_ms']} ms median (bare {row['bare_ms']} ms, "
                 f"×{row['ratio']}), {row['queries']} queries; empty cache {row['cold_median_ms']} ms, "
                 f"{row['cold_queries']} queries")
-    return {"facts": facts, "rows": rows}
+        export = measure_export(client, seller, bare, iterations=iterations, log=log)
+        rows += export["rows"]
+    return {"facts": facts, "rows": rows, "export": export}
+
+
+EXPORT_FILTER = {"status": "all", "file_format": "csv"}  # the whole stock, archived listings too
+
+
+def _row(name: str, url: str, status: int, first_ms: float, page: list[float], base: list[float],
+         queries: int) -> dict:
+    median, bare_median = statistics.median(page), statistics.median(base)
+    ordered = sorted(page)
+    return {"name": name, "url": url, "status": status, "n": len(page), "first_ms": round(first_ms, 1),
+            "median_ms": round(median, 1),
+            "p95_ms": round(ordered[max(0, -(-len(ordered) * 95 // 100) - 1)], 1),
+            "bare_ms": round(bare_median, 2), "ratio": round(median / bare_median, 1), "queries": queries,
+            "cold_queries": None, "cold_median_ms": None, "cold_ratio": None}
+
+
+def _measure_post(client, name: str, url: str, data: dict, bare: str, *, iterations: int, after) -> dict:
+    """A POST and the bare view in turns; `after` runs between turns, outside the timings."""
+    from django.db import connection
+
+    first_ms, status = _post(client, url, data)
+    after()
+    executed = []
+    with connection.execute_wrapper(lambda execute, *args: executed.append(1) or execute(*args)):
+        _post(client, url, data)
+    after()
+    page, base = [], []
+    for i in range(iterations):
+        if i % 2:
+            base.append(_get(client, bare)[0])
+        page.append(_post(client, url, data)[0])
+        after()
+        if not i % 2:
+            base.append(_get(client, bare)[0])
+    return _row(name, url, status, first_ms, page, base, len(executed))
+
+
+def measure_export(client, seller, bare: str, *, iterations: int, log=print) -> dict:
+    """The stock export of the whole stock (50,000 rows, above LISTING_EXPORT_STREAM_MAX_ROWS): the
+    request (a new export each time, and a double click reusing the one just asked for), the export's
+    page and its progress poll, each against the bare view; then the job, timed apart, in-process (the
+    task's body: the queue's hop is not timed), with the former whole-file stream for comparison."""
+    from django.test.utils import override_settings
+    from django.urls import reverse
+
+    from sellers import tasks
+    from sellers.exports import listings_export_lines
+    from sellers.listing_exports import listing_export_build
+    from sellers.models import ListingExport
+
+    queued = []  # the jobs asked for are built below, timed, not by a worker
+    delay, tasks.build_listing_export.delay = tasks.build_listing_export.delay, queued.append
+    # Always the job's path: 50,000 rows are far above the threshold; the smoke test's tiny stock is not.
+    small_files = override_settings(LISTING_EXPORT_STREAM_MAX_ROWS=0)
+    small_files.enable()
+    try:
+        url = reverse("sellers:listing_exports")
+
+        def forget():
+            for export in ListingExport.objects.filter(seller=seller):
+                if export.file.name:
+                    export.file.storage.delete(export.file.name)
+            ListingExport.objects.filter(seller=seller).delete()
+
+        forget()
+        rows = [_measure_post(client, "Export request (the whole stock: a new job, answered with its page)",
+                              url, EXPORT_FILTER, bare, iterations=iterations, after=forget)]
+        _post(client, url, EXPORT_FILTER)
+        rows.append(_measure_post(client, "Export request again (a double click: the same job)", url,
+                                  EXPORT_FILTER, bare, iterations=iterations, after=lambda: None))
+        export = ListingExport.objects.get(seller=seller)
+        ListingExport.objects.filter(pk=export.pk).update(status=ListingExport.Status.RUNNING,
+                                                          done_rows=export.total_rows // 2)
+        for name, view in (("Export page (running, half done)", "sellers:listing_export"),
+                           ("Export progress (the htmx poll)", "sellers:listing_export_progress")):
+            rows.append(measure(client, name, reverse(view, args=[export.pk]), bare, iterations=iterations,
+                                warmup=2, cold=0))
+        for row in rows:
+            log(f"  {row['name']}: {row['status']} {row['median_ms']} ms median (bare {row['bare_ms']} ms, "
+                f"×{row['ratio']}), {row['queries']} queries")
+        builds = []
+        for file_format, runs in (("csv", 3), ("xlsx", 1)):
+            for _ in range(runs):
+                forget()
+                _post(client, url, {**EXPORT_FILTER, "file_format": file_format})
+                built = listing_export_build(export_id=ListingExport.objects.get(seller=seller).pk)
+                builds.append({"format": file_format, "status": built.status, "rows": built.done_rows,
+                               "seconds": round(built.seconds, 2), "rows_per_second": built.rows_per_second,
+                               "bytes": built.file.size})
+                log(f"  Export job ({file_format}): {builds[-1]}")
+        forget()
+        started = time.perf_counter()
+        streamed = sum(1 for _chunk in listings_export_lines(seller=seller)) - 2  # the BOM and the header
+        stream_seconds = time.perf_counter() - started
+        log(f"  The former whole-file stream: {streamed} rows in {stream_seconds:.2f} s")
+    finally:
+        small_files.disable()
+        tasks.build_listing_export.delay = delay
+    former = {"rows": streamed, "seconds": round(stream_seconds, 2),
+              "rows_per_second": round(streamed / stream_seconds)}
+    return {"rows": rows, "builds": builds, "former_stream": former}
+
+
+EXPORT_HEADING = "## Session 5: export"
+
+
+def render_export(export: dict, *, bare_row: dict | None = None) -> str:
+    """The export's section of the results: its requests against the bare view, then the job."""
+    load = os.getloadavg()
+    lines = [EXPORT_HEADING, "",
+             f"- **Date**: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `python benchmarks/seller_pages.py "
+             f"--export-only`; load average at the end {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} on "
+             f"{os.cpu_count()} cores",
+             "- The stock export of the whole stock (50,000 rows, archived listings too) is a job: the "
+             "request answers at once with the export's page, which polls the rows written; a worker "
+             "(the `imports` queue) writes the file to the private storage. Each request alternates "
+             "with one of the bare view; *ratio* = median ÷ bare-view median of the same loop (target ≤ "
+             f"{TARGET_RATIO:.0f}×).", "",
+             "| request | URL | n | median ms | p95 ms | bare ms | ratio | result | queries |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for row in ([bare_row] if bare_row else []) + export["rows"]:
+        baseline = row["name"].startswith("Bare view")
+        passed = row["ratio"] <= TARGET_RATIO and row["status"] in (200, 302)
+        verdict = "—" if baseline else ("**pass**" if passed else "**MISSED**")
+        lines.append(f"| {row['name']} | `{row['url']}` | {row['n']} | {row['median_ms']} | "
+                     f"{row['p95_ms']} | {row['bare_ms']} | {'—' if baseline else '×' + str(row['ratio'])} | "
+                     f"{verdict} | {row['queries']} |")
+    lines += ["", "The job (the task's body in-process, after the request; not a page, so no ratio):", "",
+              "| file | rows | seconds | rows a second | size |", "|---|---|---|---|---|"]
+    for build in export["builds"]:
+        lines.append(f"| {build['format'].upper()} ({build['status']}) | {build['rows']:,} | "
+                     f"{build['seconds']} | {build['rows_per_second']:,} | {build['bytes'] / 1e6:.1f} MB |")
+    former = export["former_stream"]
+    lines.append(f"| CSV, the former whole-file stream of a request (same run) | {former['rows']:,} | "
+                 f"{former['seconds']} | {former['rows_per_second']:,} | — |")
+    return "\n".join(lines) + "\n"
+
+
+def export_section_written(markdown: str, section: str) -> str:
+    """The results file with the export's section replaced (or appended), nothing else changed."""
+    start = markdown.find(EXPORT_HEADING)
+    if start == -1:
+        return markdown.rstrip("\n") + "\n\n" + section
+    end = markdown.find("\n## ", start + len(EXPORT_HEADING))
+    return markdown[:start] + section + (markdown[end:] if end != -1 else "")
+
+
+def run_export_only(*, iterations: int, log=print) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from benchmarks.big_seller import BIG_SELLER_EMAIL
+    from sellers.models import Seller
+
+    seller = Seller.objects.get(members__user__email=BIG_SELLER_EMAIL)
+    client = Client()
+    client.force_login(get_user_model().objects.get(email=BIG_SELLER_EMAIL))
+    with override_settings(ROOT_URLCONF="benchmarks.urls"):
+        bare = "/__bench__/bare/"
+        bare_row = measure(client, "Bare view (logged in, baseline)", bare, bare, iterations=iterations,
+                           warmup=3, cold=0)
+        export = measure_export(client, seller, bare, iterations=iterations, log=log)
+    return {"bare": bare_row, "export": export}
 
 
 def render(report: dict, *, seconds: float) -> str:
@@ -184,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--export-only", action="store_true",
+                        help='measure the export alone, written as the "Session 5: export" section')
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
     import django
@@ -194,8 +370,18 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     ensure_database()
     prepare_data(scale=args.scale, seed=args.seed, regenerate=False)
+    if args.export_only:
+        report = run_export_only(iterations=args.iterations)
+        section = render_export(report["export"], bare_row=report["bare"])
+        existing = args.output.read_text() if args.output.exists() else ""
+        args.output.write_text(export_section_written(existing, section))
+        data = json.dumps(report, indent=2, default=str)
+        args.output.with_name("seller_pages_50k_export.json").write_text(data)
+        print(section)
+        return 0
     report = run(iterations=args.iterations, warmup=args.warmup, cold=args.cold)
     markdown = render(report, seconds=time.perf_counter() - started)
+    markdown = export_section_written(markdown, render_export(report["export"]))
     args.output.write_text(markdown)
     args.output.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str))
     print(markdown)
