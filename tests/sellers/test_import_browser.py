@@ -1,5 +1,8 @@
 """Stock import and API key pages in real Chromium: upload, live progress, report, keys."""
+import re
+
 import pytest
+from django.urls import reverse
 
 from sellers.models import ApiKey, StockImport
 from tests.factories import ProductFactory, SellerMemberFactory
@@ -141,3 +144,28 @@ def test_an_excel_fr_file_uploads_and_its_report_names_encoding_notices_and_fail
         page.get_by_role("link", name="Download the failed rows to fix and upload again").click()
     text = download.value.path().read_bytes().decode("cp1252")
     assert text.startswith("Réf vendeur;EAN;État;") and "FR-4;3700000000013;Très bon état;12 €;'-1" in text
+
+
+def test_an_import_whose_file_the_purge_deleted_says_so_and_keeps_its_report(page, live_server, member):
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from sellers.retention import stock_files_purge
+
+    stock_import = _running_import(member.seller)
+    stock_import.file.save("upload.csv", ContentFile(b"sku,quantity\n"), save=True)
+    _finish(stock_import)
+    StockImport.objects.filter(pk=stock_import.pk).update(finished_at=timezone.now() - timedelta(days=120))
+    assert stock_files_purge(before=timezone.now() - timedelta(days=90)) == 1
+    browser_login(page, live_server, member.user.email)
+    page.goto(live_server.url + reverse("sellers:stock_imports"))
+    screenshot(page, "stock-imports-file-purged")
+    row = page.get_by_role("row", name=re.compile("warehouse-stock.csv"))
+    assert row.get_by_text("File deleted").is_visible()
+    assert row.get_by_role("link", name="Download").count() == 0
+    page.goto(live_server.url + reverse("sellers:stock_import", args=[stock_import.pk]))
+    assert page.get_by_text("The uploaded file was deleted after its retention period.").is_visible()
+    assert page.get_by_text("The price must be more than zero.").is_visible()  # the report stays
+    screenshot(page, "stock-import-file-purged")
