@@ -21,7 +21,7 @@ from marketplace.templatetags.money import format_money
 
 from . import services
 from .iban import iban_masked
-from .models import ShopperPayout, TradeIn, TradeInOffer, TradeInPhoto, TradeInTransition
+from .models import ShopperPayout, TradeIn, TradeInOffer, TradeInPhoto, TradeInQuote, TradeInTransition
 from .payouts import shopper_payout_mark_sent
 from .photos import trade_in_photo_response
 from .selectors import offer_statistics_per_model
@@ -171,3 +171,21 @@ class TradeInOfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "statistics": list(offer_statistics_per_model()[:200])}
         return super().changelist_view(request, extra_context=extra_context)
+
+
+@admin.register(TradeInQuote)
+class TradeInQuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The quotes shoppers were given (what "I was offered €300" refers to), read-only."""
+
+    list_display = ["created_at", "product", "condition", "price", "seller", "shopper", "valid_until",
+                    "accepted_as"]
+    list_filter = ["condition", "seller"]
+    search_fields = ["shopper__email", "seller__name", "product__reference", "trade_in__number"]
+    list_select_related = ["product__model", "seller", "shopper", "trade_in"]
+    readonly_fields = [*_all(TradeInQuote, exclude=["token"]), "accepted_as"]
+    fields = readonly_fields
+
+    @admin.display(description=_("accepted as"))
+    def accepted_as(self, obj):
+        trade_in = getattr(obj, "trade_in", None)
+        return trade_in.number if trade_in else "—"

@@ -79,6 +79,9 @@ def test_seller_api_passes_every_schemathesis_check(wsgi_app, settings, mode):
                     case.body.update(product_reference=product.reference, sku=next(skus))
                 if isinstance(case.body, dict) and "product_reference" in case.body:
                     case.body["product_reference"] = product.reference  # a product of the catalog
+                if isinstance(case.body, dict) and {"model", "storage_gb"} <= set(case.body):
+                    # A trade-in offer for a model and storage the catalog sells.
+                    case.body.update(model=product.model.name, storage_gb=product.storage_gb)
                 if (case.method.upper() in ("POST", "PATCH") and isinstance(case.body, dict)
                         and case.operation.path in ("/api/v1/listings", "/api/v1/listings/{listing_id}")):
                     # A price under the guard's bound is the documented 422 unless confirmed: valid

@@ -30,7 +30,7 @@ GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
         "account.emailaddress": (VIEW,), "auth.user": (VIEW,),
         # Trade-ins: arbitrate a disputed counter-offer (an admin action).
         "tradein.tradein": (VIEW, CHANGE), "tradein.tradeintransition": (VIEW,),
-        "tradein.tradeinoffer": (VIEW,),
+        "tradein.tradeinoffer": (VIEW,), "tradein.tradeinquote": (VIEW,),
     },
     "Finance": {
         "orders.payment": (VIEW,), "orders.refund": (VIEW, ADD, CHANGE), "orders.payout": (VIEW, CHANGE),
