@@ -86,6 +86,11 @@ app.conf.beat_schedule = {
         "task": "tradein.tasks.purge_old_quotes",
         "schedule": crontab(hour=3, minute=35),
     },
+    # Stock exports past LISTING_EXPORT_KEEP_HOURS lose their file (sellers.listing_exports).
+    "purge-listing-exports": {
+        "task": "sellers.tasks.purge_listing_exports",
+        "schedule": crontab(minute=45),
+    },
     # Old events, webhook attempts, expired exports and stock-import files (sellers.retention).
     "purge-old-records": {
         "task": "sellers.tasks.purge_old_records",

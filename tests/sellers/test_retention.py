@@ -175,6 +175,9 @@ def test_finished_imports_lose_their_file_keep_their_report_and_the_ledger_is_un
 def test_the_purge_is_a_nightly_timed_job_and_runs_as_a_task(endpoint):
     entry = app.conf.beat_schedule["purge-old-records"]
     assert entry["task"] == purge_old_records.name and entry["task"] in app.tasks
+    # The hourly job that takes an expired export's file away (its row goes with the nightly one).
+    assert app.conf.beat_schedule["purge-listing-exports"]["task"] == "sellers.tasks.purge_listing_exports"
+    assert "sellers.tasks.purge_listing_exports" in app.tasks
     event(endpoint, days_ago=365)
     assert purge_old_records.delay().get(timeout=10)["events"] == 1
     assert not Event.objects.exists()
