@@ -247,6 +247,8 @@ ROUTE_RATE_LIMITS = {
     "orders:checkout_review": env.str("CHECKOUT_RATE_LIMIT", default="10/m"),
     "orders:order_pay": env.str("CHECKOUT_RATE_LIMIT", default="10/m"),
     "orders:order_lookup": env.str("ORDER_LOOKUP_RATE_LIMIT", default="10/h"),
+    # Each trade-in quote asked for is a stored row (tradein.services.trade_in_quote_give).
+    "tradein:sell_model": env.str("TRADE_IN_QUOTE_RATE_LIMIT", default="30/m"),
 }
 # The seller API, per key: this many requests per window of this many seconds (sellers.api_auth).
 SELLER_API_RATE_LIMIT = env.int("SELLER_API_RATE_LIMIT", default=600)

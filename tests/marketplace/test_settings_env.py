@@ -83,6 +83,7 @@ SAMPLES: dict[str, tuple[str, str, dict]] = {
     "ADMIN_LOGIN_RATE_LIMIT": ("3/m", "ROUTE_RATE_LIMITS", {}),
     "CHECKOUT_RATE_LIMIT": ("4/m", "ROUTE_RATE_LIMITS", {}),
     "ORDER_LOOKUP_RATE_LIMIT": ("5/m", "ROUTE_RATE_LIMITS", {}),
+    "TRADE_IN_QUOTE_RATE_LIMIT": ("6/m", "ROUTE_RATE_LIMITS", {}),
     "SELLER_API_RATE_LIMIT": ("30", "SELLER_API_RATE_LIMIT", {}),
     "SELLER_API_RATE_WINDOW": ("10", "SELLER_API_RATE_WINDOW", {}),
     "LOG_LEVEL": ("DEBUG", "LOGGING", {}),

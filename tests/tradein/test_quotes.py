@@ -213,3 +213,16 @@ def test_the_seller_sees_the_quotes_it_still_honours_beside_each_offer(client, q
     assert "Open quotes" in page and "honoured while your cap lasts" in page
     services.trade_in_accept(quote=quote, shopper=shopper, iban=GOOD_IBAN)
     assert {o.pk: o.open_quotes for o in seller_offers_compared(seller=owner.seller)}[quote.offer_id] == 0
+
+
+def test_asking_for_quotes_is_rate_limited_per_client(client, offers, iphone, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.ROUTE_RATE_LIMITS = {**settings.ROUTE_RATE_LIMITS, "tradein:sell_model": "2/m"}
+    url = reverse("tradein:sell_model", args=["iphone-12"])
+    answers = [{**FORM_FLAWLESS, "battery_health": str(health)} for health in (90, 91, 92)]
+    codes = [client.post(url, {"product": iphone.pk, **a}).status_code for a in answers]
+    assert codes == [302, 302, 429]
+    assert TradeInQuote.objects.count() == 2
+    assert client.get(url).status_code == 200  # reading the questions is never limited
