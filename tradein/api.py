@@ -67,6 +67,9 @@ class OfferOut(Schema):
     best_other_price: Decimal | None = Field(description="The best price of the other sellers for the same "
                                              "product and condition; null if none buys it.")
     is_best: bool = Field(description="Your price is the best (ties go to the older offer).")
+    open_quotes: int = Field(description="Quotes this offer gave that shoppers may still accept: each is "
+                             "honoured at its price for 14 days while the cap lasts, even if you "
+                             "lower the price or switch the offer off.")
     updated_at: datetime
 
     @staticmethod
@@ -75,7 +78,7 @@ class OfferOut(Schema):
         return OfferOut(id=offer.pk, product_reference=offer.product.reference, condition=offer.condition,
                         price=offer.price, cap=offer.cap, is_active=offer.is_active,
                         best_other_price=best_other, is_best=best_other is None or offer.price > best_other,
-                        updated_at=offer.updated_at)
+                        open_quotes=getattr(offer, "open_quotes", 0), updated_at=offer.updated_at)
 
 
 class OfferIn(Schema):

@@ -3,6 +3,7 @@ answers, on a page of its own they come back to (after logging in, verifying the
 fixing their IBAN), and accepted at that price whatever the seller changed since, while the
 seller's cap lasts. An expired or exhausted quote says so and gives today's offer; another
 person's quote is a 404."""
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -211,6 +212,12 @@ def test_the_seller_sees_the_quotes_it_still_honours_beside_each_offer(client, q
     client.force_login(owner.user)
     page = client.get(reverse("tradein:seller_offers")).content.decode()
     assert "Open quotes" in page and "honoured while your cap lasts" in page
+    from sellers.api_auth import api_key_create
+    from sellers.permissions import Scope
+
+    _key, raw = api_key_create(seller=owner.seller, name="ERP", scopes=[Scope.READ])
+    listed = client.get("/api/v1/trade-in/offers", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
+    assert {o["id"]: o["open_quotes"] for o in listed}[quote.offer_id] == 1
     services.trade_in_accept(quote=quote, shopper=shopper, iban=GOOD_IBAN)
     assert {o.pk: o.open_quotes for o in seller_offers_compared(seller=owner.seller)}[quote.offer_id] == 0
 
@@ -226,3 +233,13 @@ def test_asking_for_quotes_is_rate_limited_per_client(client, offers, iphone, se
     assert codes == [302, 302, 429]
     assert TradeInQuote.objects.count() == 2
     assert client.get(url).status_code == 200  # reading the questions is never limited
+
+
+def test_change_my_answers_opens_the_questions_with_the_quotes_answers(client, quote, shopper, iphone):
+    client.force_login(shopper)
+    page = client.get(_url("quote", quote)).content.decode()
+    link = re.search(r'href="([^"]+)">Change my answers', page).group(1).replace("&amp;", "&")
+    questions = client.get(link).content.decode()
+    assert re.search(rf'name="product" value="{iphone.pk}" checked', questions)
+    assert re.search(r'name="screen_cracked" value="no"[^>]*checked', questions)
+    assert re.search(r'name="body_marks" value="none"[^>]*checked', questions)
