@@ -4,8 +4,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, QuerySet, Sum, Value, Window
+from django.db.models.functions import Coalesce, Least, RowNumber, TruncDate
 from django.utils import timezone
 
 from .buy_box_insight import buy_box_insights, position_of, seller_box_counts
@@ -27,14 +27,36 @@ def seller_listings(*, seller: Seller, q: str = "", grade: str = "", status: str
     return with_last_stock_change(listings)
 
 
-def listings_page(listings: QuerySet, *, number, per_page: int) -> Page:
-    """One page of `listings` (seller_listings), in two queries whatever the page: the count, then
-    the page's rows read by id among the narrow rows of the list in its order. A deep page sorted by
-    price (page 20 of 28,000 losing listings) then sorts ids and prices, not whole rows with their
-    product, model and seller."""
-    page = Paginator(listings.values("pk"), per_page).get_page(number)
+def listings_page(listings: QuerySet, *, number, per_page: int, filtered: bool = False) -> Page:
+    """One page of `listings` (seller_listings) in two queries whatever the page: the page's ids
+    among the narrow rows of the list in its order, then those rows with their joins. A deep page
+    sorted by price (page 20 of 28,000 losing listings) sorts ids and prices, not whole rows.
+
+    `filtered`: the list is filtered (by standing, stock…), so counting it reads every listing of the
+    seller anyway: the count comes with the ids, from the same pass (a window over the rows), instead
+    of a second pass. Unfiltered, the count is the index's alone and the page stops after its rows."""
+    if not filtered:
+        page = Paginator(listings.values("pk"), per_page).get_page(number)
+        ids = page.object_list
+    else:
+        try:
+            number = min(max(int(number), 1), 10**7)  # past any seller's last page, within a bigint
+        except (TypeError, ValueError):
+            number = 1
+        # Numbered in the list's order and picked by number, not by LIMIT: the planner then plans for
+        # every row (a hash join with the stored boxes), not for the first few along an index. A number
+        # past the end picks the last page, as Paginator.get_page does, in the same query.
+        numbered = listings.order_by().annotate(
+            row_number=Window(RowNumber(), order_by=list(listings.query.order_by)), total=Window(Count("pk")))
+        first = Least(Value((number - 1) * per_page), (F("total") - 1) / per_page * per_page)
+        rows = list(numbered.filter(row_number__gt=first, row_number__lte=first + per_page)
+                    .values_list("pk", "total", "row_number"))
+        number = (rows[0][2] - 1) // per_page + 1 if rows else 1
+        paginator = Paginator(listings, per_page)
+        paginator.count = rows[0][1] if rows else 0
+        page, ids = Page([], number, paginator), [pk for pk, _total, _n in rows]
     page.object_list = with_last_stock_change(
-        Listing.objects.filter(pk__in=page.object_list).select_related("product__model", "seller")
+        Listing.objects.filter(pk__in=ids).select_related("product__model", "seller")
         .order_by(*listings.query.order_by))
     return page
 

@@ -103,13 +103,15 @@ def listing_list(request):
     filter_form = ListingFilterForm(request.GET or None, label_suffix="")
     filters = filter_form.filters()
     listings = backoffice.seller_listings(seller=request.seller, **filters)
-    page = backoffice.listings_page(listings, number=request.GET.get("page"), per_page=LISTINGS_PER_PAGE)
+    is_filtered = bool(filters.keys() - {"sort"})
+    page = backoffice.listings_page(listings, number=request.GET.get("page"), per_page=LISTINGS_PER_PAGE,
+                                    filtered=is_filtered)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "sellers/listing_list.html", {
         "section": "listings", "filter_form": filter_form, "page": page,
         "rows": _with_urls(backoffice.listing_rows(page.object_list)), "query": query.urlencode(),
-        "is_filtered": bool(filters.keys() - {"sort"}),
+        "is_filtered": is_filtered,
     })
 
 

@@ -5,8 +5,10 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 
+from sellers import backoffice
 from sellers.models import Listing
 from sellers.selectors import buy_box_standings_refresh
 from tests.factories import ListingFactory, ProductFactory, SellerFactory, SellerMemberFactory
@@ -159,3 +161,22 @@ def test_a_row_saved_inline_comes_back_with_its_insight(client, owner):
     row = response.content.decode()
     assert response.status_code == 200 and "Saved" in row
     assert "Runner-up €583.00" in row and "You could charge €132.99 more (€582.99) and still win" in row
+
+
+@pytest.mark.parametrize("filters", [{"buy_box": "losing", "sort": "price"}, {"buy_box": "winning"},
+                                     {"stock": "out", "sort": "-price"}, {"losing_within_percent": "5"}])
+def test_a_filtered_page_holds_the_rows_of_the_list_in_its_order_and_past_the_end_the_last_page(
+        owner, filters):
+    _market(owner.seller, 40)
+    Listing.objects.filter(seller=owner.seller).update(price=F("id") % 7 + 100)  # ties, broken by id
+    buy_box_standings_refresh(product_ids=Listing.objects.values_list("product_id", flat=True))
+    listings = backoffice.seller_listings(seller=owner.seller, **filters)
+    expected = list(listings.values_list("pk", flat=True))
+    pages = -(-len(expected) // 3)
+    for number in range(1, pages + 1):
+        page = backoffice.listings_page(listings, number=str(number), per_page=3, filtered=True)
+        assert [x.pk for x in page.object_list] == expected[(number - 1) * 3:number * 3]
+        assert page.paginator.count == len(expected) and page.number == number
+    last = backoffice.listings_page(listings, number="999", per_page=3, filtered=True)
+    assert last.number == pages and [x.pk for x in last.object_list] == expected[(pages - 1) * 3:]
+    assert backoffice.listings_page(listings, number="x", per_page=3, filtered=True).number == 1
