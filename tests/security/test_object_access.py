@@ -140,6 +140,24 @@ class World:
                 "amount": Decimal("10.00"), "requested_by": self.shopper})[0]
 
 
+def _owner_export(w: World):
+    """The owner's built stock export, with its private file, made once."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from sellers.models import ListingExport
+
+    export = ListingExport.objects.filter(seller=w.seller).first()
+    if export is None:
+        export = ListingExport.objects.create(
+            seller=w.seller, filters_key="owner", status=ListingExport.Status.DONE, total_rows=1,
+            done_rows=1, finished_at=timezone.now(), expires_at=timezone.now() + timedelta(hours=1))
+        export.file.save("owner.csv", ContentFile(b"sku\r\nOWNER-1\r\n"), save=True)
+    return export
+
+
 def _owner_proposal(w: World):
     """The owner's product proposal, made once."""
     from catalog.models import ProductProposal
@@ -231,6 +249,9 @@ OWNED = {
     "sellers:stock_import_progress": lambda w: {"pk": w.stock_import.pk},
     "sellers:stock_import_errors": lambda w: {"pk": w.stock_import.pk},
     "sellers:stock_import_file": lambda w: {"pk": w.stock_import.pk},
+    "sellers:listing_export": lambda w: {"pk": _owner_export(w).pk},
+    "sellers:listing_export_progress": lambda w: {"pk": _owner_export(w).pk},
+    "sellers:listing_export_download": lambda w: {"pk": _owner_export(w).pk},
     "sellers:api_key_revoke": lambda w: {"pk": w.api_key.pk},
     "sellers:member_role": lambda w: {"pk": w.manager.pk},
     "sellers:member_remove": lambda w: {"pk": w.manager.pk},
