@@ -255,3 +255,34 @@ def test_the_migrations_moving_files_to_the_private_storage_run_on_object_storag
     migration.to_private(None, None)
     migration.to_public(None, None)
     assert keys(on_s3, PUBLIC) == keys(on_s3, PRIVATE) == []
+
+
+def test_a_built_stock_export_is_a_private_object_its_seller_reads_through_a_signed_url(
+        on_s3, member, settings, moto_port, django_capture_on_commit_callbacks):
+    from sellers.listing_exports import listing_exports_purge
+    from sellers.models import ListingExport
+    from tests.factories import ListingFactory
+
+    settings.LISTING_EXPORT_STREAM_MAX_ROWS = 0  # every export is a job
+    for sku in ("EXP-1", "EXP-2"):
+        ListingFactory(seller=member.seller, sku=sku)
+    client = member_client(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("sellers:listing_exports"), {"file_format": "csv"})
+    export = ListingExport.objects.get()
+    assert export.status == ListingExport.Status.DONE
+    assert keys(on_s3, PRIVATE) == [export.file.name] and keys(on_s3, PUBLIC) == []
+    status, _, _ = fetch(f"http://127.0.0.1:{moto_port}/{PRIVATE}/{export.file.name}")
+    assert status == 403  # nobody reads it without a signature
+    response = client.get(reverse("sellers:listing_export_download", args=[export.pk]))
+    assert response.status_code == 302 and response["Cache-Control"] == "private, no-store"
+    assert parse_qs(urlsplit(response["Location"]).query)["X-Amz-Expires"] == ["120"]
+    status, headers, body = fetch(response["Location"])
+    assert status == 200 and headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert headers["Content-Disposition"].startswith('attachment; filename="listings-')
+    assert [line.split(",")[0] for line in body.decode("utf-8-sig").splitlines()] == ["sku", "EXP-1", "EXP-2"]
+    other = member_client(SellerMemberFactory(seller__status="approved")).get(
+        reverse("sellers:listing_export_download", args=[export.pk]))
+    assert other.status_code == 404 and "Location" not in other
+    ListingExport.objects.filter(pk=export.pk).update(expires_at=export.created_at)
+    assert listing_exports_purge() == 1 and keys(on_s3, PRIVATE) == []
