@@ -96,7 +96,10 @@ def refund_owe(*, payment: Payment, amount: Decimal | None, reason: str, key: st
 
 
 def _locked(seller_order: SellerOrder) -> SellerOrder:
-    return SellerOrder.objects.select_for_update().select_related("order", "seller").get(pk=seller_order.pk)
+    # The seller order and its order only: the seller's row is joined for reading, not locked, since
+    # long transactions update it (buy-box notices, quality scores) and an accept must not wait on them.
+    return (SellerOrder.objects.select_for_update(of=("self", "order")).select_related("order", "seller")
+            .get(pk=seller_order.pk))
 
 
 def refund_create(*, seller_order: SellerOrder, amount: Decimal, reason: str, idempotency_key: str,

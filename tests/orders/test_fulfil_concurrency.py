@@ -1,9 +1,15 @@
 """Races on one seller order, in real threads on PostgreSQL: the row lock lets exactly one
 transition through, and money leaves once."""
+import threading
+import time
+
 import pytest
+from django.db import connection, transaction
+from django.db.models import F
 
 from orders import fulfilment
 from orders.models import Refund, SellerOrderTransition
+from sellers.models import Seller
 
 from .fulfil_support import paid_order, seller_setup
 from .test_concurrency import run_concurrently
@@ -52,3 +58,38 @@ def test_a_return_received_twice_at_once_refunds_once():
     assert Refund.objects.filter(return_request=ret, status="succeeded").count() == 1
     seller_order.refresh_from_db()
     assert seller_order.refunded_amount == ret.amount
+
+
+@pytest.mark.parametrize("action", ["accept", "refuse"])
+def test_a_seller_order_moves_while_another_transaction_holds_the_sellers_row(action):
+    """Buy-box notices and quality scores update the seller's row in transactions that can last; an
+    accept or a refusal locks the seller order and its order, never the seller (the load test saw an
+    accept wait past gunicorn's timeout on that row)."""
+    seller, listing = seller_setup(quantity=2)
+    seller_order = paid_order(lines=[(listing, 1)]).seller_orders.get()
+    holding = threading.Event()
+
+    def hold_the_sellers_row():
+        with transaction.atomic():
+            Seller.objects.filter(pk=seller.pk).update(unread_notices=F("unread_notices") + 1)
+            holding.set()
+            time.sleep(4)
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_sellers_row)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        # The move itself may wait 2 s at most for a lock; what runs after its commit (the seller's
+        # score, eagerly in tests) may wait for the holder to finish.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            if action == "accept":
+                fulfilment.seller_order_accept(seller_order=seller_order)
+            else:
+                fulfilment.seller_order_refuse(seller_order=seller_order, reason="No stock")
+    finally:
+        holder.join()
+    seller_order.refresh_from_db()
+    assert seller_order.state == ("accepted" if action == "accept" else "refunded")
