@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 WORK_DIR = ROOT / "var" / "load_test"
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
+ACCESS_LOG = WORK_DIR / "access.log"
 KEY_NAME = "load test"
 PERCENTILES = ("50%", "95%", "99%")
 
@@ -239,6 +240,11 @@ def start_gunicorn(
         "warning",
         "--chdir",
         str(ROOT),
+        # Method, path, status and the microseconds a worker spent on it (queueing excluded).
+        "--access-logfile",
+        str(ACCESS_LOG),
+        "--access-logformat",
+        "%(m)s %(U)s %(s)s %(D)s",
     ]
     if threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(threads)]
@@ -362,6 +368,7 @@ def run_locust(
     prefix: Path,
     servers: dict[str, int],
     database: str,
+    access_log: Path | None = None,
 ) -> dict:
     result_path = Path(f"{prefix}.json")
     result_path.unlink(missing_ok=True)
@@ -388,6 +395,7 @@ def run_locust(
         "0",
     ]
     started = time.monotonic()
+    access_offset = access_log.stat().st_size if access_log and access_log.exists() else None
     with Path(f"{prefix}.log").open("w") as log:
         proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         with LoadSampler(groups={**servers, "locust": proc.pid}, database=database) as load:
@@ -409,7 +417,60 @@ def run_locust(
     }
     if result_path.exists():
         result.update(json.loads(result_path.read_text()))
+    if access_offset is not None:
+        with access_log.open() as handle:
+            handle.seek(access_offset)
+            result["server_times"] = server_times(handle.read().splitlines())
     return result
+
+
+# What the locust names mean, for the paths gunicorn logs.
+PATH_NAMES = [
+    (r"GET /p/[^/]+/", "GET /p/[model]/"),
+    (r"GET /c/[^/]+/", "GET /c/[category]/ (with or without filters)"),
+    (r"(GET|POST) /payments/test/[^/]+/", r"\1 /payments/test/[ref]/"),
+    (r"POST /orders/[^/]+/cancel/", "POST /orders/[number]/cancel/"),
+    (r"GET /orders/[^/]+/", "GET /orders/[number]/ (after paying)"),
+    (r"PATCH /api/v1/listings/\d+", "PATCH /api/v1/listings/[id]"),
+    (r"POST /api/v1/orders/\d+/accept", "POST /api/v1/orders/[id]/accept"),
+    (r"GET /api/v1/orders/\d+", "GET /api/v1/orders/[id]"),
+    (r"GET /seller/stock/imports/\d+/progress/", "GET /seller/stock/imports/[pk]/progress/"),
+    (r"GET /seller/stock/imports/\d+/", "GET /seller/stock/imports/[pk]/"),
+]
+
+
+def server_times(lines: list[str]) -> list[dict]:
+    """Per kind of request, the time a gunicorn worker spent on it (from the access log): what the
+    server did, apart from the time the request waited for a free worker."""
+    import re
+    import statistics
+
+    by_name: dict[str, list[float]] = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 4 or not parts[3].isdigit():
+            continue
+        request = f"{parts[0]} {parts[1]}"
+        name = request
+        for pattern, label in PATH_NAMES:
+            if re.fullmatch(pattern, request):
+                name = re.sub(pattern, label, request)
+                break
+        by_name.setdefault(name, []).append(int(parts[3]) / 1000)
+    total = sum(sum(times) for times in by_name.values()) or 1.0
+    rows = []
+    for name, times in sorted(by_name.items(), key=lambda item: -sum(item[1])):
+        ordered = sorted(times)
+        rows.append(
+            {
+                "name": name,
+                "requests": len(times),
+                "median_ms": round(statistics.median(ordered), 1),
+                "p95_ms": round(ordered[-(-len(ordered) * 95 // 100) - 1], 1),
+                "share": round(sum(times) / total, 3),
+            }
+        )
+    return rows
 
 
 # --- The checks after the run ----------------------------------------------------------------------
@@ -580,12 +641,27 @@ def render(report: dict) -> str:
                 f"{_ms(row['median_ms'])} | {_ms(row['p95_ms'])} | {_ms(row['p99_ms'])} | "
                 f"{_ms(row['max_ms'])} | {row['failures']} |"
             )
+        if run.get("server_times"):
+            lines += [
+                "",
+                "Time a gunicorn worker spent on each kind of request (its access log); the rest of the "
+                "latency above is the wait for a free worker:",
+                "",
+                "| request | requests | median ms | p95 ms | share of the workers' time |",
+                "|---|---|---|---|---|",
+            ]
+            lines += [
+                f"| `{row['name']}` | {row['requests']:,} | {_ms(row['median_ms'])} | {_ms(row['p95_ms'])} | "
+                f"{row['share']:.0%} |"
+                for row in run["server_times"][:15]
+            ]
         lines += ["", "Outcomes the app gives on purpose, and what the users achieved:", ""]
         lines += [f"- {name}: {count:,}" for name, count in run["outcomes"].items()] or ["- none"]
         if run["failures"]:
             lines += ["", "Errors:", ""]
             lines += [
-                f"- `{f['method']} {f['name']}` ×{f['occurrences']}: {f['error']}" for f in run["failures"]
+                f"- `{f['name']}` ×{f['occurrences']}: {' '.join(f['error'].split())[:300]}"
+                for f in run["failures"]
             ]
         lines.append("")
     stock, orders = report["stock_check"], report["orders_check"]
@@ -697,6 +773,7 @@ def main(argv: list[str] | None = None) -> int:
                 prefix=WORK_DIR / f"users_{users}",
                 servers={"gunicorn": server.pid, "celery": worker.pid},
                 database=connection.settings_dict["NAME"],
+                access_log=ACCESS_LOG,
             )
             total = next((r for r in run["rows"] if r["name"] == "Aggregated"), {})
             print(
