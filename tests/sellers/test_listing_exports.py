@@ -315,3 +315,21 @@ def test_every_role_may_export_and_a_warehouse_member_too(client, large, django_
     assert response.status_code == 302
     assert len(rows_of(downloaded(client, ListingExport.objects.get()).decode())) == Listing.objects.filter(
         seller=member.seller, archived_at__isnull=True).count()
+
+
+@pytest.mark.parametrize("count", [5, 40])
+def test_the_exports_pages_take_the_same_queries_whatever_the_exports(client, owner, count,
+                                                                       django_assert_num_queries):
+    exports = [ListingExport.objects.create(
+        seller=owner.seller, filters={"buy_box": "losing", "grade": "good"}, filters_key=f"k{i}",
+        status=ListingExport.Status.DONE, total_rows=10, done_rows=10, finished_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(hours=1)) for i in range(count)]
+    client.get(reverse("sellers:listing_exports"))  # the layout's menus, cached
+    with django_assert_num_queries(6):  # session, user, membership (twice), the cart; the exports
+        page = client.get(reverse("sellers:listing_exports")).content.decode()
+    assert page.count("Grade: Good, Buy box: Losing") == min(count, 20)  # the last 20
+    # The page and the poll: session, user, membership; the export (the page's layout adds its own).
+    with django_assert_num_queries(6):
+        client.get(reverse("sellers:listing_export", args=[exports[0].pk]))
+    with django_assert_num_queries(4):
+        client.get(reverse("sellers:listing_export_progress", args=[exports[0].pk]))
