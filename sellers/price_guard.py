@@ -6,6 +6,7 @@ not published unless the seller confirms it: the back office asks, the CSV impor
 held, the API answers 422 unless the item says `confirm_low_price: true`. An iPhone 12 at €5.49 is a
 typo, not a bargain. The bounds of many product × grade pairs are read in two queries.
 """
+import threading
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -115,7 +116,18 @@ def is_low_price_error(error: ValidationError) -> bool:
     return set(error.error_dict) == {"price"} and all(e.code == LOW_PRICE for e in error.error_dict["price"])
 
 
-def low_price_rows_held(*, seller_id: int, rows: list, bounds_memo: dict | None = None) -> tuple[list, list]:
+class BoundsMemo(dict):
+    """The bounds one stock import works out once for all its batches ({product id: {key: bound}}).
+    Its batches run side by side on threads: the first to need a product's bounds works them out,
+    the others wait for them instead of running the same query at once."""
+
+    def __init__(self):
+        super().__init__()
+        self.lock = threading.Lock()
+
+
+def low_price_rows_held(*, seller_id: int, rows: list,
+                        bounds_memo: BoundsMemo | None = None) -> tuple[list, list]:
     """Bulk rows (sellers.ledger.RowInput) whose new price looks mistaken are held, not applied:
     returns (rows to apply, RowResults "held" with the reason). A row that keeps its listing's
     price, or says `confirm_low_price`, is never held.
@@ -164,16 +176,17 @@ def _listings_of(seller_id: int, rows: list) -> dict[str, tuple]:
         return {sku: (same, product_id, grade) for sku, same, product_id, grade in cursor.fetchall()}
 
 
-def _bounds_of(product_ids: set[int], *, memo: dict | None = None) -> dict[Key, tuple[Decimal, str]]:
+def _bounds_of(product_ids: set[int], *, memo: BoundsMemo | None = None) -> dict[Key, tuple[Decimal, str]]:
     """Each grade's bound of these products, worked out once per product × grade (a file has few).
-    `memo` ({product id: {key: bound}}, shared by one import's batches) keeps the bounds of the
-    products already worked out: a 100,000-row file reads each product's medians once."""
+    `memo` (shared by one import's batches) keeps the bounds of the products already worked out: a
+    100,000-row file reads each product's medians once."""
     if memo is not None:
-        missing = product_ids - memo.keys()
-        if missing:
-            fresh = _bounds_of(missing)
-            for product_id in missing:
-                memo[product_id] = {key: bound for key, bound in fresh.items() if key[0] == product_id}
+        with memo.lock:
+            missing = product_ids - memo.keys()
+            if missing:
+                fresh = _bounds_of(missing)
+                for product_id in missing:
+                    memo[product_id] = {key: bound for key, bound in fresh.items() if key[0] == product_id}
         return {key: bound for product_id in product_ids for key, bound in memo[product_id].items()}
     median_share = Decimal(settings.PRICE_GUARD_MEDIAN_SHARE)
     new_share = Decimal(settings.PRICE_GUARD_NEW_SHARE)

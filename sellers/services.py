@@ -82,6 +82,13 @@ def validate_sku(value) -> str:
     return sku
 
 
+def skus_valid(values: list[str]) -> bool:
+    """Whether validate_sku accepts every one of these values as it is (the bulk paths check a whole
+    column at once, then only the values of a column that fails one by one, for their reasons)."""
+    return (all(values) and max(map(len, values), default=0) <= 64
+            and values == list(map(str.strip, values)) and not has_control_characters("".join(values)))
+
+
 # --- The device itself: battery, what is in the box, and for phones unlocked and eSIM --------------
 # Every door (back office, API, bulk API, CSV import, admin) reads these fields through
 # device_details_clean (one listing) or device_rows_refused (bulk rows): the rules live here.

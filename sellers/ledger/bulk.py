@@ -209,31 +209,34 @@ _COMPARE_SQL = (  # built from constants only
 #    table would be planned from a guess (a temporary table has no statistics) and read the whole
 #    listing table, every seller's, once per batch.
 _LOCK_SQL = (
-    "SELECT id, allocated FROM sellers_listing WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+    "SELECT id, allocated, quantity FROM sellers_listing WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
 )
 # 3. The locked listings that still differ (a concurrent writer may have set the same values),
 #    still without nested loops: the staging table has no statistics, and a nested loop probing
-#    the id array once per staged row would cost rows × rows. The listing joined a second time
-#    (`o`) is read as it was before this statement: the change of quantity of each row updated
-#    goes into the ledger by the same statement.
+#    the id array once per staged row would cost rows × rows. The change of quantity of each row
+#    updated goes into the ledger by the same statement: the quantities read by the lock above
+#    cannot move until commit, so the changes are known before the UPDATE and passed as two
+#    arrays (listing ids, changes), joined to the rows it returns (joining the listing a second
+#    time to read its old quantity cost a tenth of the UPDATE).
 _UPDATE_SQL = (
     "WITH changed AS ("  # noqa: S608 - built from constants only
     "UPDATE sellers_listing AS l SET price = COALESCE(s.price, l.price), "
     "quantity = COALESCE(s.quantity, l.quantity), "
     "warranty_months = COALESCE(s.warranty_months, l.warranty_months), "
     "is_active = COALESCE(s.is_active, l.is_active), updated_at = %(now)s" + _DEVICE_SET + " "
-    "FROM listing_stage AS s, sellers_listing AS o "
-    "WHERE l.id = ANY(%(ids)s) AND l.id = s.listing_id AND o.id = ANY(%(ids)s) AND o.id = l.id "
+    "FROM listing_stage AS s WHERE l.id = ANY(%(ids)s) AND l.id = s.listing_id "
     "AND COALESCE(s.quantity, l.quantity) >= l.allocated "
     "AND (COALESCE(s.price, l.price), COALESCE(s.quantity, l.quantity), "
     "COALESCE(s.warranty_months, l.warranty_months), COALESCE(s.is_active, l.is_active)" + _DEVICE_NEW + ") "
     "IS DISTINCT FROM (l.price, l.quantity, l.warranty_months, l.is_active" + _DEVICE_OLD + ") "
-    "RETURNING l.id, l.product_id, l.quantity - o.quantity AS delta), "
+    "RETURNING l.id, l.product_id), "
     "moved AS (INSERT INTO sellers_stockmovement (listing_id, seller_id, quantity_delta, "
     "allocated_delta, reason, stock_import_id, order_id, seller_order_id, user_id, api_key_id, "
     "created_at) "
-    "SELECT id, %(seller)s, delta, 0, %(reason)s, %(stock_import_id)s, %(order_id)s, "
-    "%(seller_order_id)s, %(user_id)s, %(api_key_id)s, %(now)s FROM changed WHERE delta <> 0 ORDER BY id) "
+    "SELECT c.id, %(seller)s, m.delta, 0, %(reason)s, %(stock_import_id)s, %(order_id)s, "
+    "%(seller_order_id)s, %(user_id)s, %(api_key_id)s, %(now)s FROM changed AS c "
+    "JOIN unnest(%(moved_ids)s::bigint[], %(deltas)s::integer[]) AS m(id, delta) ON m.id = c.id "
+    "ORDER BY c.id) "
     "SELECT id, product_id FROM changed"
 )
 # 4. The new SKUs of products on sale. A plain INSERT, about an eighth faster than one with
@@ -317,12 +320,17 @@ def _apply_postgresql(*, seller: Seller, rows: Sequence[RowInput], allow_create:
         #    units (the UPDATE checks the same on the locked rows).
         if differing:
             cursor.execute(_LOCK_SQL, [sorted(differing)])
-            for listing_id, allocated in cursor.fetchall():
+            moved_ids, deltas = [], []  # the listings whose quantity the UPDATE changes, and by how much
+            for listing_id, allocated, quantity in cursor.fetchall():
                 row = by_key[differing[listing_id]]
                 if row.quantity is not None and row.quantity < allocated:
                     results.append(_failed_allocated(row, listing_id, allocated))
                     del differing[listing_id]
-            cursor.execute(update_sql, {**params, "ids": list(differing)})
+                elif row.quantity is not None and row.quantity != quantity:
+                    moved_ids.append(listing_id)
+                    deltas.append(row.quantity - quantity)
+            cursor.execute(update_sql, {**params, "ids": list(differing), "moved_ids": moved_ids,
+                                        "deltas": deltas})
             updated = dict(cursor.fetchall())
             changed_product_ids.update(updated.values())
             for listing_id, key in differing.items():

@@ -7,6 +7,7 @@ import io
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from operator import itemgetter
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from ..ledger import RowInput, RowResult
 from ..models import Listing
 from ..services import (
     battery_clean,
+    skus_valid,
     validate_grade,
     validate_price,
     validate_quantity,
@@ -188,7 +190,12 @@ def _skus(cells: Iterable[str]) -> list[str]:
 def repeated_skus(checked: CheckedFile) -> dict[str, list[int]]:
     """The SKUs on several lines of the file, with those lines: each such row is refused."""
     sku_at, width = checked.columns.index("sku"), len(checked.columns)
-    sized = [(line, row) for line, row in _file_rows(checked) if len(row) == width]
+    rows = _file_rows(checked)
+    cells = [row[sku_at] for _line, row in rows if len(row) == width]
+    distinct = set(map(str.strip, cells))
+    if len(distinct) == len(cells) and "\n'" not in "\n" + "\n".join(distinct):
+        return {}  # every SKU once, none quoted by the export (most files): no count per SKU
+    sized = [(line, row) for line, row in rows if len(row) == width]
     skus = _skus(map(itemgetter(sku_at), map(itemgetter(1), sized)))
     counts = Counter(skus)
     repeated = {sku for sku, count in counts.items() if count > 1 and sku}  # a blank SKU has its own error
@@ -237,8 +244,12 @@ def parse_stock_rows(checked: CheckedFile, rows: Sequence[tuple[int, list[str]]]
         lines.append(line)
 
     skus = _skus(map(itemgetter(sku_at), sized))
-    sku_outcomes = list(map(_checked_sku, skus))
-    bad_rows = {index for index, (_value, errors) in enumerate(sku_outcomes) if errors}
+    if skus_valid(skus):  # every SKU good as it is (most files): no check one by one
+        sku_outcomes = list(zip(skus, repeat(None)))
+        bad_rows = set()
+    else:
+        sku_outcomes = list(map(_checked_sku, skus))
+        bad_rows = {index for index, (_value, errors) in enumerate(sku_outcomes) if errors}
     bad_rows |= _rows_with(skus, repeated)
 
     if "product_reference" in columns:
@@ -354,7 +365,8 @@ def leading_zero_notice(checked: CheckedFile) -> str:
     if "product_reference" not in checked.columns:
         return ""
     at = checked.columns.index("product_reference")
-    references = {unquote_formula(row[at].strip()) for _line, row in _file_rows(checked) if len(row) > at}
+    cells = {row[at] for _line, row in _file_rows(checked) if len(row) > at}  # a file has few
+    references = {unquote_formula(cell.strip()) for cell in cells}
     candidates = {reference for reference in references if _padded(reference)}
     if not candidates:
         return ""

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from ..buybox_watch import import_boxes_watch_later, watched_batch
 from ..ledger import Reason, RowResult, StockCause, listings_apply_bulk
 from ..models import Seller, StockImport
+from ..price_guard import BoundsMemo
 from ..webhooks import event_record
 from .file_check import BATCH_SIZE, MAX_REPORTED_ERRORS, CheckedFile, _collector_paused, stock_file_check
 from .kinds import STOCK, file_kind
@@ -80,7 +81,7 @@ def stock_import_apply(*, stock_import_id: int) -> None:
                     batch_count=len(batches),
                     cause=StockCause(Reason.IMPORT, stock_import_id=stock_import.pk,
                                      user_id=stock_import.uploaded_by_id),
-                    guard_bounds={})  # the price guard's bounds, worked out once for the whole file
+                    guard_bounds=BoundsMemo())  # the price guard's bounds, once for the whole file
     moved: set[int] = set()  # the products whose offers the import changed
     apply = watched_batch(apply, moved=moved)
     threads = _threads_for(len(pending))
@@ -182,7 +183,7 @@ def _put(queue: Queue, item, futures) -> bool:
 def _apply_batch(number: int, batch: Sequence[tuple[int, list[str]]], *, checked: CheckedFile,
                  repeated: dict[str, list[int]], stock_import_id: int, seller_id: int,
                  batch_count: int, cause: StockCause | None = None, parsed: tuple | None = None,
-                 guard_bounds: dict | None = None) -> bool:
+                 guard_bounds: BoundsMemo | None = None) -> bool:
     """Validates one batch of rows, applies it and records it as done, in one transaction. A batch
     already applied (by an earlier or a concurrent run) is skipped, or undone if that run committed
     it meanwhile. False once the import has stopped. `parsed`: the batch already validated (by the
