@@ -55,6 +55,24 @@ def boxes_deferred():
             outer |= collected
 
 
+@contextmanager
+def standings_deferred():
+    """Inside the block, the stored buy boxes of the products changed are left to the caller, who
+    stores them once afterwards (sellers.selectors.buy_box_standings_refresh does nothing for a list
+    of products): the batches of a stock import each change the same products, whose boxes are
+    stored once when the import is done."""
+    outer = getattr(_local, "standings_deferred", False)
+    _local.standings_deferred = True
+    try:
+        yield
+    finally:
+        _local.standings_deferred = outer
+
+
+def standings_are_deferred() -> bool:
+    return getattr(_local, "standings_deferred", False)
+
+
 def _redis():
     client = getattr(getattr(cache, "_cache", None), "get_client", None)
     return client(write=True) if client else None
@@ -255,7 +273,7 @@ def watched_batch(apply, *, moved: set[int]):
     lock = threading.Lock()
 
     def run(number, batch, **kwargs):
-        with boxes_deferred() as changed:
+        with boxes_deferred() as changed, standings_deferred():
             going_on = apply(number, batch, **kwargs)
         with lock:
             moved.update(changed)

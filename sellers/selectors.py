@@ -255,11 +255,12 @@ def buy_box_standings_refresh(*, product_ids: Iterable[int] | None = None) -> in
     it now, set-based: the boxes' rows replaced in one transaction. The only writer of
     BuyBoxStanding; catalog.cache.products_changed calls it after every write to offers commits.
     Returns the number of boxes with an offer on sale."""
+    from .buybox_watch import standings_are_deferred
     from .models import BuyBoxStanding
 
     ids = None if product_ids is None else sorted({int(pk) for pk in product_ids})
-    if ids == []:
-        return 0
+    if ids == [] or (ids is not None and standings_are_deferred()):
+        return 0  # none, or a stock import's batch: the import stores its boxes once when it is done
     db = Listing.objects.db
     table = BuyBoxStanding._meta.db_table
     select, params = _standings_sql(ids)
