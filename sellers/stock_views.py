@@ -77,8 +77,8 @@ def stock_imports(request):
         else:
             return redirect("sellers:stock_import", pk=stock_import.pk)
     imports = StockImport.objects.filter(seller=request.seller).only(
-        "pk", "original_name", "status", "created_at", "total_rows", "processed_rows", "created_count",
-        "updated_count", "unchanged_count", "failed_count")[:10]
+        "pk", "original_name", "file", "status", "created_at", "total_rows", "processed_rows",
+        "created_count", "updated_count", "unchanged_count", "failed_count")[:10]
     return render(request, "sellers/stock/imports.html", {
         "section": "stock", "form": form, "imports": imports, "columns": COLUMNS,
     })
