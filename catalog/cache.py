@@ -141,11 +141,14 @@ def generations() -> tuple[int, int]:
     return found[CATALOG_GENERATION_KEY], found[OFFERS_GENERATION_KEY]
 
 
-def model_page_versions(slug: str) -> tuple[int, int]:
+def model_page_versions(slug: str, *, also: dict[str, Any] | None = None) -> tuple[int, int]:
     """(catalog generation, version of the model's offers): the key of a product page, in one
-    read. Any slug may be asked for (a 404 too): a new model version expires with the TTL."""
+    read. Any slug may be asked for (a 404 too): a new model version expires with the TTL.
+    `also`: other keys to read in the same round trip; their values (None if missing) are set in it."""
     keys = [CATALOG_GENERATION_KEY, MODEL_VERSION_KEY.format(slug)]
-    found = cache.get_many(keys)
+    found = cache.get_many(keys + list(also or ()))
+    for key in also or ():
+        also[key] = found.pop(key, None)
     if keys[0] not in found:
         found[keys[0]] = _versions(keys[:1])[keys[0]]
     if keys[1] not in found:

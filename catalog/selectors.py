@@ -437,9 +437,12 @@ def product_offers(*, product: Product, grade: str, version: int | None = None) 
     return cache.get_or_build(key, lambda: list(offers))
 
 
-def model_page_key(*, slug: str, variant_slug: str | None = None, grade: str | None = None) -> str:
-    """The cache key of a product page under its current versions (one cache read)."""
-    return cache.versioned_key("model-page", slug, variant_slug, grade, cache.model_page_versions(slug))
+def model_page_key(*, slug: str, variant_slug: str | None = None, grade: str | None = None,
+                   also: dict | None = None) -> str:
+    """The cache key of a product page under its current versions (one cache read, which reads the
+    keys of `also` too: see cache.model_page_versions)."""
+    versions = cache.model_page_versions(slug, also=also)
+    return cache.versioned_key("model-page", slug, variant_slug, grade, versions)
 
 
 def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None = None,

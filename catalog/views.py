@@ -15,7 +15,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
+from marketplace import layout
 from orders import delivery
+from tradein.templatetags import trade_in
 
 from . import cache, cards, selectors
 from .forms import SORT_CHOICES, CategoryFilterForm, SearchFilterForm
@@ -128,7 +130,9 @@ def _model_url(base: str, product, grade: str) -> str:
 
 
 # Stands for the reader's CSRF token in the cached body of a product page.
-CSRF_PLACEHOLDER = "csrf-token-placeholder-5d0b8c2e"
+CSRF_PLACEHOLDER = layout.CSRF
+# Stands for the trade-in callout in a page shell: it has its own cache (tradein.templatetags).
+TRADE_IN_PLACEHOLDER = "trade-in-placeholder-5d0b8c2e"
 
 
 @require_GET
@@ -137,31 +141,57 @@ def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
     canonical = request.build_absolute_uri(reverse("catalog:model", kwargs={"slug": slug}))
     # The page's parts depend on the page version, the language and the host (absolute URLs of
     # the structured data), never on the reader: one rendering serves every shopper. They are
-    # read first, so a warm page costs two cache reads and no unpickling of the page's data.
-    page_key = selectors.model_page_key(slug=slug, variant_slug=variant, grade=grade)
+    # read first, so a warm page costs two cache reads and no unpickling of the page's data; for
+    # an anonymous reader the whole page is a shell this process may hold already (one read of
+    # the versions, marketplace/layout.py).
+    # The trade-in callout's answer has a cache of its own, read in the same round trip.
+    wanted = {trade_in.KEY.format(slug): None}
+    page_key = selectors.model_page_key(slug=slug, variant_slug=variant, grade=grade, also=wanted)
     # And on the day: the delivery windows shown move with it.
     key = cache.versioned_key("model-html", page_key, get_language(), canonical, delivery.local_today())
+    shell = layout.serves_shell(request)
+    if shell and (text := layout.recall(key)) is not None:
+        return _shell_response(request, text, slug, *wanted.values())
     parts = cache.cache.get(key)
-    data = None
+    data, store = None, False
     if parts is None:
         data = selectors.model_page(slug=slug, variant_slug=variant, grade=grade, key=page_key)
         parts = _model_detail_parts(request, data, canonical)
-        if data.cache_key:  # only the pages a request can name are stored (see model_page)
-            cache.cache.set(key, parts, cache.TTL)
+        store = True
+    # Only the pages a request can name are stored (see model_page).
+    storable = data is None or bool(data.cache_key)
     # The page's data, read only if something asks for it (the layout does not).
     page = data or SimpleLazyObject(partial(selectors.model_page, slug=slug, variant_slug=variant,
                                             grade=grade, key=page_key))
-    content = parts["content"]
-    if CSRF_PLACEHOLDER in content:
-        content = content.replace(CSRF_PLACEHOLDER, get_token(request))
-    return render(request, "catalog/model_detail.html", {
+    context = {
         "page": page,
         "model": SimpleLazyObject(lambda: page.model),
         # Rendered (and escaped) by the template engine, or escaped by _json_ld.
-        "parts": {name: mark_safe(text) for name, text in parts.items()},  # noqa: S308
-        "content": mark_safe(content),  # noqa: S308
+        "parts": {name: mark_safe(text) for name, text in parts.items() if name != "shell"},  # noqa: S308
+        "content": mark_safe(parts["content"]),  # noqa: S308
         "canonical_url": canonical,
-    })
+    }
+    if shell and "shell" not in parts:
+        # The whole page, the same for every anonymous reader: rendered once, then filled in.
+        parts["shell"] = render_to_string("catalog/model_detail.html", {
+            **context, **layout.SHELL_CONTEXT, "trade_in": TRADE_IN_PLACEHOLDER}, request)
+        store = True
+    if store and storable:
+        cache.cache.set(key, parts, cache.TTL)
+    if shell:
+        text = layout.Shell(parts["shell"], TRADE_IN_PLACEHOLDER)
+        if storable:
+            layout.remember(key, text)
+        return _shell_response(request, text, slug, *wanted.values())
+    if CSRF_PLACEHOLDER in parts["content"]:
+        content = parts["content"].replace(CSRF_PLACEHOLDER, get_token(request))
+        context["content"] = mark_safe(content)  # noqa: S308 - rendered by the template engine
+    return render(request, "catalog/model_detail.html", context)
+
+
+def _shell_response(request: HttpRequest, shell: layout.Shell, slug: str, trade_in_wanted) -> HttpResponse:
+    callout = trade_in.trade_in_link(slug, trade_in_wanted)
+    return HttpResponse(shell.fill(request, **{TRADE_IN_PLACEHOLDER: callout}))
 
 
 def _model_detail_parts(request: HttpRequest, data: selectors.ModelPage, canonical: str) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""What every page's layout needs: the category navigation and the cart's item count."""
+"""What every page's layout needs: the category navigation, the cart's item count, the search box's
+query and the path the language form returns to."""
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
@@ -24,6 +25,10 @@ def site(request) -> dict:
     return {
         "nav_categories": SimpleLazyObject(_nav_categories),
         "cart_item_count": SimpleLazyObject(lambda: cart_item_count(request=request)),
+        # The reader's own parts of the layout, named so that a page shell can stand in for them
+        # (marketplace/layout.py).
+        "search_query": request.GET.get("q", ""),
+        "current_path": request.get_full_path(),
         "PAYMENT_PROVIDER": settings.PAYMENT_PROVIDER,
         "SITE_URL": settings.SITE_URL,
     }

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from catalog.models import Category, Grade, ProductModel
+from tests.catalog.test_cache import served_page
 from tests.factories import (
     BrandFactory,
     CategoryFactory,
@@ -108,14 +109,14 @@ def test_card_saving_is_measured_against_the_advertised_variant_price_new(client
     assert card.from_price == Decimal("610.00")
     assert card.card_url.endswith("variant=iphone-13-256-midnight&grade=fair")
     assert card.new_price == Decimal("1029.00") and card.saving_percent == 40  # (1029 − 610) / 1029
-    page = client.get(card.card_url).context["page"]
+    page = served_page(client.get(card.card_url))
     assert page.buy_box.price == Decimal("610.00") and page.new_price == Decimal("1029.00")
     assert page.saving_percent == 40
 
 
 def test_each_picker_shows_the_price_of_the_offer_its_link_opens(client, iphone):
     url = iphone["model"].get_absolute_url()
-    page = client.get(url, {"variant": "iphone-13-256-midnight", "grade": "excellent"}).context["page"]
+    page = served_page(client.get(url, {"variant": "iphone-13-256-midnight", "grade": "excellent"}))
     assert page.buy_box.price == Decimal("659.00")
     choices = {(d.key, c.label): c for d in page.dimensions for c in d.choices}
     # 256 GB Starlight in Excellent, not the model's cheapest Starlight.
@@ -124,16 +125,16 @@ def test_each_picker_shows_the_price_of_the_offer_its_link_opens(client, iphone)
     # 128 GB Midnight in Excellent.
     assert choices[("storage", "128 GB")].price == Decimal("750.00")
     assert not any(c.grade_changes for c in choices.values())
-    page = client.get(url, {"variant": "iphone-13-256-midnight", "grade": "fair"}).context["page"]
+    page = served_page(client.get(url, {"variant": "iphone-13-256-midnight", "grade": "fair"}))
     choices = {(d.key, c.label): c for d in page.dimensions for c in d.choices}
     # 128 GB Midnight has no Fair offer: the link opens its cheapest grade, and says so.
     storage = choices[("storage", "128 GB")]
     assert (storage.price, storage.grade, storage.grade_changes) == (Decimal("547.00"), "good", True)
     for choice in choices.values():
-        landed = client.get(choice.url).context["page"]
+        landed = served_page(client.get(choice.url))
         assert landed.buy_box.price == choice.price, choice.label
     for choice in page.grades:
-        landed = client.get(choice.url).context["page"]
+        landed = served_page(client.get(choice.url))
         assert (landed.buy_box.price if landed.buy_box else None) == choice.price, choice.grade
 
 

@@ -16,7 +16,7 @@ from marketplace.templatetags.money import format_money
 from orders.models import CartLine
 from sellers import services as seller_services
 
-from .test_cache import product_url, shop  # noqa: F401 - the fixture
+from .test_cache import product_url, served_page, shop  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_warm_product_page_only_reads_the_cache(client, shop, cache_writes):  # 
     assert response.status_code == 200
     assert cache_writes == []
     assert not [q for q in warm.captured_queries if "catalog_" in q["sql"] or "sellers_" in q["sql"]]
-    assert response.context["page"].buy_box == shop["cheap"]
+    assert served_page(response).buy_box == shop["cheap"]
 
 
 def test_cached_body_gives_each_reader_their_own_csrf_token(shop):  # noqa: F811
@@ -85,7 +85,7 @@ def test_made_up_variant_and_grade_are_answered_but_never_stored(client, shop, c
     url = reverse("catalog:model", kwargs={"slug": "pixel-8"}) + "?variant=no-such-thing&grade=shiny"
     response = client.get(url)
     assert response.status_code == 200
-    page = response.context["page"]
+    page = served_page(response)
     assert (page.variant, page.grade, page.cache_key) == (shop["white"], "good", None)  # the cheapest
     assert not [key for key in cache_writes if "model-page" in key or "model-html" in key]
 
@@ -95,9 +95,9 @@ def test_default_page_of_a_model_is_cached_and_shows_the_cheapest_offer(client, 
     client.get(url)
     with CaptureQueriesContext(connection) as warm:
         response = client.get(url)
-    assert response.context["page"].cache_key is not None
+    assert served_page(response).cache_key is not None
     assert not [q for q in warm.captured_queries if "sellers_" in q["sql"]]
-    assert response.context["page"].buy_box.price == Decimal("280.00")
+    assert served_page(response).buy_box.price == Decimal("280.00")
 
 
 def test_a_warm_page_is_served_from_its_rendering_alone(client, shop):  # noqa: F811

@@ -14,10 +14,16 @@ register = template.Library()
 TTL = 300
 
 
+KEY = "tradein:model-offers:{}"
+UNREAD = object()
+
+
 @register.simple_tag
-def trade_in_link(slug: str) -> str:
-    key = f"tradein:model-offers:{slug}"
-    wanted = cache.get(key)
+def trade_in_link(slug: str, wanted=UNREAD) -> str:
+    """`wanted`: the cached answer under KEY when the caller read it already (None: not cached)."""
+    key = KEY.format(slug)
+    if wanted is UNREAD:
+        wanted = cache.get(key)
     if wanted is None:
         offers = live_offers().filter(product__model__slug=slug, product__model__is_published=True)
         wanted = int(offers.exists())
