@@ -276,7 +276,7 @@ class Shopper(MarketplaceUser):
     def cart_page(self):
         self.client.get("/cart/", name="GET /cart/")
 
-    @task(2)
+    @task((FIXTURE or {}).get("buy_weight", 2))  # the smoke test buys more often
     def buy(self):
         """A whole purchase, from the product page to the paid order's page."""
         page = self._product_page(self._model())

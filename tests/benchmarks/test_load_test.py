@@ -30,6 +30,7 @@ def test_a_short_load_test_runs_without_errors_and_leaves_stock_and_orders_consi
         think_scale=0.05,
     )
     fixture["fixed_counts"] = {"SellerApi": 1, "SellerCsv": 1, "Integrator": 1}
+    fixture["buy_weight"] = 10  # most visits buy: paid orders within seconds
     fixture_path = tmp_path / "fixture.json"
     fixture_path.write_text(json.dumps(fixture))
 
