@@ -333,3 +333,13 @@ def test_the_exports_pages_take_the_same_queries_whatever_the_exports(client, ow
         client.get(reverse("sellers:listing_export", args=[exports[0].pk]))
     with django_assert_num_queries(4):
         client.get(reverse("sellers:listing_export_progress", args=[exports[0].pk]))
+
+
+def test_the_export_url_takes_the_lists_filter_in_its_query_and_is_the_whole_stock_without(client, owner):
+    market(owner.seller, 12)
+    out = rows_of(streamed(client.get(reverse("sellers:stock_export"), {"stock": "out"})))
+    assert set(out) == set(listings_filtered(seller=owner.seller, filters={"stock": "out"})
+                           .values_list("sku", flat=True)) and out
+    everything = rows_of(streamed(client.get(reverse("sellers:stock_export"))))
+    assert len(everything) == 12  # archived listings too
+    assert client.get(reverse("sellers:stock_export"), {"grade": "shiny"}).status_code == 400
