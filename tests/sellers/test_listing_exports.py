@@ -269,8 +269,13 @@ def test_an_export_past_its_time_is_deleted_and_no_longer_downloads(client, owne
     assert listing_exports_purge() == 1 and not storage.exists(name)
     export.refresh_from_db()
     assert (export.status, export.file.name) == (ListingExport.Status.EXPIRED, "")
-    assert "deleted after its time" in client.get(
-        reverse("sellers:listing_export", args=[export.pk])).content.decode()
+    page = client.get(reverse("sellers:listing_export", args=[export.pk])).content.decode()
+    assert "deleted after its time" in page and "Ask for this file again" in page
+    assert 'name="file_format" value="csv"' in page
+    with django_capture_on_commit_callbacks(execute=True):  # what that button sends
+        again = client.post(reverse("sellers:listing_exports"), {"file_format": "csv"})
+    assert again["Location"] != reverse("sellers:listing_export", args=[export.pk])
+    assert ListingExport.objects.filter(status=ListingExport.Status.DONE).count() == 1
 
 
 def test_an_unfinished_export_does_not_download(client, owner):
