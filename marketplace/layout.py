@@ -22,6 +22,7 @@ from collections import OrderedDict
 
 from django.contrib.messages import get_messages
 from django.middleware.csrf import get_token
+from django.test.signals import setting_changed
 from django.utils.html import escape
 
 CSRF = "csrf-token-placeholder-5d0b8c2e"  # also in the product body cached by catalog.views
@@ -86,3 +87,12 @@ def remember(key: str, shell: Shell) -> None:
         _memory.move_to_end(key)
         while len(_memory) > MEMORY_SIZE:
             _memory.popitem(last=False)
+
+
+def forget(**kwargs) -> None:
+    """Every shell out of this process's memory (a test changed a setting a page depends on)."""
+    with _memory_lock:
+        _memory.clear()
+
+
+setting_changed.connect(forget, dispatch_uid="layout-shells")
