@@ -161,12 +161,19 @@ class ShopperPayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class TradeInOfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The sellers' buying offers, with their statistics per model above the list."""
 
-    list_display = ["product", "seller", "condition", "price", "cap", "is_active", "updated_at"]
+    list_display = ["device", "seller", "condition", "price", "cap", "is_active", "updated_at"]
     list_filter = ["condition", "is_active", "seller"]
-    search_fields = ["product__model__name", "product__reference", "seller__name"]
-    list_select_related = ["product__model", "seller"]
+    search_fields = ["product__model__name", "product__reference", "model__name", "seller__name"]
+    list_select_related = ["product__model", "model", "seller"]
     readonly_fields = _all(TradeInOffer)
     change_list_template = "admin/tradein/tradeinoffer/change_list.html"
+
+    @admin.display(description=_("device"))
+    def device(self, obj):
+        """The product, or the model and storage for every variant of it."""
+        if obj.product_id:
+            return obj.device_name
+        return _("%(device)s (every colour)") % {"device": obj.device_name}
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "statistics": list(offer_statistics_per_model()[:200])}

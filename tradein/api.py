@@ -1,6 +1,6 @@
 """The seller API's trade-in endpoints (django-ninja), mounted under /api/v1/trade-in/: the seller's
-buying offers beside the best of the others, saving one for a product or for every variant of a
-model with one storage (the same services as the back office and the CSV import), and the devices
+buying offers beside the best of the others, saving one for a product or one for every variant of
+a model with one storage (the same services as the back office and the CSV import), and the devices
 heading its way. A write needs the key's `listings` scope."""
 from datetime import datetime
 from decimal import Decimal
@@ -24,8 +24,7 @@ from .offers import (
     MAX_OFFER_PRICE,
     MAX_STORAGE_GB,
     offer_save,
-    offers_save_for_model,
-    offers_saved_status,
+    offer_save_for_model,
     validate_cap,
     validate_offer_price,
     validate_storage_gb,
@@ -59,13 +58,19 @@ assert set(ConditionName.__args__) == set(Condition.values)
 
 class OfferOut(Schema):
     id: int
-    product_reference: str = Field(examples=["0194252707272"])
+    product_reference: str | None = Field(description="The product it buys; null for an offer on every "
+                                          "variant of a model with one storage.", examples=["0194252707272"])
+    model: str | None = Field(description="For an offer on every variant of a model with one storage: the "
+                              "model's name; null for a product's offer.", examples=[None])
+    storage_gb: int | None = Field(description="With `model`: the variants' storage in GB.", examples=[None])
     condition: str = Field(examples=["cracked"])
     price: Decimal = Field(examples=["95.00"])
-    cap: int = Field(description="How many more devices you want at this price.", examples=[20])
+    cap: int = Field(description="How many more devices you want at this price (for a model and storage: "
+                     "all its variants together).", examples=[20])
     is_active: bool
     best_other_price: Decimal | None = Field(description="The best price of the other sellers for the same "
-                                             "product and condition; null if none buys it.")
+                                             "product (or model and storage, any of its variants) and "
+                                             "condition; null if none buys it.")
     is_best: bool = Field(description="Your price is the best (ties go to the older offer).")
     open_quotes: int = Field(description="Quotes this offer gave that shoppers may still accept: each is "
                              "honoured at its price for 14 days while the cap lasts, even if you "
@@ -75,7 +80,9 @@ class OfferOut(Schema):
     @staticmethod
     def of(offer) -> "OfferOut":
         best_other = getattr(offer, "best_other", None)
-        return OfferOut(id=offer.pk, product_reference=offer.product.reference, condition=offer.condition,
+        return OfferOut(id=offer.pk, product_reference=offer.product.reference if offer.product_id else None,
+                        model=None if offer.product_id else str(offer.model.name),
+                        storage_gb=offer.storage_gb, condition=offer.condition,
                         price=offer.price, cap=offer.cap, is_active=offer.is_active,
                         best_other_price=best_other, is_best=best_other is None or offer.price > best_other,
                         open_quotes=getattr(offer, "open_quotes", 0), updated_at=offer.updated_at)
@@ -107,14 +114,8 @@ class ModelOfferIn(Schema):
     storage_gb: StorageGb
     condition: ConditionName
     price: OfferPrice
-    cap: Cap  # for each variant
+    cap: Cap  # for all the variants together
     is_active: Flag = True
-
-
-class ModelOffersSavedOut(Schema):
-    status: Literal["created", "updated", "unchanged"] = Field(
-        description="created if any variant's offer is new, else updated if any changed.")
-    offers: list[OfferOut] = Field(description="One offer per variant (colour, connectivity), by product id.")
 
 
 class TradeInOut(Schema):
@@ -152,19 +153,18 @@ def offers_save(request, payload: OfferIn):
     return OfferSavedOut(status=status, offer=_offer_out(request.seller, offer.pk))
 
 
-@router.put("/offers/by-model", response={200: ModelOffersSavedOut, **WITH_BODY_ERRORS},
-            summary="Create or change your offer for every variant of a model with one storage")
+@router.put("/offers/by-model", response={200: OfferSavedOut, **WITH_BODY_ERRORS},
+            summary="Create or change your one offer for every variant of a model with one storage")
 def offers_save_by_model(request, payload: ModelOfferIn):
-    """One offer per variant (colour, connectivity) of the model with this storage, each with this
-    price, cap and on/off: what the back office's "every colour of a model" and a CSV row naming
-    `model` and `storage_gb` do. An unknown model or storage is a 422 naming the field."""
-    results = offers_save_for_model(seller=request.seller, model_ref=payload.model,
-                                    storage_gb=payload.storage_gb, condition=payload.condition,
-                                    price=payload.price, cap=payload.cap, is_active=payload.is_active)
-    ids = [offer.pk for offer, _status in results]
-    compared = seller_offers_compared(seller=request.seller).filter(pk__in=ids).order_by("product_id")
-    return ModelOffersSavedOut(status=offers_saved_status(results),
-                               offers=[OfferOut.of(offer) for offer in compared])
+    """One offer for all the variants (colour, connectivity) of the model with this storage, with
+    one cap for all of them together ("20 iPhone 12 128 GB": 20 in all): what the back office's
+    "every colour of a model" and a CSV row naming `model` and `storage_gb` do. For a variant you
+    also have a product offer for in that condition, the product offer is the one shoppers are
+    quoted. An unknown model or storage is a 422 naming the field."""
+    offer, status = offer_save_for_model(seller=request.seller, model_ref=payload.model,
+                                         storage_gb=payload.storage_gb, condition=payload.condition,
+                                         price=payload.price, cap=payload.cap, is_active=payload.is_active)
+    return OfferSavedOut(status=status, offer=_offer_out(request.seller, offer.pk))
 
 
 @router.get("/trade-ins", response={200: list[TradeInOut], **ERRORS},

@@ -1,4 +1,5 @@
-"""Demo trade-ins: the sellers' buying offers on the iPhones, and the demo shopper's trade-ins in
+"""Demo trade-ins: the sellers' buying offers on the iPhones (Green Phone Lab's for each model and
+storage, every colour with one cap; Renew Tech's per product), and the demo shopper's trade-ins in
 every state, made through the services (so their history and money are what the app would record)."""
 import io
 from datetime import timedelta
@@ -7,9 +8,11 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from catalog.models import Product
+
 from . import services
 from .models import ShopperPayout, TradeIn, TradeInOffer
-from .offers import offer_save
+from .offers import offer_save, offer_save_for_model
 from .payouts import shopper_payout_mark_sent
 from .quotes import Answers
 from .stock import trade_in_to_stock
@@ -39,15 +42,23 @@ def _photo() -> SimpleUploadedFile:
 
 
 def seed_offers(*, sellers: dict, products) -> list[TradeInOffer]:
-    iphones = [p for p in products if p.model.name.startswith("iPhone")][:10]
+    iphones = [p for p in products if p.model.name.startswith("iPhone") and p.storage_gb][:10]
     offers = []
     for slug, factors in FACTORS.items():
         seller = sellers["sellers"][slug]
-        for product in iphones:
+        by_model = slug == "green-phone-lab"
+        targets = list({(p.model_id, p.storage_gb): p for p in iphones}.values()) if by_model else iphones
+        for product in targets:
             for condition, share in factors.items():
                 price = (product.model.reference_price_new * Decimal(share)).quantize(Decimal("1"))
-                offers.append(offer_save(seller=seller, product=product, condition=condition, price=price,
-                                         cap=25 if slug == "green-phone-lab" else 10)[0])
+                if by_model:
+                    offer, _status = offer_save_for_model(seller=seller, model_ref=product.model.slug,
+                                                          storage_gb=product.storage_gb, condition=condition,
+                                                          price=price, cap=25)
+                else:
+                    offer, _status = offer_save(seller=seller, product=product, condition=condition,
+                                                price=price, cap=10)
+                offers.append(offer)
     return offers
 
 
@@ -59,8 +70,10 @@ def seed_trade_ins(*, users: dict, sellers: dict, catalog: dict) -> list[TradeIn
         return list(TradeIn.objects.filter(shopper=shopper))
     seed_offers(sellers=sellers, products=catalog["products"])
     demo_seller = sellers["demo"]
-    product = next(o.product for o in TradeInOffer.objects.filter(seller=demo_seller, condition="flawless")
-                   .select_related("product__model").order_by("product__model__name", "product_id"))
+    offer = (TradeInOffer.objects.filter(seller=demo_seller, condition="flawless", model__isnull=False)
+             .select_related("model").order_by("model__name", "storage_gb").first())
+    product = (Product.objects.filter(model=offer.model, storage_gb=offer.storage_gb, is_active=True)
+               .select_related("model").order_by("pk").first())
     now = timezone.now()
 
     def accept(condition="flawless", when=now):

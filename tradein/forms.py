@@ -40,8 +40,9 @@ class OfferForm(forms.Form):
                                     max_value=100_000)
     condition = forms.ChoiceField(label=_("Condition"), choices=Condition.choices)
     price = LocalDecimalField(label=_("Your price (€)"), max_length=20)
-    cap = forms.IntegerField(label=_("Devices still wanted"), min_value=0, max_value=10_000,
-                             help_text=_("For a model and its storage, each colour's offer gets this cap."))
+    cap = forms.IntegerField(
+        label=_("Devices still wanted"), min_value=0, max_value=10_000,
+        help_text=_("For a model and its storage: one cap for all its colours together."))
     is_active = forms.BooleanField(label=_("On"), required=False, initial=True)
 
     def clean(self):

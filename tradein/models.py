@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from catalog.models import Product
+from catalog.models import Product, ProductModel
 from marketplace.storage import private_storage
 from sellers.models import Listing, Seller, StockMovement
 
@@ -27,10 +27,19 @@ class Condition(models.TextChoices):
 
 
 class TradeInOffer(models.Model):
-    """A seller's price to buy a used product in a condition, for at most `cap` more devices."""
+    """A seller's price to buy a used device in a condition, for at most `cap` more devices: either
+    one product (a variant), or every variant of a model with one storage (`model` + `storage_gb`),
+    whose single cap counts the devices of all its colours and connectivities together.
+
+    For a shopper's device, a seller's offer for that very product wins over its offer for the
+    product's model and storage (selectors.offers_for_product)."""
 
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="trade_in_offers")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="trade_in_offers")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="trade_in_offers")
+    model = models.ForeignKey(ProductModel, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="trade_in_offers")
+    storage_gb = models.PositiveIntegerField(_("storage (GB)"), null=True, blank=True)
     condition = models.CharField(_("condition"), max_length=10, choices=Condition.choices)
     price = models.DecimalField(_("price"), **MONEY)
     cap = models.PositiveIntegerField(_("devices still wanted"))
@@ -39,20 +48,46 @@ class TradeInOffer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["product_id", "condition", "-price"]
+        ordering = ["product_id", "model_id", "storage_gb", "condition", "-price"]
         verbose_name = _("trade-in offer")
         verbose_name_plural = _("trade-in offers")
         constraints = [
             models.UniqueConstraint(fields=["seller", "product", "condition"],
-                                    name="tradeinoffer_one_per_seller"),
+                                    condition=Q(product__isnull=False), name="tradeinoffer_one_per_seller"),
+            models.UniqueConstraint(fields=["seller", "model", "storage_gb", "condition"],
+                                    condition=Q(model__isnull=False),
+                                    name="tradeinoffer_one_per_seller_model"),
+            models.CheckConstraint(
+                condition=(Q(product__isnull=False, model__isnull=True, storage_gb__isnull=True)
+                           | Q(product__isnull=True, model__isnull=False, storage_gb__isnull=False)),
+                name="tradeinoffer_product_or_model_storage"),
             models.CheckConstraint(condition=Q(cap__gte=0), name="tradeinoffer_cap_not_negative"),
             models.CheckConstraint(condition=Q(price__gt=0), name="tradeinoffer_price_positive"),
         ]
-        indexes = [models.Index(fields=["product", "condition", "-price"], name="tradeinoffer_best_idx",
-                                condition=Q(is_active=True, cap__gt=0))]
+        indexes = [
+            models.Index(fields=["product", "condition", "-price"], name="tradeinoffer_best_idx",
+                         condition=Q(is_active=True, cap__gt=0)),
+            models.Index(fields=["model", "storage_gb", "condition", "-price"],
+                         name="tradeinoffer_best_model_idx", condition=Q(is_active=True, cap__gt=0)),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.seller_id}: {self.product_id} {self.condition} {self.price}"
+        target = self.product_id or f"{self.model_id}/{self.storage_gb} GB"
+        return f"{self.seller_id}: {target} {self.condition} {self.price}"
+
+    @property
+    def device_name(self) -> str:
+        """What the offer buys, for people: "iPhone 12 128 GB Black", or "iPhone 12 128 GB" for
+        every variant (needs the product's or the model's row)."""
+        if self.product_id:
+            product = self.product
+            parts = [str(product.model.name)]
+            if product.storage_gb:
+                parts.append(f"{product.storage_gb} GB")
+            if product.colour:
+                parts.append(product.colour)
+            return " ".join(parts)
+        return f"{self.model.name} {self.storage_gb} GB"
 
 
 class TradeInQuote(models.Model):

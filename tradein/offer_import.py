@@ -1,6 +1,7 @@
 """The bulk CSV (or XLSX) of trade-in offers, a kind of file of the stock import machinery
 (sellers.stock_sync.kinds): the same upload check, encodings, separators, number formats, stored
-import, report and failed-rows file as stock files. Each row is saved by offers.offer_save."""
+import, report and failed-rows file as stock files. Each row is saved by offers.offer_save (a product)
+or offers.offer_save_for_model (a model and storage: one offer, one cap for all its variants)."""
 from collections import Counter
 
 from django.core.exceptions import ValidationError
@@ -17,10 +18,11 @@ from sellers.stock_sync.words import FALSE_WORDS, HEADER_NAMES, TRUE_WORDS, _tab
 from sellers.stock_sync.worker import _finish, _record
 
 from .models import Condition
-from .offers import offer_save, offers_save_for_model, offers_saved_status
+from .offers import offer_save, offer_save_for_model
 
 KIND = "trade_in_offers"
-# A row names a product by its reference, or every variant of a model with a storage (model, storage_gb).
+# A row names a product by its reference, or every variant of a model with a storage (model, storage_gb):
+# one offer whose cap counts all those variants together.
 COLUMNS = ("product_reference", "model", "storage_gb", "condition", "price", "cap", "active")
 REQUIRED = ("condition", "price", "cap")
 HEADERS = {
@@ -96,9 +98,9 @@ def offer_import_apply(stock_import: StockImport, checked) -> None:
                     if product is not None:
                         _offer, status = offer_save(seller=seller, product=product, actor=user, **values)
                     else:
-                        status = offers_saved_status(offers_save_for_model(
+                        _offer, status = offer_save_for_model(
                             seller=seller, model_ref=cells["model"], storage_gb=cells["storage_gb"],
-                            actor=user, **values))
+                            actor=user, **values)
             except ValidationError as exc:
                 errors = exc.message_dict if hasattr(exc, "error_dict") else {"row": exc.messages}
         status = "failed" if errors else status

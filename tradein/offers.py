@@ -1,8 +1,9 @@
-"""Trade-in offers, the one writer: a seller's price per product × condition, its cap and on/off.
+"""Trade-in offers, the one writer: a seller's price per product (or model + storage) × condition,
+its cap and on/off.
 
-Every door (back office, API, CSV import) saves an offer with `offer_save` (or, for every variant
-of a model with one storage, `offers_save_for_model`, which calls it). The cap counts the devices
-the seller still wants; a shopper's acceptance takes one with a guarded single UPDATE
+Every door (back office, API, CSV import) saves an offer with `offer_save` (one product) or
+`offer_save_for_model` (every variant of a model with one storage, as ONE offer with one cap). The
+cap counts the devices the seller still wants; a shopper's acceptance takes one with a guarded single UPDATE
 (`offer_take_one`: zero rows means none left), so concurrent acceptances never take it below zero.
 A price changed or an offer switched off stops new quotes only: quotes already given are honoured
 at their price while the cap lasts (services.trade_in_accept).
@@ -70,29 +71,21 @@ def validate_storage_gb(value) -> int:
     return int(storage)
 
 
-def offer_save(*, seller: Seller, product: Product, condition: str, price, cap, is_active: bool = True,
-               actor=None) -> tuple[TradeInOffer, str]:
-    """Creates or changes the seller's offer for product × condition; returns it and what happened
-    (created, updated or unchanged). A member saving needs a role that changes listings."""
-    member_user_require(user_id=getattr(actor, "pk", None), seller_id=seller.pk,
-                        permission=Perm.LISTINGS_WRITE)
-    if seller.status != Seller.Status.APPROVED:
-        raise ValidationError(_("Only approved sellers can make trade-in offers."))
-    if not product.is_active:
-        raise ValidationError({"product": _("This product is not sold on the marketplace.")})
+def _saved(*, seller: Seller, target: dict, condition: str, price, cap,
+           is_active) -> tuple[TradeInOffer, str]:
+    """Creates or changes the seller's one offer for `target` (a product, or a model + storage) ×
+    condition, under the row's lock (a concurrent first save changes the row the other made)."""
     values = {"price": validate_offer_price(price), "cap": validate_cap(cap), "is_active": bool(is_active)}
     condition = validate_condition(condition)
+    lookup = {"seller": seller, "condition": condition, **target}
     with transaction.atomic():
-        offer = (TradeInOffer.objects.select_for_update()
-                 .filter(seller=seller, product=product, condition=condition).first())
+        offer = TradeInOffer.objects.select_for_update().filter(**lookup).first()
         if offer is None:
             try:
                 with transaction.atomic():
-                    offer = TradeInOffer.objects.create(seller=seller, product=product, condition=condition,
-                                                        **values)
-            except IntegrityError:  # a concurrent first save: change the row it made
-                offer = TradeInOffer.objects.select_for_update().get(
-                    seller=seller, product=product, condition=condition)
+                    offer = TradeInOffer.objects.create(**lookup, **values)
+            except IntegrityError:
+                offer = TradeInOffer.objects.select_for_update().get(**lookup)
             else:
                 return offer, "created"
         changed = [name for name, value in values.items() if getattr(offer, name) != value]
@@ -104,32 +97,45 @@ def offer_save(*, seller: Seller, product: Product, condition: str, price, cap, 
         return offer, "updated"
 
 
-def offers_save_for_model(*, seller: Seller, model_ref: str, storage_gb, condition: str, price, cap,
-                          is_active: bool = True, actor=None) -> list[tuple[TradeInOffer, str]]:
-    """The same offer for every variant (colour, connectivity) of a model with this storage: one
-    offer per product, each with this cap. `model_ref` is the model's slug or its name. The back
-    office, the API (PUT /trade-in/offers/by-model) and the CSV of offers all call this."""
+def _may_offer(*, seller: Seller, actor) -> None:
+    member_user_require(user_id=getattr(actor, "pk", None), seller_id=seller.pk,
+                        permission=Perm.LISTINGS_WRITE)
+    if seller.status != Seller.Status.APPROVED:
+        raise ValidationError(_("Only approved sellers can make trade-in offers."))
+
+
+def offer_save(*, seller: Seller, product: Product, condition: str, price, cap, is_active: bool = True,
+               actor=None) -> tuple[TradeInOffer, str]:
+    """Creates or changes the seller's offer for product × condition; returns it and what happened
+    (created, updated or unchanged). A member saving needs a role that changes listings."""
+    _may_offer(seller=seller, actor=actor)
+    if not product.is_active:
+        raise ValidationError({"product": _("This product is not sold on the marketplace.")})
+    return _saved(seller=seller, target={"product": product}, condition=condition, price=price, cap=cap,
+                  is_active=is_active)
+
+
+def offer_save_for_model(*, seller: Seller, model_ref: str, storage_gb, condition: str, price, cap,
+                         is_active: bool = True, actor=None) -> tuple[TradeInOffer, str]:
+    """The seller's one offer for every variant (colour, connectivity) of a model with this storage:
+    one row, one cap for all of them together ("20 iPhone 12 128 GB, cracked": 20 in all, whatever
+    their colours). `model_ref` is the model's slug or its name. The back office, the API
+    (PUT /trade-in/offers/by-model) and the CSV of offers all call this. For a variant the seller
+    also has an offer of its own for, that offer is the one shoppers are quoted."""
     from catalog.models import ProductModel
 
+    _may_offer(seller=seller, actor=actor)
     model = (ProductModel.objects.filter(slug=str(model_ref).strip()).first()
              or ProductModel.objects.filter(name__iexact=str(model_ref).strip()).first())
     if model is None:
         raise ValidationError({"model": _("No model in the catalog is called “%(name)s”.")
                                % {"name": model_ref}})
     storage = validate_storage_gb(storage_gb)
-    products = list(Product.objects.filter(model=model, storage_gb=storage, is_active=True).order_by("pk"))
-    if not products:
+    if not Product.objects.filter(model=model, storage_gb=storage, is_active=True).exists():
         raise ValidationError({"storage_gb": _("The %(model)s is not sold with %(gb)s GB.")
                                % {"model": model.name, "gb": storage}})
-    with transaction.atomic():
-        return [offer_save(seller=seller, product=product, condition=condition, price=price, cap=cap,
-                           is_active=is_active, actor=actor) for product in products]
-
-
-def offers_saved_status(results: list[tuple[TradeInOffer, str]]) -> str:
-    """One word for several offers saved at once: created if any was new, else updated if any changed."""
-    statuses = {status for _offer, status in results}
-    return next(status for status in ("created", "updated", "unchanged") if status in statuses)
+    return _saved(seller=seller, target={"model": model, "storage_gb": storage}, condition=condition,
+                  price=price, cap=cap, is_active=is_active)
 
 
 def offer_toggle(*, offer: TradeInOffer, is_active: bool, actor=None) -> TradeInOffer:

@@ -19,7 +19,7 @@ from .access import seller_trade_in_get
 from .forms import CounterOfferForm, OfferFileForm, OfferForm, StockForm, TrackingForm
 from .models import TradeIn, TradeInOffer
 from .offer_import import COLUMNS, KIND
-from .offers import offer_save, offer_toggle, offers_save_for_model, offers_saved_status
+from .offers import offer_save, offer_save_for_model, offer_toggle
 from .photos import trade_in_photo_response
 from .selectors import INCOMING_STATES, seller_offers_compared, seller_trade_ins
 from .states import TransitionError
@@ -42,9 +42,8 @@ def offers(request):
                     _offer, status = offer_save(seller=request.seller, actor=request.user, product=product,
                                                 **data)
                 else:
-                    status = offers_saved_status(offers_save_for_model(
-                        seller=request.seller, actor=request.user, model_ref=model.slug,
-                        storage_gb=storage_gb, **data))
+                    _offer, status = offer_save_for_model(seller=request.seller, actor=request.user,
+                                                          model_ref=model.slug, storage_gb=storage_gb, **data)
             except ValidationError as exc:
                 form.add_error(None, refusal_text(exc))
             else:

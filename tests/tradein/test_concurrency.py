@@ -49,6 +49,31 @@ def test_many_shoppers_accepting_at_once_take_exactly_the_cap_and_never_below_ze
     assert TradeIn.objects.count() == 7
 
 
+def test_two_colours_accepted_at_once_against_a_model_offer_capped_at_one_take_it_once(owner):
+    """One cap for every colour of the model and storage: two shoppers selling a black and a white
+    one at once, with one device wanted in all, make exactly one trade-in."""
+    from tests.factories import ProductFactory, ProductModelFactory
+    from tradein.offers import offer_save_for_model
+
+    model = ProductModelFactory(name="iPhone 13", slug="iphone-13")
+    black = ProductFactory(model=model, storage_gb=128, colour="Black", reference="0194253000001")
+    white = ProductFactory(model=model, storage_gb=128, colour="White", reference="0194253000002")
+    offer, _status = offer_save_for_model(seller=owner.seller, model_ref="iphone-13", storage_gb=128,
+                                          condition="cracked", price="90", cap=1)
+    shoppers = [UserFactory(), UserFactory()]
+    quotes = [services.trade_in_quote_give(product=product, answers=CRACKED, shopper=shopper)
+              for product, shopper in zip((black, white), shoppers, strict=True)]
+    assert {q.offer_id for q in quotes} == {offer.pk}
+    assert {q.product_id for q in quotes} == {black.pk, white.pk}
+    results = run_concurrently([_accept(q, s) for q, s in zip(quotes, shoppers, strict=True)])
+    assert sum(isinstance(r, TradeIn) for r in results) == 1, results
+    assert sum(isinstance(r, services.QuoteUnavailable) for r in results) == 1, results
+    offer.refresh_from_db()
+    assert offer.cap == 0
+    assert TradeIn.objects.filter(offer=offer).count() == 1
+    assert services.trade_in_quote_give(product=black, answers=CRACKED, shopper=UserFactory()) is None
+
+
 def test_two_clicks_on_accept_at_once_make_one_trade_in(offers, iphone, shopper):
     quote = services.trade_in_quote_give(product=iphone, answers=CRACKED, shopper=shopper)
     results = run_concurrently([_accept(quote, shopper), _accept(quote, shopper)])

@@ -75,34 +75,42 @@ def test_a_stock_file_still_imports_as_stock(owner, iphone, django_capture_on_co
     assert not TradeInOffer.objects.exists()
 
 
-def test_a_row_may_name_a_model_and_storage_for_every_colour(owner, iphone,
-                                                             django_capture_on_commit_callbacks):
+def test_a_row_naming_a_model_and_storage_makes_one_offer_with_one_cap_for_every_colour(
+        owner, iphone, django_capture_on_commit_callbacks):
     from tests.factories import ProductFactory
 
-    white = ProductFactory(model=iphone.model, storage_gb=128, colour="White", reference="0194252030400")
+    ProductFactory(model=iphone.model, storage_gb=128, colour="White", reference="0194252030400")
     ProductFactory(model=iphone.model, storage_gb=64, colour="White", reference="0194252030417")
     data = (b"model;storage_gb;condition;price;cap\n"
             b"iPhone 12;128;worn;180;4\n"
             b"iPhone 12;256;worn;200;4\n"
             b"iPhone 99;128;worn;200;4\n"
-            b";;worn;200;4\n")
+            b";;worn;200;4\n"
+            b"iphone-12;128;worn;175;6\n")
     with django_capture_on_commit_callbacks(execute=True):
         stock_import = stock_import_create(seller=owner.seller, uploaded_by=owner.user, name="m.csv",
                                            data=data, kind="trade_in_offers")
     stock_import.refresh_from_db()
-    assert (stock_import.created_count, stock_import.failed_count) == (1, 3)
-    offers = TradeInOffer.objects.filter(seller=owner.seller)
-    assert {o.product_id for o in offers} == {iphone.pk, white.pk}
-    assert {(o.price, o.cap, o.condition) for o in offers} == {(Decimal("180.00"), 4, "worn")}
+    assert (stock_import.created_count, stock_import.updated_count, stock_import.failed_count) == (1, 1, 3)
+    [offer] = TradeInOffer.objects.filter(seller=owner.seller)  # not one per colour
+    assert (offer.product, offer.model, offer.storage_gb) == (None, iphone.model, 128)
+    assert (offer.price, offer.cap, offer.condition) == (Decimal("175.00"), 6, "worn")
     assert {e["line"]: e["column"] for e in stock_import.errors} == {3: "storage_gb", 4: "model",
                                                                       5: "product_reference"}
 
 
-def test_back_office_offer_for_a_model_and_storage(client, owner, iphone):
+def test_back_office_offer_for_a_model_and_storage_is_one_offer_with_one_cap(client, owner, iphone):
+    from tests.factories import ProductFactory
+
+    ProductFactory(model=iphone.model, storage_gb=128, colour="White", reference="0194252030400")
     client.force_login(owner.user)
     url = reverse("tradein:seller_offers")
     refused = client.post(url, {"condition": "dead", "price": "30", "cap": "2"})
     assert "Choose a product, or a model and its storage." in refused.content.decode()
     client.post(url, {"model": iphone.model.pk, "storage_gb": "128", "condition": "dead", "price": "30",
                       "cap": "2", "is_active": "on"})
-    assert TradeInOffer.objects.get(seller=owner.seller).product == iphone
+    [offer] = TradeInOffer.objects.filter(seller=owner.seller)
+    assert (offer.product, offer.model, offer.storage_gb, offer.cap) == (None, iphone.model, 128, 2)
+    page = client.get(url).content.decode()
+    assert "iPhone 12 128 GB" in page and "(every colour)" in page
+    assert "one cap for all its colours together" in page

@@ -138,31 +138,39 @@ def colours(iphone):
 BY_MODEL = "/api/v1/trade-in/offers/by-model"
 
 
-def test_api_saves_one_offer_for_every_variant_of_a_model_and_storage(client, owner, rival, colours, offers):
+def test_api_saves_one_offer_with_one_cap_for_every_variant_of_a_model_and_storage(client, owner, rival,
+                                                                                   colours, offers):
     _key, raw = api_key_create(seller=owner.seller, name="ERP", scopes=[Scope.LISTINGS])
     body = {"model": "iPhone 12", "storage_gb": 128, "condition": "worn", "price": 180.0, "cap": 4}
     saved = client.put(BY_MODEL, body, content_type="application/json", **_api(client, raw))
     assert saved.status_code == 200, saved.content
     answer = saved.json()
     assert answer["status"] == "created"
-    assert [(o["product_reference"], o["price"], o["cap"], o["is_active"]) for o in answer["offers"]] == [
-        (colours["black"].reference, "180.00", 4, True), (colours["white"].reference, "180.00", 4, True)]
-    worn = TradeInOffer.objects.filter(seller=owner.seller, condition="worn")
-    assert {o.product_id for o in worn} == {colours["black"].pk, colours["white"].pk}  # not the 64 GB
+    offer = answer["offer"]
+    assert (offer["product_reference"], offer["model"], offer["storage_gb"]) == (None, "iPhone 12", 128)
+    assert (offer["price"], offer["cap"], offer["is_active"], offer["open_quotes"]) == ("180.00", 4, True, 0)
+    [worn] = TradeInOffer.objects.filter(seller=owner.seller, condition="worn")  # one, not one per colour
+    assert (worn.product_id, worn.model_id, worn.storage_gb, worn.cap) == (None, colours["black"].model_id,
+                                                                          128, 4)
     again = client.put(BY_MODEL, {**body, "model": "iphone-12"}, content_type="application/json",
                        **_api(client, raw))
-    assert again.json()["status"] == "unchanged"
+    assert again.json()["status"] == "unchanged" and again.json()["offer"]["id"] == worn.pk
     off = client.put(BY_MODEL, {**body, "price": 170.5, "is_active": False}, content_type="application/json",
                      **_api(client, raw))
     assert off.json()["status"] == "updated"
-    assert {(o.price, o.is_active) for o in worn.all()} == {(Decimal("170.50"), False)}
-    # Compared with the others as on GET /offers, and the rival's own offers untouched.
+    worn.refresh_from_db()
+    assert (worn.price, worn.is_active, worn.cap) == (Decimal("170.50"), False, 4)
+    # Compared with the others as on GET /offers (the rival's cracked offer on the black one beats
+    # it), and the rival's own offers untouched.
     cracked = {"model": "iPhone 12", "storage_gb": 128, "condition": "cracked", "price": 100.0, "cap": 1}
-    both = client.put(BY_MODEL, cracked, content_type="application/json", **_api(client, raw)).json()
-    black = next(o for o in both["offers"] if o["product_reference"] == colours["black"].reference)
-    assert (black["best_other_price"], black["is_best"]) == ("110.00", False)
+    mine = client.put(BY_MODEL, cracked, content_type="application/json", **_api(client, raw)).json()["offer"]
+    assert (mine["best_other_price"], mine["is_best"]) == ("110.00", False)
     assert TradeInOffer.objects.get(pk=offers["theirs"]["cracked"].pk).price == Decimal("110.00")
     assert not TradeInOffer.objects.filter(seller=rival.seller, condition="worn").exists()
+    listed = client.get("/api/v1/trade-in/offers", **_api(client, raw)).json()
+    by_model = [o for o in listed if o["model"] == "iPhone 12"]
+    assert sorted((o["condition"], o["cap"]) for o in by_model) == [("cracked", 1), ("worn", 4)]
+    assert all(o["product_reference"] is None and o["storage_gb"] == 128 for o in by_model)
 
 
 @pytest.mark.parametrize("bad, field", [
@@ -186,3 +194,88 @@ def test_api_by_model_needs_the_listings_scope(client, owner, colours):
     body = {"model": "iPhone 12", "storage_gb": 128, "condition": "worn", "price": 180.0, "cap": 4}
     response = client.put(BY_MODEL, body, content_type="application/json", **_api(client, read_only))
     assert response.status_code == 403 and not TradeInOffer.objects.exists()
+
+
+# --- Offers for a model and storage: one offer, one cap, and the product's own offer wins ------------
+def _by_model(seller, condition, price, cap, **values):
+    from tradein.offers import offer_save_for_model
+
+    return offer_save_for_model(seller=seller, model_ref="iphone-12", storage_gb=128, condition=condition,
+                                price=price, cap=cap, **values)[0]
+
+
+def test_a_model_offer_is_one_row_whatever_the_colours_and_saving_again_changes_it(owner, colours):
+    first = _by_model(owner.seller, "worn", "150", 20)
+    second = _by_model(owner.seller, "worn", "140", 15)
+    assert first.pk == second.pk
+    [offer] = TradeInOffer.objects.filter(seller=owner.seller)
+    assert (offer.model_id, offer.storage_gb, offer.product_id, offer.cap) == (colours["black"].model_id, 128,
+                                                                               None, 15)
+
+
+def test_an_offer_names_a_product_or_a_model_and_storage_never_both(owner, colours):
+    from django.db import IntegrityError, transaction
+
+    for values in ({"product": colours["black"], "model": colours["black"].model, "storage_gb": 128},
+                   {"model": colours["black"].model}, {}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            TradeInOffer.objects.create(seller=owner.seller, condition="worn", price="1", cap=1, **values)
+
+
+def test_best_offer_for_a_variant_includes_the_model_and_storage_offers(offers, colours, owner, rival):
+    _by_model(rival.seller, "cracked", "120", 3)
+    # Black: the rival's own product offer (110) wins over its model offer (120) for that colour.
+    best_black = best_offer(product_id=colours["black"].pk, condition="cracked")
+    assert (best_black.seller, best_black.price, best_black.product) == (rival.seller, Decimal("110.00"),
+                                                                         colours["black"])
+    # White has no product offer: the rival's model offer applies to it; not to the 64 GB.
+    best_white = best_offer(product_id=colours["white"].pk, condition="cracked")
+    assert (best_white.seller, best_white.price, best_white.product) == (rival.seller, Decimal("120.00"),
+                                                                         None)
+    assert best_offer(product_id=colours["64"].pk, condition="cracked") is None
+
+
+def test_a_sellers_product_offer_wins_over_its_model_offer_even_switched_off(owner, colours):
+    model_offer = _by_model(owner.seller, "worn", "150", 20)
+    own, _status = offer_save(seller=owner.seller, product=colours["white"], condition="worn", price="130",
+                              cap=2)
+    assert best_offer(product_id=colours["white"].pk, condition="worn").pk == own.pk
+    assert best_offer(product_id=colours["black"].pk, condition="worn").pk == model_offer.pk
+    TradeInOffer.objects.filter(pk=own.pk).update(is_active=False)  # white set apart: not bought at all
+    assert best_offer(product_id=colours["white"].pk, condition="worn") is None
+
+
+def test_sell_pages_show_the_variants_a_model_offer_buys(client, colours, rival):
+    from tradein.selectors import model_slug_has_offers, models_with_offers, products_with_offers
+
+    assert not model_slug_has_offers(slug="iphone-12")
+    _by_model(rival.seller, "flawless", "320", 3)
+    assert model_slug_has_offers(slug="iphone-12")
+    assert [m.slug for m in models_with_offers()] == ["iphone-12"]
+    shown = {p.pk: p.best_price for p in products_with_offers(model=colours["black"].model)}
+    assert shown == {colours["black"].pk: Decimal("320.00"), colours["white"].pk: Decimal("320.00")}
+
+
+def test_seller_compares_its_model_offer_with_the_others_on_any_variant(offers, colours, owner, rival):
+    mine = _by_model(owner.seller, "cracked", "100", 5)
+    theirs = _by_model(rival.seller, "flawless", "290", 5)
+    compared = {o.pk: o for o in seller_offers_compared(seller=owner.seller)}
+    assert compared[mine.pk].best_other == Decimal("110.00")  # the rival's black cracked offer
+    assert (compared[mine.pk].model_name, compared[mine.pk].storage) == ("iPhone 12", 128)
+    # The rival's model offer (290) applies to our white flawless one ...
+    white, _status = offer_save(seller=owner.seller, product=colours["white"], condition="flawless",
+                                price="300", cap=1)
+    compared = {o.pk: o for o in seller_offers_compared(seller=owner.seller)}
+    assert compared[white.pk].best_other == Decimal("290.00")
+    # ... not to the black, where the rival's own black offer (280) wins over its model offer.
+    assert compared[offers["ours"]["flawless"].pk].best_other == Decimal("280.00")
+    TradeInOffer.objects.filter(pk=theirs.pk).update(is_active=False)
+    assert seller_offers_compared(seller=owner.seller).get(pk=white.pk).best_other is None
+
+
+def test_offer_statistics_count_a_model_offer_once_with_its_one_cap(offers, colours, rival):
+    from tradein.selectors import offer_statistics_per_model
+
+    _by_model(rival.seller, "worn", "150", 20)
+    [row] = offer_statistics_per_model()
+    assert (row.offers, row.sellers, row.wanted, row.best_worn) == (5, 2, 34, Decimal("150.00"))

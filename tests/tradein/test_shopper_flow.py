@@ -59,6 +59,17 @@ def test_header_and_product_page_lead_to_the_models_with_offers(client, offers, 
     assert other_page.status_code == 200 and "trade-in-callout" not in other_page.content.decode()
 
 
+def test_product_page_of_a_model_bought_by_model_and_storage_only_leads_to_selling_it(client, owner):
+    from tradein.offers import offer_save_for_model
+
+    listing = ListingFactory(product__model__slug="galaxy-s21", product__storage_gb=256)
+    offer_save_for_model(seller=owner.seller, model_ref="galaxy-s21", storage_gb=256, condition="worn",
+                         price="120", cap=3)
+    page = client.get(listing.product.model.get_absolute_url())
+    assert page.status_code == 200
+    assert reverse("tradein:sell_model", args=["galaxy-s21"]) in page.content.decode()
+
+
 def _quote_post(client, iphone, **answers):
     return client.post(reverse("tradein:sell_model", args=["iphone-12"]),
                        {"product": iphone.pk, **FORM_FLAWLESS, **answers})

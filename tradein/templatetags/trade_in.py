@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from ..selectors import live_offers
+from ..selectors import model_slug_has_offers
 
 register = template.Library()
 TTL = 300
@@ -25,8 +25,7 @@ def trade_in_link(slug: str, wanted=UNREAD) -> str:
     if wanted is UNREAD:
         wanted = cache.get(key)
     if wanted is None:
-        offers = live_offers().filter(product__model__slug=slug, product__model__is_published=True)
-        wanted = int(offers.exists())
+        wanted = int(model_slug_has_offers(slug=slug))  # by product, or by model and storage
         cache.set(key, wanted, TTL)
     if not wanted:
         return ""
