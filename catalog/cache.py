@@ -2,10 +2,12 @@
 
 Every cached value that depends on a product's offers is keyed with that product's version;
 `products_changed` bumps the versions, so the very next request misses and reads fresh data.
-Pages that list many products (a category, the home page, search) are keyed with a version of
-their category, or with the generation of all offers, which `products_changed` bumps too; a
-product page (data and rendered HTML) with the version of its device model, bumped with any of
-the model's products.
+Pages that list many products (a category, search) are keyed with a version of their category,
+or with the generation of all offers, which `products_changed` bumps too; a product page (data and
+rendered HTML) with the version of its device model, bumped with any of the model's products. The
+home page's cards are checked against the versions of the twenty models they show
+(catalog.cards.home_page), so a write elsewhere leaves them alone, and are rebuilt by one process
+at a time (`built_once`).
 Writers call it after commit: listing services, bulk stock sync, seller status changes, order
 allocation and catalog edits. The category tree is cached apart and dropped by
 `categories_changed` on every category edit.
@@ -30,6 +32,12 @@ CATEGORY_TREE_KEY = "catalog:category-tree"
 NAV_CATEGORIES_KEY = "layout:nav-categories"
 
 TTL = 60 * 60  # safety net for values keyed by versions
+# The home page's cards (catalog.cards.home_page), checked against the versions of the models they show.
+HOME_KEY = "catalog:home-page"
+HOME_RANKING_SECONDS = 5 * 60  # how long a model not shown may wait for the place it came to deserve
+# How long others serve the previous value while one process rebuilds it (built_once); a rebuild
+# that takes longer lets one more process start.
+REBUILD_LOCK_SECONDS = 10
 TREE_TTL = 60 * 60
 
 
@@ -56,6 +64,16 @@ def _versions(keys: list[str]) -> dict[str, int]:
     return found
 
 
+def current_versions(keys: list[str]) -> dict[str, int]:
+    """{key: current value} of these version keys (one read; a missing key gets a fresh value)."""
+    return _versions(keys)
+
+
+def versions_unchanged(versions: dict[str, int]) -> bool:
+    """Whether every version key still has this value (one read; a lost key counts as changed)."""
+    return cache.get_many(list(versions)) == versions
+
+
 def product_versions(product_ids: Iterable[int]) -> dict[int, int]:
     """The current version of each product."""
     ids = list(product_ids)
@@ -68,8 +86,9 @@ def products_changed(product_ids: Iterable[int]) -> None:
 
     Stores the products' buy boxes again (sellers.selectors.buy_box_standings_refresh, set-based),
     then bumps each product's version, the version of each category holding them (and of the
-    category's ancestors, whose pages list subcategories' models), and the generation of all
-    offers (home page, search). One query finds the categories.
+    category's ancestors, whose pages list subcategories' models), of each device model (its
+    product page, and the home page when it shows it), and the generation of all offers (search).
+    One query finds the categories.
     """
     ids = {int(pk) for pk in product_ids}
     if not ids:
@@ -174,6 +193,30 @@ def get_or_build(key: str, build: Callable[[], Any], timeout: int = TTL) -> Any:
         value = build()
         cache.set(key, value, timeout)
     return value
+
+
+def built_once(key: str, build: Callable[[], Any], *, previous: Any = None, timeout: int = TTL) -> Any:
+    """build(), stored under key, by one process at a time (single flight): the one that takes the
+    lock (a cache.add of REBUILD_LOCK_SECONDS) builds; the others serve `previous` meanwhile, or,
+    with nothing to serve, wait for the new value up to the lock's time and then build it themselves.
+    A lock outlived by its build expires, so at most one more builder starts per lock time."""
+    lock_key, token = f"{key}:building", _fresh()
+    if not cache.add(lock_key, token, REBUILD_LOCK_SECONDS):
+        if previous is not None:
+            return previous
+        deadline = time.monotonic() + REBUILD_LOCK_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            value = cache.get(key)
+            if value is not None:
+                return value
+    try:
+        value = build()
+        cache.set(key, value, timeout)
+        return value
+    finally:
+        if cache.get(lock_key) == token:  # not a lock another process took after ours expired
+            cache.delete(lock_key)
 
 
 def products_changed_on_commit(product_ids: Iterable[int]) -> None:

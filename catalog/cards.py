@@ -5,15 +5,20 @@ ranked by sellers.selectors, the one ranking), never the cheapest listing, which
 box. The card's link names that offer's variant and grade, so the product page opens on the very
 offer the card advertised; its saving is measured against that variant's own price new.
 """
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, Prefetch
+from django.core.cache import cache as django_cache
+from django.db.models import Case, Count, Exists, F, Prefetch, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from sellers.models import Listing
+from sellers.models_buybox import BuyBoxStanding
 from sellers.selectors import buy_box_values
 
+from . import cache as catalog_cache
 from .models import Grade, Product, ProductImage, ProductModel
 from .selectors import CategoryFilters, OfferFilter
 
@@ -79,23 +84,90 @@ def card_summaries(*, category_ids: list[int] | None = None, model_ids: list[int
     return {model_id: offer for model_id, (_rank, offer) in best.items()}
 
 
-def home_cards(*, limit: int = 10) -> tuple[list[ProductModel], list[ProductModel]]:
-    """The home page's best deals (biggest saving in percent against new) and popular models
-    (most buyable offers), in five queries: the buy boxes and a count over all offers, not a
-    subquery per model."""
-    summary = card_summaries()
-    rows = []
-    for pk, name in (ProductModel.objects.filter(is_published=True)
-                     .filter(Exists(OfferFilter().products())).values_list("pk", "name")):
-        offer = summary.get(pk)
-        if offer is not None:
-            rows.append((pk, name, offer, offer.saving / offer.new_price))
-    deals = sorted((row for row in rows if row[3] > 0), key=lambda row: (-row[3], row[1]))[:limit]
+def _stored_offers(*, model_ids: list[int] | None = None) -> list[tuple[int, str, str, CardOffer]]:
+    """(model id, slug, name, the offer its card advertises) of published models, read from the
+    stored buy boxes (sellers.models_buybox.BuyBoxStanding, written by the buy-box selector alone)
+    in one query: per model, the cheapest box (better grade, then variant slug, on a tie) and the
+    sum of its boxes' offers. The same offer card_summaries finds by ranking the offers."""
+    boxes = BuyBoxStanding.objects.filter(product__is_active=True, product__model__is_published=True)
+    if model_ids is not None:
+        boxes = boxes.filter(product__model_id__in=model_ids)  # through the products' model index
+    model = [F("product__model_id")]
+    grade_rank = Case(*(When(grade=grade, then=Value(rank)) for rank, grade in enumerate(Grade.values)))
+    rows = boxes.annotate(
+        place=Window(RowNumber(), partition_by=model,
+                     order_by=[F("price").asc(), grade_rank.asc(), F("product__slug").asc()]),
+        model_offers=Window(Sum("offers"), partition_by=model),
+    ).filter(place=1).values_list(
+        "product__model_id", "product__model__slug", "product__model__name", "price", "product__slug",
+        "product__colour", "grade", "product__reference_price_new", "product__model__reference_price_new",
+        "model_offers")
+    return [(model_id, model_slug, name, CardOffer(price, slug, colour, grade, variant_new or model_new,
+                                                   offers))
+            for (model_id, model_slug, name, price, slug, colour, grade, variant_new, model_new,
+                 offers) in rows]
+
+
+HomeRanking = tuple[list[tuple[int, str]], list[tuple[int, str]]]  # deals, popular: (model id, slug)
+
+
+def home_ranking(*, limit: int = 10) -> HomeRanking:
+    """The models the home page shows: the best deals (biggest saving in percent against new) and
+    the popular models (most buyable offers), from the stored buy boxes (one query)."""
+    rows = [(pk, slug, name, offer, offer.saving / offer.new_price)
+            for pk, slug, name, offer in _stored_offers() if offer.new_price]
+    deals = sorted((row for row in rows if row[4] > 0), key=lambda row: (-row[4], row[2]))[:limit]
     dealt = {row[0] for row in deals}
     popular = sorted((row for row in rows if row[0] not in dealt),
-                     key=lambda row: (-row[2].offer_count, row[2].price, row[1]))[:limit]
-    cards = category_cards([(pk, offer) for pk, _name, offer, _ratio in deals + popular])
-    return cards[:len(deals)], cards[len(deals):]
+                     key=lambda row: (-row[3].offer_count, row[3].price, row[2]))[:limit]
+    return [(row[0], row[1]) for row in deals], [(row[0], row[1]) for row in popular]
+
+
+def home_cards(ranking: HomeRanking) -> tuple[list[ProductModel], list[ProductModel]]:
+    """The cards of the ranked models, in their order, with their offers read again (three queries,
+    indexed): read after the models' versions, so a change they miss bumps a version read before."""
+    deals, popular = ranking
+    model_ids = [pk for pk, _slug in deals + popular]
+    offers = {pk: offer for pk, _slug, _name, offer in _stored_offers(model_ids=model_ids)}
+    shown = category_cards([(pk, offers[pk]) for pk in model_ids if pk in offers])
+    deal_ids = {pk for pk, _slug in deals}
+    return [m for m in shown if m.pk in deal_ids], [m for m in shown if m.pk not in deal_ids]
+
+
+@dataclass(frozen=True)
+class HomePage:
+    """The home page's cards as built, with what they were built from."""
+
+    key: str  # of their rendered fragments
+    versions: dict[str, int]  # the catalog generation and the shown models' versions, read before
+    built_at: float
+    deals: list[ProductModel]
+    popular: list[ProductModel]
+
+
+def home_page() -> HomePage:
+    """The home page's cards, cached under the versions of the models they show (a write to another
+    model leaves them alone), rebuilt by one process at a time (catalog.cache.built_once).
+
+    A model not shown may come to deserve a place (a new deal): the ranking is done again at least
+    every HOME_RANKING_SECONDS. While one process rebuilds, the others serve the previous cards, at
+    most REBUILD_LOCK_SECONDS; product pages are keyed apart and always show the current offer."""
+    previous = django_cache.get(catalog_cache.HOME_KEY)
+    if (previous is not None and time.time() - previous.built_at < catalog_cache.HOME_RANKING_SECONDS
+            and catalog_cache.versions_unchanged(previous.versions)):
+        return previous
+    return catalog_cache.built_once(catalog_cache.HOME_KEY, _home_page_build, previous=previous)
+
+
+def _home_page_build() -> HomePage:
+    built_at = time.time()
+    versions = catalog_cache.current_versions([catalog_cache.CATALOG_GENERATION_KEY])
+    ranking = home_ranking()
+    versions |= catalog_cache.current_versions(
+        [catalog_cache.MODEL_VERSION_KEY.format(slug) for _pk, slug in ranking[0] + ranking[1]])
+    deals, popular = home_cards(ranking)
+    return HomePage(catalog_cache.versioned_key("home", versions, built_at), versions, built_at, deals,
+                    popular)
 
 
 def category_models(*, category_ids: list[int], filters: CategoryFilters) -> list[CardRow]:

@@ -31,12 +31,9 @@ PAGE_SIZE = 24
 def home(request: HttpRequest) -> HttpResponse:
     tree = selectors.category_tree()
     categories = [(category, tree.children(category)) for category in tree.children(None)]
-    generations = cache.generations()
-
-    cards_key = cache.versioned_key("home", generations)
-    deals, popular = cache.get_or_build(cards_key, cards.home_cards)
+    page = cards.home_page()
     return render(request, "catalog/home.html", {
-        "categories": categories, "deals": deals, "popular": popular, "cards_key": cards_key,
+        "categories": categories, "deals": page.deals, "popular": page.popular, "cards_key": page.key,
     })
 
 

@@ -6,6 +6,7 @@ import pytest
 from catalog.models import Grade, Product, ProductImage, ProductModel
 from catalog.services import product_models_refresh_search
 from sellers.models import Listing
+from sellers.selectors import buy_box_standings_refresh
 from tests.factories import BrandFactory, CategoryFactory, SellerFactory
 
 
@@ -32,6 +33,7 @@ def build_catalog(*, models: int, variants: int = 3, sellers: int = 3, category=
                 price=Decimal("300.00") + p.pk % 50 + i * 7 + Grade.rank(g) * -20)
         for p in products for i, s in enumerate(sellers) for g in Grade.values
     ])
+    buy_box_standings_refresh(product_ids=[p.pk for p in products])  # as every writer of offers does
     product_models_refresh_search(model_ids=[m.pk for m in created])
     return {"category": parent, "subcategory": child, "models": created, "products": products,
             "brands": brands}
