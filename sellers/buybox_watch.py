@@ -298,7 +298,15 @@ def import_boxes_watch_later(*, stock_import_id: int, seller_id: int, product_id
 def import_boxes_watched(*, stock_import_id: int, seller_id: int, product_ids: list[int]) -> tuple[int, int]:
     """The boxes an import moved: holders updated, notices and events for each box won or lost,
     the seller's own counts added to the import's report; then the competitors' rules, later.
-    Returns (won, lost) by the import's seller. A second run finds the holders recorded: (0, 0)."""
+    Returns (won, lost) by the import's seller. A second run finds the holders recorded: (0, 0).
+
+    First the products' stored buy boxes and cached pages, once for the whole file (the import's
+    batches left them: standings_deferred): this follow-up, not the import, pays for ranking their
+    offers, so the stock is applied as soon as its rows are written."""
+    from catalog.cache import products_changed
+
+    with boxes_deferred():  # watched just below, once
+        products_changed(product_ids)
     changes = box_changes_detect(product_ids)
     won = sum(change.won_by == seller_id for change in changes)
     lost = sum(change.lost_by == seller_id for change in changes)

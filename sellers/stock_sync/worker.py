@@ -20,9 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.cache import products_changed
-
-from ..buybox_watch import boxes_deferred, import_boxes_watch_later, watched_batch
+from ..buybox_watch import import_boxes_watch_later, watched_batch
 from ..ledger import Reason, RowResult, StockCause, listings_apply_bulk
 from ..models import Listing, Seller, StockImport
 from ..price_guard import BoundsMemo
@@ -96,27 +94,20 @@ def stock_import_apply(*, stock_import_id: int) -> None:
         locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import.pk)
         if locked.status == StockImport.Status.RUNNING and len(locked.batches_done) >= len(batches):
             _finish(locked)  # an empty file, or the batches done before a crash were the last ones
-    _boxes_store(moved, seller_id=stock_import.seller_id, resumed=bool(done))
     import_boxes_watch_later(stock_import_id=stock_import.pk, seller_id=stock_import.seller_id,
-                             product_ids=moved)
+                             product_ids=_products_moved(moved, seller_id=stock_import.seller_id,
+                                                         resumed=bool(done)))
 
 
-def _boxes_store(moved: set[int], *, seller_id: int, resumed: bool) -> None:
-    """The stored buy boxes of the products the batches changed, once for the whole file (each batch
-    changes the same products and leaves their boxes: buybox_watch.standings_deferred), then their
-    cached pages again. A resumed import stores those of every product the seller lists: the
-    batches done before it are not in `moved`."""
+def _products_moved(moved: set[int], *, seller_id: int, resumed: bool) -> set[int]:
+    """The products whose buy boxes the import's follow-up stores again and watches (each batch
+    changes the same products and leaves their boxes: buybox_watch.standings_deferred). A resumed
+    import names every product the seller lists: the batches done before it are not in `moved`."""
     products = set(moved)
     if resumed:
         products.update(Listing.objects.filter(seller_id=seller_id).values_list("product_id", flat=True)
                         .distinct().order_by())
-    if not products:
-        return
-
-    def store() -> None:
-        with boxes_deferred():  # the watch has the import's own pass (import_boxes_watch_later)
-            products_changed(sorted(products))
-    transaction.on_commit(store)
+    return products
 
 
 def stock_imports_resume_stalled(*, now=None) -> list[int]:
