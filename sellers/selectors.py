@@ -266,13 +266,37 @@ def buy_box_standings_refresh(*, product_ids: Iterable[int] | None = None) -> in
     select, params = _standings_sql(ids)
     columns = ", ".join(STANDING_FIELDS + ("refreshed_at",))
     with transaction.atomic(using=db), connections[db].cursor() as cursor:
+        if cursor.db.vendor == "postgresql":
+            if ids is not None:
+                _lock_boxes(cursor, ids)
+            cursor.execute(_standings_merge_sql(table, select, columns, scoped=ids is not None),
+                           (*params, timezone.now(), *([ids] if ids is not None else [])))
+            return cursor.fetchone()[0]
         if ids is None:
             cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608
         else:
-            _lock_boxes(cursor, ids)
             BuyBoxStanding.objects.using(db).filter(product_id__in=ids).delete()
         cursor.execute(f'INSERT INTO "{table}" ({columns}) {select}', (*params, timezone.now()))  # noqa: S608
         return cursor.rowcount
+
+
+def _standings_merge_sql(table: str, select: str, columns: str, *, scoped: bool) -> str:
+    """PostgreSQL: the ranked boxes merged into the table in one statement — a box gone is deleted, a
+    new one inserted, and a stored one rewritten only if something in it changed (its refreshed_at
+    then says when). Most refreshes change few of their boxes: rewriting every row would leave as
+    many dead rows as boxes at each refresh, for vacuum to clear and every reader to skip."""
+    kept = STANDING_FIELDS[2:]
+    scope = "t.product_id = ANY(%s) AND " if scoped else ""
+    return (
+        f"WITH fresh ({columns}) AS MATERIALIZED ({select}), "  # noqa: S608 - fixed names, values are parameters
+        f'gone AS (DELETE FROM "{table}" t WHERE {scope}NOT EXISTS (SELECT 1 FROM fresh f '
+        "WHERE f.product_id = t.product_id AND f.grade = t.grade)), "
+        f'merged AS (INSERT INTO "{table}" AS t ({columns}) SELECT {columns} FROM fresh '
+        "ON CONFLICT (product_id, grade) DO UPDATE SET "
+        + ", ".join(f"{c} = EXCLUDED.{c}" for c in (*kept, "refreshed_at"))
+        + " WHERE " + " OR ".join(f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in kept)
+        + " RETURNING 1) SELECT COUNT(*) FROM fresh"
+    )
 
 
 def buy_box_standings_differences(*, product_ids: Iterable[int] | None = None) -> list[str]:
