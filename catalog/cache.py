@@ -117,6 +117,28 @@ def products_changed(product_ids: Iterable[int]) -> None:
     boxes_changed(ids)
 
 
+# A write that changed more products than this (a bulk API call of thousands of items) has them
+# refreshed by a worker just after it commits, so the call answers without ranking their offers.
+BULK_INLINE_PRODUCTS = 50
+
+
+def products_changed_after_bulk(product_ids: Iterable[int]) -> None:
+    """`products_changed` for a bulk write of listings, called once it has committed: here for a few
+    products, by the task catalog.tasks.refresh_products for more. A stock import's batch stays
+    here: it only bumps the pages, its boxes are the import's follow-up (sellers.buybox_watch)."""
+    from django.conf import settings
+
+    from sellers.buybox_watch import standings_are_deferred
+
+    ids = sorted({int(pk) for pk in product_ids})
+    if len(ids) <= BULK_INLINE_PRODUCTS or settings.CELERY_TASK_ALWAYS_EAGER or standings_are_deferred():
+        products_changed(ids)
+        return
+    from .tasks import refresh_products
+
+    refresh_products.delay(ids)
+
+
 def catalog_changed(*, product_ids: Iterable[int] = ()) -> None:
     """A staff edit of the catalog itself (a model, its variants, images, a brand): every page
     built from catalog rows is rebuilt, and the offers of these products too."""

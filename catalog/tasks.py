@@ -1,4 +1,5 @@
-"""Catalog background work: WebP thumbnails of product images, product proposal decisions (thin wrappers)."""
+"""Catalog background work: WebP thumbnails of product images, product proposal decisions, the
+products a bulk write changed (thin wrappers)."""
 from celery import shared_task
 
 from .services import product_image_make_thumbnails
@@ -16,3 +17,13 @@ def notify_proposal_decision(proposal_id: int) -> int:
     from .proposals import product_proposal_notify
 
     return product_proposal_notify(proposal_id=proposal_id)
+
+
+@shared_task(name="catalog.tasks.refresh_products", acks_late=True)
+def refresh_products(product_ids: list[int]) -> int:
+    """The products a bulk write changed, just after it committed: their stored buy boxes and cached
+    pages (catalog.cache.products_changed; running it twice stores the same)."""
+    from .cache import products_changed
+
+    products_changed(product_ids)
+    return len(product_ids)

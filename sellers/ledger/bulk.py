@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.cache import products_changed
+from catalog.cache import products_changed_after_bulk
 from marketplace.db import copy_in, last_rows
 
 from ..models import MIN_WARRANTY_MONTHS, Listing, Seller, StockMovement
@@ -110,7 +110,7 @@ def listings_apply_bulk(*, seller: Seller, rows: Sequence[RowInput], allow_creat
 
         repricing_rows_apply(seller=seller, rows=ruled, results=results)
     if changed_product_ids:
-        transaction.on_commit(partial(products_changed, sorted(changed_product_ids)))
+        transaction.on_commit(partial(products_changed_after_bulk, sorted(changed_product_ids)))
     results.sort(key=lambda result: result.key)
     return results
 
