@@ -146,3 +146,50 @@ def test_the_check_finds_a_write_that_skipped_the_refresh_and_refresh_all_repair
     call_command("buybox_refresh", "--all")
     call_command("buybox_refresh", "--all", "--check")
     assert BuyBoxStanding.objects.get(product=listing.product, grade=listing.grade).price == D("320.00")
+
+
+# --- The merge (PostgreSQL) and the bulk write's follow-up --------------------------------------------
+def test_a_refresh_rewrites_only_the_boxes_that_changed_and_deletes_a_box_gone():
+    from sellers.selectors import buy_box_standings_refresh
+
+    kept = ListingFactory(price=D("300.00"))
+    gone = ListingFactory(product=kept.product, grade=Grade.FAIR, price=D("250.00"))
+    before = {b.grade: (b.pk, b.refreshed_at) for b in BuyBoxStanding.objects.filter(product=kept.product)}
+    assert buy_box_standings_refresh(product_ids=[kept.product_id]) == 2
+    again = {b.grade: (b.pk, b.refreshed_at) for b in BuyBoxStanding.objects.filter(product=kept.product)}
+    assert again == before, "nothing changed: the same rows, not rewritten"
+    Listing.objects.filter(pk=gone.pk).update(is_active=False)  # a test's shortcut past the services
+    assert buy_box_standings_refresh(product_ids=[kept.product_id]) == 1
+    stored = BuyBoxStanding.objects.filter(product=kept.product).values_list("grade", flat=True)
+    assert set(stored) == {kept.grade}
+    assert buy_box_standings_differences(product_ids=[kept.product_id]) == []
+
+
+def test_a_bulk_write_of_many_products_refreshes_them_in_a_worker_after_commit(settings, monkeypatch):
+    from catalog import tasks as catalog_tasks
+    from catalog.cache import BULK_INLINE_PRODUCTS, products_changed_after_bulk
+
+    listings = [ListingFactory(price=D("300.00")) for _ in range(BULK_INLINE_PRODUCTS + 1)]
+    Listing.objects.filter(pk__in=[listing.pk for listing in listings]).update(price=D("280.00"))
+    sent = []
+    monkeypatch.setattr(catalog_tasks.refresh_products, "delay", lambda ids: sent.append(ids))
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    products_changed_after_bulk([listing.product_id for listing in listings])
+    assert sent == [sorted(listing.product_id for listing in listings)]
+    assert set(BuyBoxStanding.objects.values_list("price", flat=True)) == {D("300.00")}, "not in the call"
+    catalog_tasks.refresh_products(*sent)  # the worker's run
+    assert set(BuyBoxStanding.objects.values_list("price", flat=True)) == {D("280.00")}
+    assert buy_box_standings_differences() == []
+
+
+def test_a_bulk_write_of_a_few_products_refreshes_them_at_once(settings, monkeypatch):
+    from catalog import tasks as catalog_tasks
+    from catalog.cache import products_changed_after_bulk
+
+    listing = ListingFactory(price=D("300.00"))
+    Listing.objects.filter(pk=listing.pk).update(price=D("280.00"))
+    monkeypatch.setattr(catalog_tasks.refresh_products, "delay",
+                        lambda ids: pytest.fail("no task for one product"))
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    products_changed_after_bulk([listing.product_id])
+    assert BuyBoxStanding.objects.get(product=listing.product).price == D("280.00")
