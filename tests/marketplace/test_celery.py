@@ -1,32 +1,19 @@
 """A real Celery worker process consumes tasks from Redis."""
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from marketplace.celery import app
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.workers import worker_start, worker_stop
 
 
 @pytest.fixture
 def celery_worker_process():
     """Starts `celery worker` on a queue of its own and stops it afterwards."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "CELERY_BROKER_URL": settings.REDIS_URL,
-           "CELERY_TASK_ALWAYS_EAGER": "false", "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-P", "solo", "-Q", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    process = worker_start(queue, pool="solo")
     yield queue
-    process.terminate()
-    process.wait(timeout=20)
+    worker_stop(process)
 
 
 @pytest.mark.worker

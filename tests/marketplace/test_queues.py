@@ -1,9 +1,5 @@
 """Celery queues by kind: a stock import never delays a password-reset e-mail."""
-import os
-import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import pytest
 import redis
@@ -13,8 +9,8 @@ from django.urls import reverse
 from marketplace.celery import app
 from marketplace.queues import DEFAULT, EMAILS, IMPORTS, WEBHOOKS, queue_kind_of
 from tests.factories import UserFactory
+from tests.workers import worker_start, worker_stop
 
-ROOT = Path(__file__).resolve().parents[2]
 OUR_APPS = ("marketplace.", "catalog.", "sellers.", "orders.", "reviews.", "tradein.", "aftersales.",
             "pages.")
 
@@ -54,18 +50,9 @@ def email_worker(settings, transactional_db):
     """A real worker consuming only the e-mail queue, on queue names of this test's own."""
     prefix = f"t{uuid.uuid4().hex[:8]}-"
     settings.CELERY_QUEUE_PREFIX = prefix
-    from tests.sellers.test_import_worker import _database_url
-
-    env = {**os.environ, "CELERY_BROKER_URL": settings.REDIS_URL, "REDIS_URL": settings.REDIS_URL,
-           "CELERY_QUEUE_PREFIX": prefix, "CELERY_TASK_ALWAYS_EAGER": "false",
-           "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": _database_url()}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-P", "solo", "-Q", f"{prefix}emails",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = worker_start(f"{prefix}emails", pool="solo", env={"CELERY_QUEUE_PREFIX": prefix})
     yield prefix
-    process.terminate()
-    process.wait(timeout=20)
+    worker_stop(process)
     redis.Redis.from_url(settings.REDIS_URL).delete(f"{prefix}imports")
 
 

@@ -3,9 +3,7 @@ stay "running" for the broker's hour: the timed job resumes it, once, to the res
 import os
 import signal
 import subprocess
-import sys
 import time
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,48 +11,21 @@ from django.conf import settings
 from django.utils import timezone
 
 from catalog.models import Grade
-from marketplace.celery import app
 from sellers import tasks
 from sellers.models import Listing, StockImport
 from sellers.stock_sync import stock_import_create, stock_imports_resume_stalled
 from tests.factories import ProductFactory, SellerFactory
 from tests.sellers.factories_stock import csv_bytes, listing_row
-from tests.sellers.test_import_worker import ROOT, _database_url, _wait_until_finished
+from tests.sellers.test_import_worker import _wait_until_finished
+from tests.workers import task_on_own_queue, worker_start, worker_stop
 
 STALLED = timedelta(minutes=settings.STOCK_IMPORT_STALL_MINUTES + 1)
 
 
-def _start_worker(queue: str) -> subprocess.Popen:
-    env = {**os.environ, "CELERY_BROKER_URL": settings.REDIS_URL, "REDIS_URL": settings.REDIS_URL,
-           "CELERY_TASK_ALWAYS_EAGER": "false", "DJANGO_SETTINGS_MODULE": "tests.settings",
-           "DATABASE_URL": _database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-           "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-P", "prefork", "-c", "1",
-         "-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group: killing it takes the whole worker down
-    )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-
-
 @pytest.fixture
 def queue(monkeypatch):
-    name = f"test-{uuid.uuid4().hex[:8]}"
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    monkeypatch.setattr(tasks.apply_stock_import, "delay",
-                        lambda pk: tasks.apply_stock_import.apply_async(args=[pk], queue=name))
-    yield name
-    app.conf.task_always_eager = eager
+    with task_on_own_queue(tasks.apply_stock_import, monkeypatch) as name:
+        yield name
 
 
 @pytest.mark.worker
@@ -65,7 +36,7 @@ def test_an_import_whose_whole_worker_was_killed_is_resumed_to_the_result_of_one
     grades = list(Grade.values)
     rows = [listing_row(products[i % 10], f"Z-{i:05d}", grade=grades[(i // 10) % 4], quantity=i % 7)
             for i in range(40_000)]
-    first = _start_worker(queue)
+    first = worker_start(queue, stderr=subprocess.DEVNULL)
     try:
         stock_import = stock_import_create(seller=seller, uploaded_by=None, name="z.csv",
                                            data=csv_bytes(rows))
@@ -79,19 +50,19 @@ def test_an_import_whose_whole_worker_was_killed_is_resumed_to_the_result_of_one
             time.sleep(0.02)
         first.wait(timeout=10)
     finally:
-        _stop(first)
+        worker_stop(first)
     time.sleep(1)
     stock_import.refresh_from_db()
     assert stock_import.status == StockImport.Status.RUNNING  # stranded: its message waits an hour
 
     # Not stalled long enough yet: left alone.
     assert stock_imports_resume_stalled() == []
-    second = _start_worker(queue)
+    second = worker_start(queue, stderr=subprocess.DEVNULL)
     try:
         assert stock_imports_resume_stalled(now=timezone.now() + STALLED) == [stock_import.pk]
         stock_import = _wait_until_finished(stock_import, timeout=120)
     finally:
-        _stop(second)
+        worker_stop(second)
     assert stock_import.status == StockImport.Status.DONE
     assert (stock_import.processed_rows, stock_import.created_count, stock_import.updated_count,
             stock_import.unchanged_count, stock_import.failed_count) == (40_000, 40_000, 0, 0, 0)

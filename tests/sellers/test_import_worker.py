@@ -1,57 +1,27 @@
 """A real Celery worker process on Redis applies stock imports, and survives losing its child."""
 import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from catalog.models import Grade
-from marketplace.celery import app
 from sellers import tasks
 from sellers.models import Listing, StockImport
 from sellers.stock_sync import stock_import_create
 from tests.factories import ProductFactory, SellerFactory
 from tests.sellers.factories_stock import csv_bytes, listing_row
+from tests.workers import worker_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
 def worker_queue(monkeypatch):
-    """Starts a prefork worker (one child) on its own queue, on the test database."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "CELERY_BROKER_URL": settings.REDIS_URL, "REDIS_URL": settings.REDIS_URL,
-           "CELERY_TASK_ALWAYS_EAGER": "false", "DJANGO_SETTINGS_MODULE": "tests.settings",
-           "DATABASE_URL": _database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-P", "prefork", "-c", "1",
-         "-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    monkeypatch.setattr(tasks.apply_stock_import, "delay",
-                        lambda pk: tasks.apply_stock_import.apply_async(args=[pk], queue=queue))
-    yield process
-    app.conf.task_always_eager = eager
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    """A prefork worker (one child) running the stock imports sent, on the test database."""
+    with worker_for(tasks.apply_stock_import, monkeypatch) as process:
+        yield process
 
 
 def _wait_until_finished(stock_import, timeout=90):

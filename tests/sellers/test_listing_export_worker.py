@@ -2,55 +2,29 @@
 written, and the seller downloads the file it wrote to the private storage."""
 import csv
 import io
-import os
 import re
-import subprocess
-import sys
 import time
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from catalog.models import Grade
-from marketplace.celery import app
 from sellers import tasks
 from sellers.listing_filters import listings_filtered
 from sellers.models import Listing, ListingExport
 from tests.factories import ListingFactory, ProductFactory, SellerFactory, SellerMemberFactory
-from tests.sellers.test_import_worker import _database_url
+from tests.workers import worker_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 WRITTEN = re.compile(r"([\d,]+) of ([\d,]+) rows written")
 
 
 @pytest.fixture
 def export_worker(monkeypatch):
-    """A prefork worker (one child) on a queue of this test's own, on the test database."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "CELERY_BROKER_URL": settings.REDIS_URL, "REDIS_URL": settings.REDIS_URL,
-           "CELERY_TASK_ALWAYS_EAGER": "false", "DJANGO_SETTINGS_MODULE": "tests.settings",
-           "DATABASE_URL": _database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "-P", "prefork", "-c", "1",
-         "-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    monkeypatch.setattr(tasks.build_listing_export, "delay",
-                        lambda pk: tasks.build_listing_export.apply_async(args=[pk], queue=queue))
-    yield process
-    app.conf.task_always_eager = eager
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    """A prefork worker (one child) building the exports sent, on the test database."""
+    with worker_for(tasks.build_listing_export, monkeypatch) as process:
+        yield process
 
 
 def stock(seller, count: int) -> None:
