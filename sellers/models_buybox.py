@@ -53,7 +53,8 @@ class BuyBoxStanding(models.Model):
     refreshed_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["product", "grade"], name="buyboxstanding_one_per_box")]
+        constraints = [models.UniqueConstraint(fields=["product", "grade"],
+                                               name="buyboxstanding_one_per_box")]
         # A seller's boxes held (the "winning" filter, the dashboard) from the index alone.
         indexes = [models.Index(fields=["seller", "listing_id"], name="buyboxstanding_seller_idx")]
 
