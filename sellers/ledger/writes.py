@@ -13,6 +13,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog.cache import products_changed_on_commit
+
 from ..models import Listing, StockMovement, live_q
 
 Reason = StockMovement.Reason
@@ -197,7 +199,8 @@ def stock_restock(*, listing_id: int, quantity: int, cause: StockCause) -> Stock
 @transaction.atomic
 def stock_listings_insert(*, listings: list[Listing], cause: StockCause) -> list[Listing]:
     """Saves new listings in bulk (demo data, a generated marketplace); their quantities on hand are
-    their first movements, written in one more INSERT."""
+    their first movements, written in one more INSERT. Their products' buy boxes and pages are
+    refreshed after commit, as after every write to offers."""
     for listing in listings:
         assert listing.pk is None, "stock_listings_insert saves new listings only"
         listing.allocated = 0
@@ -207,6 +210,7 @@ def stock_listings_insert(*, listings: list[Listing], cause: StockCause) -> list
         _movement(listing_id=listing.pk, seller_id=listing.seller_id, quantity_delta=listing.quantity,
                   allocated_delta=0, cause=cause, now=now)
         for listing in created if listing.quantity])
+    products_changed_on_commit({listing.product_id for listing in created})
     return created
 
 
