@@ -108,16 +108,16 @@ def measure(client, name: str, url: str, bare: str, *, iterations: int, warmup: 
             "cold_ratio": round(statistics.median(cold_times) / bare_median, 1) if cold_times else None}
 
 
-def run(*, iterations: int, warmup: int, cold: int, log=print) -> dict:
+def big_seller_session(*, log=print):
+    """The generated marketplace's 50,000-listing seller, a client logged in as it, and its facts
+    (listings by buy-box standing, boxes competed and held, the stored boxes); logs the facts."""
     from django.contrib.auth import get_user_model
     from django.test import Client
-    from django.test.utils import override_settings
-    from django.urls import reverse
 
     from benchmarks.big_seller import BIG_SELLER_EMAIL
     from sellers.buy_box_insight import seller_box_counts
     from sellers.listing_filters import listings_filtered
-    from sellers.models import Listing, Seller
+    from sellers.models import BuyBoxStanding, Listing, Seller
 
     seller = Seller.objects.get(members__user__email=BIG_SELLER_EMAIL)
     client = Client()
@@ -127,8 +127,16 @@ def run(*, iterations: int, warmup: int, cold: int, log=print) -> dict:
              **{standing: listings_filtered(seller=seller, filters={"buy_box": standing}).count()
                 for standing in ("winning", "losing", "no_competitor")},
              "boxes_competed": boxes.boxes_competed, "boxes_held": boxes.boxes_held,
-             "all_listings": Listing.objects.count()}
+             "stored_boxes": BuyBoxStanding.objects.count(), "all_listings": Listing.objects.count()}
     log(f"Seller {seller.name}: {facts}")
+    return seller, client, facts
+
+
+def run(*, iterations: int, warmup: int, cold: int, log=print) -> dict:
+    from django.test.utils import override_settings
+    from django.urls import reverse
+
+    seller, client, facts = big_seller_session(log=log)
     rows = []
     with override_settings(ROOT_URLCONF="benchmarks.urls"):
         bare = "/__bench__/bare/"

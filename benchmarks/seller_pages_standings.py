@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.seller_pages import FILTERS, RESULTS, TARGET_RATIO, _get, _queries  # noqa: E402
+from benchmarks.seller_pages import FILTERS, RESULTS, TARGET_RATIO, _get, _queries, big_seller_session  # noqa: E402
 
 HEADING = "## Session 5: the buy-box pages on stored standings"
 
@@ -90,26 +90,10 @@ def offer_changer(seller):
 
 
 def run(*, iterations: int, warmup: int, changes: int, log=print) -> dict:
-    from django.contrib.auth import get_user_model
-    from django.test import Client
     from django.test.utils import override_settings
     from django.urls import reverse
 
-    from benchmarks.big_seller import BIG_SELLER_EMAIL
-    from sellers.buy_box_insight import seller_box_counts
-    from sellers.listing_filters import listings_filtered
-    from sellers.models import BuyBoxStanding, Listing, Seller
-
-    seller = Seller.objects.get(members__user__email=BIG_SELLER_EMAIL)
-    client = Client()
-    client.force_login(get_user_model().objects.get(email=BIG_SELLER_EMAIL))
-    boxes = seller_box_counts(seller=seller)
-    facts = {"listings": Listing.objects.filter(seller=seller).count(),
-             **{standing: listings_filtered(seller=seller, filters={"buy_box": standing}).count()
-                for standing in ("winning", "losing", "no_competitor")},
-             "boxes_competed": boxes.boxes_competed, "boxes_held": boxes.boxes_held,
-             "stored_boxes": BuyBoxStanding.objects.count(), "all_listings": Listing.objects.count()}
-    log(f"Seller {seller.name}: {facts}")
+    seller, client, facts = big_seller_session(log=log)
     change = offer_changer(seller)
     started = time.perf_counter()
     for _ in range(5):
