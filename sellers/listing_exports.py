@@ -45,6 +45,7 @@ from .models import Seller
 from .models_export import ListingExport
 from .stock_sync import COLUMNS
 from .stock_sync.failed_rows import XLSX_TYPE
+from .xlsx import write_xlsx
 
 logger = logging.getLogger(__name__)
 
@@ -182,13 +183,8 @@ def _counted(rows: Iterator[tuple], progress: Callable[[int], None]) -> Iterator
 
 def _write(rows: Iterator[tuple], handle, file_format: str) -> None:
     if file_format == ListingExport.Format.XLSX:
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title="listings")
-        for row in rows:
-            sheet.append([neutralise(cell) for cell in row])  # text cells only: no formula, no lost zero
-        workbook.save(handle)
+        # Text cells only (sellers.xlsx): no formula, no lost zero.
+        write_xlsx(([neutralise(cell) for cell in row] for row in rows), handle, title="listings")
         return
     for text in csv_chunks(rows):
         handle.write(text.encode("utf-8"))

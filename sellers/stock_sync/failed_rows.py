@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from ..exports import neutralise  # a formula cell prefixed with an apostrophe; the import takes it off
 from ..models import StockImport
+from ..xlsx import write_xlsx
 from .file_check import stock_file_check
 from .workbook import WORKBOOK_KINDS
 
@@ -18,16 +19,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx_bytes(rows: Iterable[Iterable], *, title: str = "listings") -> bytes:
-    """A workbook of one sheet of text cells, written streaming (openpyxl write-only). Every cell is
-    a string, so none is a formula and no EAN becomes a number."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for row in rows:
-        sheet.append([neutralise(cell) for cell in row])
+    """A workbook of one sheet of text cells, written streaming (sellers.xlsx). Every cell is a string,
+    so none is a formula and no EAN becomes a number."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx(([neutralise(cell) for cell in row] for row in rows), buffer, title=title)
     return buffer.getvalue()
 
 
