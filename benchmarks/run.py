@@ -13,8 +13,6 @@ import json
 import os
 import platform
 import re
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,11 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import throughput  # noqa: E402
+
+# The bare view is the pages' baseline too; load_test.py takes the two helpers from here.
+from benchmarks.throughput import BARE_URL, _free_port, _wait_for, parse_wrk  # noqa: E402, F401
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 README = Path(__file__).resolve().parent / "README.md"
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
-BARE_URL = "/__bench__/bare/"
-TRIVIAL_URL = "/__bench__/trivial/"  # served without our middleware (benchmarks/wsgi.py)
 EXTERNAL_SCRIPTS = [
     ("import", "import_bench.py", "CSV import (100,000 rows) and bulk API (10,000 items) vs COPY"),
     ("orders", "order_placement.py", "Order placement under concurrency (no oversell)"),
@@ -41,7 +42,7 @@ EXTERNAL_SCRIPTS = [
 TARGETS = {
     "product_queries": 12, "product_median_ms": 30.0, "category_queries": 12,
     "category_median_ms": 30.0, "search_median_ms": 20.0, "throughput_ratio": 0.5,
-    "import_rows_per_s": 50_000, "throughput_warm_ratio": 0.5, "throughput_cold_ratio": 0.25,
+    "import_rows_per_s": 50_000,
 }
 
 
@@ -294,223 +295,6 @@ def measure_pages(*, iterations: int, warmup: int, budget_s: float | None = None
     return results, baselines
 
 
-# --- Throughput under gunicorn ---------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _ensure_wrk() -> str | None:
-    path = shutil.which("wrk")
-    if path:
-        return path
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
-        print("  installing wrk with apt-get…")
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], capture_output=True, timeout=300,
-                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    return shutil.which("wrk")
-
-
-def parse_wrk(output: str) -> dict:
-    """Requests/s, latency percentiles and errors from `wrk --latency` output."""
-    def ms(text: str) -> float:
-        value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-        return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
-
-    result: dict = {"requests_per_s": None, "non_2xx": 0, "socket_errors": ""}
-    if m := re.search(r"Requests/sec:\s+([\d.]+)", output):
-        result["requests_per_s"] = float(m.group(1))
-    if m := re.search(r"(\d+) requests in", output):
-        result["requests"] = int(m.group(1))
-    for pct in ("50", "99"):
-        if m := re.search(rf"^\s+{pct}%\s+([\d.]+\w+)", output, re.M):
-            result[f"p{pct}_ms"] = ms(m.group(1))
-    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
-        result["non_2xx"] = int(m.group(1))
-    if m := re.search(r"Socket errors: (.*)", output):
-        result["socket_errors"] = m.group(1).strip()
-    return result
-
-
-def rotating_product_urls(count: int = 200) -> list[str]:
-    """`count` product pages to rotate over: the busiest variant × grade of the `count` device models
-    with the most buyable offers (one URL per model, so each is a different page and cache entry)."""
-    from django.db.models import Count
-
-    from sellers.models import Listing
-
-    rows = (Listing.objects.buyable().values("product__model__slug", "product__slug", "grade")
-            .annotate(n=Count("id")).order_by("-n", "product__model__slug", "product__slug", "grade"))
-    urls, seen = [], set()
-    for row in rows.iterator(chunk_size=2000):
-        if row["product__model__slug"] in seen:
-            continue
-        seen.add(row["product__model__slug"])
-        base = _reverse("catalog:model", slug=row["product__model__slug"])
-        if base:
-            urls.append(f"{base}?{urlencode({'variant': row['product__slug'], 'grade': row['grade']})}")
-        if len(urls) == count:
-            break
-    return urls
-
-
-def wrk_rotation_script(paths: list[str]) -> str:
-    """A wrk Lua script requesting `paths` in turn; each thread starts at its own place in the list."""
-    quoted = ",\n".join(json.dumps(p) for p in paths)
-    return f"""local paths = {{
-{quoted}
-}}
-local threads = 0
-local counter = 0
-function setup(thread)
-  thread:set("offset", threads * math.floor(#paths / 2))
-  threads = threads + 1
-end
-function init(args)
-  counter = offset or 0
-end
-function request()
-  counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1])
-end
-"""
-
-
-THROUGHPUT_ENDPOINTS = [
-    # key, name, what the cache holds when a round starts
-    ("trivial", "Trivial view (baseline: no template, no middleware of ours)", "warm"),
-    ("bare", "Bare view (base.html and our middleware)", "warm"),
-    ("product_warm", "Product page, rotating, warm cache", "warm"),
-    ("product_cold", "Product page, rotating, cache emptied at the start of each round", "cold"),
-]
-
-
-def measure_throughput(*, product_urls: list[str], duration: int, connections: int, workers: int,
-                       rounds: int = 3, port: int = 0, log=print) -> dict:
-    """Requests/s of the trivial view, the bare view and the product page rotating over many URLs
-    (warm, and just after emptying the cache) under one gunicorn, all in this run."""
-    import tempfile
-
-    from django.core.cache import cache
-
-    result: dict = {"workers": workers, "connections": connections, "duration_s": duration, "rounds": rounds,
-                    "product_urls": len(product_urls), "rows": [],
-                    "load_before": [round(x, 2) for x in os.getloadavg()]}
-    wrk = _ensure_wrk()
-    if not wrk:
-        result["error"] = ("wrk is not installed and could not be installed here: `apt-get install wrk` "
-                           "(as root), or put wrk on the PATH")
-        return result
-    if not product_urls:
-        result["error"] = "no product page to measure"
-        return result
-    port = port or _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.settings", "PYTHONPATH": str(ROOT)}
-    gunicorn = [str(Path(sys.executable).with_name("gunicorn")), "benchmarks.wsgi:application",
-                "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync",
-                "--log-level", "warning", "--chdir", str(ROOT)]
-    log_file = (RESULTS_DIR / "gunicorn.log").open("w")
-    server = subprocess.Popen(gunicorn, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115 (removed below)
-    script.write(wrk_rotation_script(product_urls))
-    script.close()
-    rotating = ["-s", script.name, f"{base}/"]
-    targets = {"trivial": [f"{base}{TRIVIAL_URL}"], "bare": [f"{base}{BARE_URL}"],
-               "product_warm": rotating, "product_cold": rotating}
-
-    def run_wrk(key: str, seconds: int, *, latency: bool = True) -> str:
-        args = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", *(["--latency"] if latency else []),
-                *targets[key]]
-        return subprocess.run(args, capture_output=True, text=True, timeout=seconds + 60).stdout
-
-    try:
-        if not _wait_for(f"{base}{BARE_URL}", timeout=30) or not _wait_for(f"{base}{TRIVIAL_URL}", timeout=5):
-            result["error"] = "gunicorn did not answer within 30 s (see results/gunicorn.log)"
-            return result
-        # Warm every worker first (imports, templates, connections), and every product page.
-        for key in ("trivial", "bare"):
-            run_wrk(key, 3, latency=False)
-        _get_all(base, product_urls, threads=workers)
-        run_wrk("product_warm", 3, latency=False)
-        # Alternate the endpoints in rounds, so a burst of other load on the machine weighs on all.
-        totals = {key: {"requests": 0, "seconds": 0.0, "non_2xx": 0, "p50": [], "p99": [], "errors": [],
-                        "rates": []} for key, _n, _c in THROUGHPUT_ENDPOINTS}
-        seconds = max(1, duration // rounds)
-        for _round in range(rounds):
-            for key, _name, state in THROUGHPUT_ENDPOINTS:
-                if state == "cold":
-                    cache.clear()
-                elif key == "product_warm":
-                    _get_all(base, product_urls, threads=workers)  # every page cached again
-                parsed, total = parse_wrk(run_wrk(key, seconds)), totals[key]
-                total["requests"] += parsed.get("requests") or 0
-                total["seconds"] += seconds
-                total["non_2xx"] += parsed["non_2xx"]
-                total["rates"].append(parsed.get("requests_per_s"))
-                total["p50"].append(parsed.get("p50_ms"))
-                total["p99"].append(parsed.get("p99_ms"))
-                if parsed["socket_errors"]:
-                    total["errors"].append(parsed["socket_errors"])
-        for key, name, _state in THROUGHPUT_ENDPOINTS:
-            total = totals[key]
-            p50 = [x for x in total["p50"] if x is not None]
-            p99 = [x for x in total["p99"] if x is not None]
-            url = {"trivial": TRIVIAL_URL, "bare": BARE_URL}.get(key, f"{len(product_urls)} product pages")
-            rate = round(total["requests"] / total["seconds"], 1) if total["seconds"] else None
-            row = {"key": key, "name": name, "url": url, "requests": total["requests"],
-                   "requests_per_s": rate, "rounds_per_s": total["rates"],
-                   "p50_ms": statistics.median(p50) if p50 else None, "p99_ms": max(p99) if p99 else None,
-                   "non_2xx": total["non_2xx"], "socket_errors": "; ".join(total["errors"])}
-            result["rows"].append(row)
-            log(f"  {name}: {row['requests_per_s']} req/s, p50 {row['p50_ms']} ms, non-2xx {row['non_2xx']}")
-        rates = {row["key"]: row["requests_per_s"] for row in result["rows"]}
-        if rates.get("trivial"):
-            result["ratios"] = {key: rates[key] / rates["trivial"]
-                                for key in ("bare", "product_warm", "product_cold") if rates.get(key)}
-        if rates.get("bare") and rates.get("product_warm"):
-            result["ratio"] = rates["product_warm"] / rates["bare"]  # issue 9's: product page / layout
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log_file.close()
-        Path(script.name).unlink(missing_ok=True)
-        result["load_after"] = [round(x, 2) for x in os.getloadavg()]
-    return result
-
-
-def _get_all(base: str, paths: list[str], *, threads: int) -> None:
-    """Each path requested once (a page missing from the cache is built and stored)."""
-    import urllib.request
-    from concurrent.futures import ThreadPoolExecutor
-
-    def get(path: str) -> None:
-        with urllib.request.urlopen(f"{base}{path}", timeout=60) as response:  # noqa: S310 (127.0.0.1)
-            response.read()
-
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(get, paths))
-
-
-def _wait_for(url: str, *, timeout: float) -> bool:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (127.0.0.1 only)
-                if response.status == 200:
-                    return True
-        except OSError:
-            time.sleep(0.3)
-    return False
-
-
 # --- The other engineers' standalone scripts -------------------------------------------------
 
 def run_external(key: str, script: str, title: str, *, timeout: int, log=print) -> dict:
@@ -728,33 +512,7 @@ def render_report(report: dict) -> str:
             lines.append(f"| {p['name']} | {_fmt_ms(p['sql_ms'])} | {_fmt_ms(p['slowest_query_ms'])} | "
                          f"`{sql_text.replace('|', '/')}` |")
 
-    tp = report.get("throughput") or {}
-    lines += ["", "## Throughput under gunicorn", ""]
-    if tp.get("rows"):
-        lines += [f"gunicorn with {tp['workers']} sync workers and `benchmarks.settings` "
-                  f"(`benchmarks.wsgi`); `wrk -t2 -c{tp['connections']}` from the same machine (load tool "
-                  f"and server share the cores), {tp['duration_s']} s per endpoint in {tp['rounds']} "
-                  "alternating rounds after a 3 s warm-up of each (every product page requested once "
-                  "before each warm round), against the same server. The product "
-                  f"page rotates over {tp['product_urls']} URLs (the busiest variant × grade of as many "
-                  "device models); its cold rounds start right after emptying the cache (Redis), so the "
-                  "first request of each URL in a round builds the page. Load average before "
-                  f"{tp.get('load_before')}, after {tp.get('load_after')}.", "",
-                  "| endpoint | URL | requests/s | each round | p50 ms | p99 ms | non-2xx | ÷ trivial |",
-                  "|---|---|---|---|---|---|---|---|"]
-        ratios = tp.get("ratios") or {}
-        for row in tp["rows"]:
-            ratio = ratios.get(row.get("key"))
-            rounds = " / ".join(f"{r:.0f}" for r in row.get("rounds_per_s") or [] if r)
-            lines.append(f"| {row['name']} | `{row['url']}` | {row.get('requests_per_s') or '—'} | {rounds} "
-                         "| "
-                         f"{_fmt_ms(row.get('p50_ms'))} | {_fmt_ms(row.get('p99_ms'))} | {row['non_2xx']} | "
-                         f"{f'{ratio:.2f}' if ratio else '—'} |")
-        ratio = tp.get("ratio")
-        lines += ["", f"Product page (rotating, warm) / bare view: **{ratio:.2f}** (target ≥ "
-                  f"{TARGETS['throughput_ratio']})" if ratio else "Ratio not computed (no requests/s)."]
-    else:
-        lines.append(f"Not measured: {tp.get('error', 'skipped')}.")
+    lines += ["", *throughput.report_lines(report.get("throughput") or {})]
 
     for ext in report.get("external", []):
         lines += ["", f"## {ext['title']}", "", f"From `benchmarks/{ext['script']}`."]
@@ -813,12 +571,7 @@ def target_rows(report: dict,
     ratio = (report.get("throughput") or {}).get("ratio")
     rows.append(("Product page throughput ≥ 0.5 × bare view", f"{ratio:.2f}×" if ratio else "not measured",
                  ratio >= TARGETS["throughput_ratio"] if ratio else None))
-    ratios = (report.get("throughput") or {}).get("ratios") or {}
-    for key, label, limit in (("product_warm", "warm", TARGETS["throughput_warm_ratio"]),
-                              ("product_cold", "cache just emptied", TARGETS["throughput_cold_ratio"])):
-        value = ratios.get(key)
-        rows.append((f"Product page throughput, rotating, {label}: ≥ {limit} × trivial view (issue 20)",
-                     f"{value:.2f}×" if value else "not measured", value >= limit if value else None))
+    rows += throughput.target_rows(report.get("throughput") or {})
     for ext in report.get("external", []):
         summary = ext.get("summary")
         if ext["key"] == "import":
@@ -984,13 +737,14 @@ def main(argv: list[str] | None = None) -> int:
                                             budget_s=args.page_budget, cold_iterations=args.cold_iterations)
     pages = {item["case"].key: (item["case"], item["m"]) for item in measured}
 
-    throughput = {"error": "skipped (--skip-throughput)"}
+    measured_throughput = {"error": "skipped (--skip-throughput)"}
     if not args.skip_throughput:
         print("Measuring throughput under gunicorn…")
-        product_urls = rotating_product_urls(args.product_urls)
+        product_urls = throughput.rotating_product_urls(args.product_urls)
         connection.close()  # gunicorn workers open their own
-        throughput = measure_throughput(product_urls=product_urls, duration=args.duration,
-                                        connections=args.connections, workers=args.workers, port=args.port)
+        measured_throughput = throughput.measure_throughput(
+            product_urls=product_urls, duration=args.duration, connections=args.connections,
+            workers=args.workers, port=args.port)
 
     external = []
     if not args.skip_external:
@@ -1008,7 +762,7 @@ def main(argv: list[str] | None = None) -> int:
         "pages": [{**asdict(m), "key": c.key, "note": c.note, "query_target": c.query_target,
                    "median_target_ms": c.median_target_ms} for c, m in pages.values()],
         "page_rows": [page_row(c, m, baselines[m.baseline])[1] for c, m in pages.values()],
-        "throughput": throughput,
+        "throughput": measured_throughput,
         "external": external,
         "load_after": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
     }

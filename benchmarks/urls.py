@@ -1,4 +1,4 @@
-"""The site's URLs plus two baselines: a trivial view, and a bare view rendering the layout with no
+"""The site's URLs plus the baselines: a trivial view, and a bare view rendering the layout with no
 queries of its own."""
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -6,7 +6,8 @@ from django.urls import include, path
 
 
 def trivial(request):
-    """The floor: no template, no query (served without our middleware by benchmarks.wsgi)."""
+    """The baselines: no template, no query (served with Django's middleware only, or with none at
+    all, by benchmarks.wsgi)."""
     return HttpResponse("ok", content_type="text/plain")
 
 
@@ -17,6 +18,7 @@ def bare(request):
 
 urlpatterns = [
     path("__bench__/trivial/", trivial, name="bench-trivial"),
+    path("__bench__/trivial-django/", trivial, name="bench-trivial-django"),
     path("__bench__/bare/", bare, name="bench-bare"),
     path("", include("marketplace.urls")),
 ]

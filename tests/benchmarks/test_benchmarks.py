@@ -12,9 +12,9 @@ from benchmarks.run import (
     measure,
     page_cases,
     page_row,
-    parse_wrk,
     percentile,
 )
+from benchmarks.throughput import parse_wrk, ratios_of, target_rows
 from catalog.models import Category, Product, ProductModel
 from orders.models import Order, OrderLine, SellerOrder
 from sellers.models import Listing, Seller
@@ -147,6 +147,18 @@ Transfer/sec:      8.02MB
     assert parsed["p50_ms"] == 11.5
     assert parsed["p99_ms"] == 1200.0
     assert parsed["non_2xx"] == 3
+
+
+def test_throughput_targets_are_judged_on_the_trivial_view_with_djangos_middleware():
+    rates = {"trivial": 4000.0, "trivial_django": 2000.0, "bare": 1000.0, "product_warm": 1000.0,
+             "product_cold": 400.0}
+    found = ratios_of(rates)
+    assert found["ratios"]["product_warm"] == 0.5 and found["ratios"]["product_cold"] == 0.2
+    assert found["ratios_floor"]["product_warm"] == 0.25 and found["ratio"] == 1.0
+    (warm, warm_measured, warm_ok), (_cold, cold_measured, cold_ok) = target_rows(found)
+    assert warm_ok is True and cold_ok is False
+    assert "0.50×" in warm_measured and "no-middleware view: 0.25×" in warm_measured
+    assert "0.20×" in cold_measured
 
 
 def test_percentile_is_nearest_rank():
