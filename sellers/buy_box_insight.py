@@ -19,8 +19,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connections
-from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
-from django.db.models.functions import Ceil
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Round
+from django.db.models.lookups import LessThan
 
 from . import quality
 from .models import BuyBoxStanding, Listing, Seller, buyable_q
@@ -202,19 +215,35 @@ def _box() -> BuyBoxStanding.objects:
 
 def _within_percent(boxes, *, seller: Seller, percent: Decimal):
     """Boxes whose winner a price cut of less than `percent` beats: price − price to win < price × x ÷
-    100, in integers (cents), with the price to win in the closed form of the module's docstring."""
-    money = DecimalField(max_digits=20, decimal_places=6)
-    factor = ExpressionWrapper(Value(quality.score_factor(seller.quality_score), output_field=money)
-                               * quality.warranty_factor_sql(OuterRef("warranty_months")), output_field=money)
+    100, with the price to win in the closed form of the module's docstring — without working it out.
+
+    In cents C, with x = n ÷ d and the effective-price factor f (the seller's score × the listing's
+    warranty): C − ptw < C·n ÷ 100d holds exactly when ptw ≥ m = ⌊C·(100d − n) ÷ 100d⌋ + 1, and as
+    ptw is the largest whole number of cents below (100·R − 0.5) ÷ f (R: the winner's effective
+    price), that is m·f < 100·R − 0.5 (m ≥ 1, so the price to win is a positive price too). One
+    integer division of the listing's cents and one product with one of four constants (a factor
+    per warranty year, worked out here) against the box's column, where the price to win took a
+    decimal division and a ceiling per listing."""
     n, d = Decimal(percent).as_integer_ratio()
-    cents = ExpressionWrapper(OuterRef("price") * 100, output_field=money)
+    if n < 100 * d:
+        cents = Cast(Round(OuterRef("price") * 100), BigIntegerField())
+        least = ExpressionWrapper(cents * (100 * d - n) / (100 * d) + 1, output_field=BigIntegerField())
+    else:  # a cut of 100 % or more beats any winner a positive price beats: m = 1
+        least = Value(1)
+    score = quality.score_factor(seller.quality_score)
+    money = DecimalField(max_digits=20, decimal_places=8)
+    # The warranty's full years beyond the base, as quality.warranty_years counts them.
+    below = quality.WARRANTY_BASE_MONTHS + 12
+    factor = Case(*(When(LessThan(OuterRef("warranty_months"), below + 12 * years),
+                         then=Value(score * (1 - quality.WARRANTY_STEP * years), output_field=money))
+                    for years in range(quality.WARRANTY_MAX_YEARS)),
+                  default=Value(score * (1 - quality.WARRANTY_STEP * quality.WARRANTY_MAX_YEARS),
+                                output_field=money), output_field=money)
     return boxes.annotate(
-        ptw=ExpressionWrapper(Ceil((F("effective_price") - Value(Decimal("0.005"), output_field=money)) * 100
-                                   / factor) - 1, output_field=money),
-    ).annotate(
-        gap=ExpressionWrapper((cents - F("ptw")) * 100 * d, output_field=money),
-        bound=ExpressionWrapper(cents * n, output_field=money),
-    ).filter(ptw__gte=1, gap__lt=F("bound"))
+        least_factor=ExpressionWrapper(least * factor, output_field=money),
+        bound=ExpressionWrapper(F("effective_price") * 100 - Value(Decimal("0.5"), output_field=money),
+                                output_field=money),
+    ).filter(least_factor__lt=F("bound"))
 
 
 def standing_q(*, seller: Seller, standing: str, losing_within_percent: Decimal | None = None) -> Q:

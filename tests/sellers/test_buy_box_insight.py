@@ -142,6 +142,41 @@ def test_losing_by_less_than_a_percentage_keeps_the_ones_a_small_cut_wins_back(c
     assert bad.status_code == 200  # an invalid filter filters nothing, never a 500
 
 
+def test_losing_by_less_than_a_percentage_agrees_with_the_python_price_to_win_at_each_boundary():
+    """The filter compares the listing's cents with the winner's effective price without working out
+    the price to win (sellers.buy_box_insight._within_percent): it keeps exactly the losing listings
+    whose price to win by the Python rule is less than x % under their price, for odd scores, every
+    warranty year and percentages on either side of each listing's own boundary."""
+    rng = random.Random(1505)
+    me = SellerFactory(quality_score=D("63.47"))
+    rival_sellers = [SellerFactory(quality_score=D(score)) for score in ("99.90", "71.13", "88.01")]
+    mine = []
+    for _ in range(40):
+        rival = ListingFactory(seller=rng.choice(rival_sellers), price=D(rng.randint(1000, 90000)) / 100,
+                               warranty_months=rng.choice([12, 30, 60]))
+        mine.append(ListingFactory(seller=me, product=rival.product, grade=rival.grade,
+                                   price=rival.price * D(rng.uniform(1.0, 1.3)).quantize(D("0.001")),
+                                   warranty_months=rng.choice([12, 23, 24, 35, 36, 47, 48, 72])))
+    losing = _ids(me, buy_box="losing")
+    assert len(losing) > 30
+    insights = buy_box_insights(seller=me, listings=mine)
+    targets = {}  # losing listing → (its price, its price to win by the Python rule)
+    for listing in mine:
+        if listing.pk in losing:
+            rival = RankedOffer(0, 0, D(0), D(0), insights[listing.pk].rival_effective_price, None)
+            target = price_to_win(listing, rival)
+            if target is not None:
+                targets[listing.pk] = (listing.price, target)
+    percents = {D("0.01"), D("5"), D("100")}
+    for price, target in rng.sample(sorted(targets.values()), 12):
+        near = ((price - target) * 100 / price).quantize(D("0.01"))
+        percents |= {p for p in (near - D("0.01"), near, near + D("0.01")) if D(0) < p <= 100}
+    for percent in sorted(percents):
+        # price − price to win < price × x ÷ 100, in exact decimals
+        expected = {pk for pk, (price, target) in targets.items() if (price - target) * 100 < price * percent}
+        assert _ids(me, losing_within_percent=percent) == expected, percent
+
+
 def test_the_set_based_insight_agrees_with_the_single_listing_rule_on_a_random_market():
     rng = random.Random(15)
     me = SellerFactory(quality_score=D("82.35"))
