@@ -203,38 +203,75 @@ def stock_file_check(data: bytes, *, sheet: str = "", kind: str = STOCK,
     if data.startswith(_BINARY_SIGNATURES) or text[:65536].count("\x00") > _MAX_NULS:
         raise ValidationError({"file": _("This is not a text CSV file (it contains binary data).")})
     delimiter = sniff_delimiter(text.split("\n", 1)[0])
-    try:
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
-        header = next(reader, None) or []
-        # _has_data, written out: a call per row is a tenth of the parsing.
-        if rows_kept:
-            rows = [(reader.line_num, row) for row in reader
-                    if row and (row[0].strip() or "".join(row).strip())]
-        else:
-            rows = [row for row in reader if row and (row[0].strip() or "".join(row).strip())]
-    except csv.Error as exc:
-        raise ValidationError({"file": _("The file is not a valid CSV (line %(line)s: %(reason)s).")
-                               % {"line": reader.line_num, "reason": exc}}) from exc
+    plain = _plain_rows(text, delimiter, kept=rows_kept)
+    if plain is not None and not rows_kept:
+        return _checked(data, text=text, delimiter=delimiter, encoding=encoding, header=plain[0],
+                        rows=[], row_count=plain[1], row_errors={}, file_format=file_format,
+                        rows_kept=False)
+    if plain is not None:
+        header, rows = plain
+    else:
+        try:
+            reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+            header = next(reader, None) or []
+            # _has_data, written out: a call per row is a tenth of the parsing.
+            if rows_kept:
+                rows = [(reader.line_num, row) for row in reader
+                        if row and (row[0].strip() or "".join(row).strip())]
+            else:
+                rows = [row for row in reader if row and (row[0].strip() or "".join(row).strip())]
+        except csv.Error as exc:
+            raise ValidationError({"file": _("The file is not a valid CSV (line %(line)s: %(reason)s).")
+                                   % {"line": reader.line_num, "reason": exc}}) from exc
     row_errors = _bad_character_rows(text, [line for line, _row in rows], encoding) if rows_kept else {}
     return _checked(data, text=text, delimiter=delimiter, encoding=encoding, header=header, rows=rows,
                     row_errors=row_errors, file_format=file_format, rows_kept=rows_kept)
 
 
+def _plain_rows(text: str, delimiter: str, *, kept: bool) -> tuple[list[str], list | int] | None:
+    """The header and the data rows (line number, cells) of a CSV text with no quote and no carriage
+    return (most files), or only their number (`kept=False`, the upload), read without the csv
+    module: each line is then a row, split by the delimiter where the csv module would split it, and
+    a line of blanks and delimiters is skipped as the parser skips it. None for any other text
+    (quoted fields, CR line ends, a line longer than a field may be), which the csv module reads.
+    Splitting the lines takes half the time of the parser; counting them a tenth."""
+    if '"' in text or "\r" in text:
+        return None
+    first, newline, body = text.partition("\n")
+    header = next(csv.reader([first], delimiter=delimiter), None) or []
+    if not newline:
+        return header, [] if kept else 0
+    limit = csv.field_size_limit()
+    if not kept:
+        if len(body) > limit and max(map(len, body.split("\n"))) > limit:
+            return None
+        blank = re.compile(r"\n(?:[^\S\n]|" + re.escape(delimiter) + r")*(?=\n|\Z)")
+        return header, body.count("\n") + 1 - len(blank.findall("\n" + body))
+    lines = body.split("\n")
+    if len(body) > limit and max(map(len, lines)) > limit:
+        return None
+    split = str.split
+    return header, [(line, row) for line, row in enumerate([split(cells, delimiter) for cells in lines], 2)
+                    if row[0].strip() or "".join(row).strip()]
+
+
 def _checked(data: bytes, *, text: str, delimiter: str, encoding: str, header: list[str], rows: list,
-             row_errors: dict, file_format: FileKind = STOCK_KIND, rows_kept: bool = True) -> CheckedFile:
+             row_errors: dict, file_format: FileKind = STOCK_KIND, rows_kept: bool = True,
+             row_count: int | None = None) -> CheckedFile:
     known = file_format.columns
     columns = tuple(normalise_header(name, file_format.header_names) for name in header)
     _check_header(columns, file_format)
     unknown = [name for name, column in zip(header, columns, strict=True) if column not in known and column]
     columns = tuple(column if column in known else "" for column in columns)
-    if not rows:
+    row_count = len(rows) if row_count is None else row_count
+    if not row_count:
         raise ValidationError({"file": _("The file has a header but no rows.")})
-    if len(rows) > MAX_ROWS:  # the file is at most MAX_FILE_BYTES: reading it all first is bounded
+    if row_count > MAX_ROWS:  # the file is at most MAX_FILE_BYTES: reading it all first is bounded
         raise ValidationError({"file": _("The file has more than %(max)s rows; split it.")
                                % {"max": f"{MAX_ROWS:,}"}})
     notices = ((_("Columns ignored (not ours): %(names)s.") % {"names": ", ".join(unknown)},)
                if unknown else ())
-    return CheckedFile(text=text, delimiter=delimiter, columns=columns, row_count=len(rows),
+    return CheckedFile(text=text, delimiter=delimiter, columns=columns, row_count=row_count,
                        sha256=hashlib.sha256(data).hexdigest(), rows=tuple(rows) if rows_kept else (),
                        encoding=encoding,
                        header=tuple(header), notices=notices, row_errors=row_errors,

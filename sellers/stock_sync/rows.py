@@ -360,13 +360,19 @@ def products_by_reference(references: set[str]) -> tuple[dict[str, int], set[int
     return found, active_products
 
 
-def leading_zero_notice(checked: CheckedFile) -> str:
-    """The report's notice of the 12-digit codes read as EAN-13 with their leading zero (per file)."""
+def file_references(checked: CheckedFile) -> set[str]:
+    """The distinct product references the file names (a file has few)."""
     if "product_reference" not in checked.columns:
-        return ""
+        return set()
     at = checked.columns.index("product_reference")
-    cells = {row[at] for _line, row in _file_rows(checked) if len(row) > at}  # a file has few
-    references = {unquote_formula(cell.strip()) for cell in cells}
+    cells = {row[at] for _line, row in _file_rows(checked) if len(row) > at}
+    return {unquote_formula(cell.strip()) for cell in cells} - {""}
+
+
+def leading_zero_notice(checked: CheckedFile, references: set[str] | None = None) -> str:
+    """The report's notice of the 12-digit codes read as EAN-13 with their leading zero (per file).
+    `references`: the file's, if already read (file_references)."""
+    references = file_references(checked) if references is None else references
     candidates = {reference for reference in references if _padded(reference)}
     if not candidates:
         return ""

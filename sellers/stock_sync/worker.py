@@ -27,7 +27,15 @@ from ..price_guard import BoundsMemo
 from ..webhooks import event_record
 from .file_check import BATCH_SIZE, MAX_REPORTED_ERRORS, CheckedFile, _collector_paused, stock_file_check
 from .kinds import STOCK, file_kind
-from .rows import _file_rows, incomplete_new_rows, leading_zero_notice, parse_stock_rows, repeated_skus
+from .rows import (
+    _file_rows,
+    file_references,
+    incomplete_new_rows,
+    leading_zero_notice,
+    parse_stock_rows,
+    products_by_reference,
+    repeated_skus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,27 +72,31 @@ def stock_import_apply(*, stock_import_id: int) -> None:
         stock_import.refresh_from_db()
         file_kind(stock_import.kind).apply(stock_import, checked)
         return
-    notice = leading_zero_notice(checked)  # once per file, not per batch
+    rows = _file_rows(checked)
+    batches = [rows[start:start + BATCH_SIZE] for start in range(0, len(rows), BATCH_SIZE)]
+    done = set(stock_import.batches_done)
+    pending = [(number, batch) for number, batch in enumerate(batches) if number not in done]
+    threads = _threads_for(len(pending))
+    references = file_references(checked)
+    guard_bounds = BoundsMemo()  # the price guard's bounds, once for the whole file
+    if threads > 1:  # worked out on a connection of their own while this thread validates
+        guard_bounds.work_out_meanwhile(lambda: products_by_reference(references)[0].values())
+    notice = leading_zero_notice(checked, references)  # once per file, not per batch
     if notice and notice not in stock_import.notices:
         with transaction.atomic():
             locked = StockImport.objects.select_for_update(no_key=True).get(pk=stock_import.pk)
             locked.notices.append(notice)
             locked.save(update_fields=["notices"])
 
-    rows = _file_rows(checked)
-    batches = [rows[start:start + BATCH_SIZE] for start in range(0, len(rows), BATCH_SIZE)]
-    done = set(stock_import.batches_done)
-    pending = [(number, batch) for number, batch in enumerate(batches) if number not in done]
     repeated = repeated_skus(checked)
     apply = partial(_apply_batch, checked=checked, repeated=repeated,
                     stock_import_id=stock_import.pk, seller_id=stock_import.seller_id,
                     batch_count=len(batches),
                     cause=StockCause(Reason.IMPORT, stock_import_id=stock_import.pk,
                                      user_id=stock_import.uploaded_by_id),
-                    guard_bounds=BoundsMemo())  # the price guard's bounds, once for the whole file
+                    guard_bounds=guard_bounds)
     moved: set[int] = set()  # the products whose offers the import changed
     apply = watched_batch(apply, moved=moved)
-    threads = _threads_for(len(pending))
     if threads == 1:
         _apply_in_turn(apply, pending)
     else:
