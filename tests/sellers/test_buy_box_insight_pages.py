@@ -5,7 +5,9 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sellers import backoffice
@@ -180,3 +182,20 @@ def test_a_filtered_page_holds_the_rows_of_the_list_in_its_order_and_past_the_en
     last = backoffice.listings_page(listings, number="999", per_page=3, filtered=True)
     assert last.number == pages and [x.pk for x in last.object_list] == expected[(pages - 1) * 3:]
     assert backoffice.listings_page(listings, number="x", per_page=3, filtered=True).number == 1
+
+
+def test_a_filtered_pass_is_planned_without_parallel_workers_and_leaves_the_setting_as_it_was(owner):
+    _market(owner.seller, 10)
+    listings = backoffice.seller_listings(seller=owner.seller, losing_within_percent=D("5"))
+
+    def setting():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            return cursor.fetchone()[0]
+
+    before = setting()
+    with CaptureQueriesContext(connection) as queries:
+        page = backoffice.listings_page(listings, number="1", per_page=3, filtered=True)
+    assert page.paginator.count == 2  # the two losing a little (98.00 against 100.00)
+    assert len(queries) == 1 and "max_parallel_workers_per_gather = 0" in queries[0]["sql"]
+    assert setting() == before  # inside the test's transaction too
