@@ -5,7 +5,7 @@ formula; the callers still prefix text a spreadsheet would run as a formula with
 (sellers.exports.neutralise), as in the CSV files, and the import takes it off again.
 
 Written here rather than by a library: the sheet is one fixed shape (a row of strings after another),
-and building its XML text a row at a time took 1.0 s of CPU for 50,000 rows of 20 cells, against
+and building its XML text a row at a time took 0.6 s of CPU for 50,000 rows of 20 cells, against
 8.8 s for openpyxl's write-only workbook (an element tree serialised per cell), 5.7 s for
 XlsxWriter's constant-memory mode (which checks and dispatches every cell) and 4.0 s for
 PyExcelerate. The package is the minimal one Excel, LibreOffice, openpyxl and calamine open: content
@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 # XML 1.0 forbids these characters; OOXML writes one as _xHHHH_ (what Excel and XlsxWriter do).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Text that reads as such an escape keeps its own underscore escaped, so it reads back unchanged.
 _ESCAPE_LOOKALIKE = re.compile("_(x[0-9A-Fa-f]{4}_)")
 _XML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# A cell to escape (or whose spaces must be kept): anything above, a look-alike escape, a tab or a line
+# break, spaces at either end or doubled.
+_NEEDS_CARE = re.compile(r"[&<>_\x00-\x1f\ufffe\uffff]|^\s|\s$|  ").search
 # Spreadsheets cut a cell's text here; a longer cell is refused by Excel.
 MAX_CELL_CHARS = 32767
+_KEPT = 'xml:space="preserve"'
 MAX_ROWS = 1_048_576
 
 _CONTENT_TYPES = (
@@ -107,10 +111,11 @@ def _sheet_name(title: str) -> str:
     return name.translate(_XML).replace('"', "&quot;")
 
 
-def write_xlsx(rows: Iterable[Iterable[str]], handle, *, title: str = "listings") -> None:
-    """Writes `rows` (each an iterable of strings; "" leaves the cell empty) to `handle`, a binary file
+def write_xlsx(rows: Iterable[Sequence[str]], handle, *, title: str = "listings") -> None:
+    """Writes `rows` (each a list of strings; "" leaves the cell empty) to `handle`, a binary file
     open for writing, as a workbook of one sheet named `title`."""
-    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as package:
+    # The fastest deflate: 50,000 rows in 4.4 MB (the size openpyxl wrote), 0.4 s less than level 6 (3.4 MB).
+    with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
         package.writestr("[Content_Types].xml", _CONTENT_TYPES)
         package.writestr("_rels/.rels", _ROOT_RELS)
         package.writestr("xl/workbook.xml", _WORKBOOK.format(name=_sheet_name(title)))
@@ -122,23 +127,21 @@ def write_xlsx(rows: Iterable[Iterable[str]], handle, *, title: str = "listings"
             sheet.write(_SHEET_END.encode())
 
 
-def _write_rows(rows: Iterable[Iterable[str]], sheet) -> None:
+def _write_rows(rows: Iterable[Sequence[str]], sheet) -> None:
     columns: list[str] = []
     batch: list[str] = []
-    number = 0
     for number, row in enumerate(rows, start=1):
         if number > MAX_ROWS:
             raise ValueError(f"an XLSX sheet holds at most {MAX_ROWS} rows")
-        cells = []
-        for index, value in enumerate(row):
-            if not value:
-                continue
-            if index >= len(columns):
-                columns.extend(_column_letters(i) for i in range(len(columns), index + 1))
-            text = value if value.isalnum() and len(value) <= MAX_CELL_CHARS else _text(value)
-            cells.append(f'<c r="{columns[index]}{number}" t="inlineStr"><is><t xml:space="preserve">'
-                         f"{text}</t></is></c>")
-        batch.append(f'<row r="{number}">{"".join(cells)}</row>')
+        if len(row) > len(columns):
+            columns.extend(_column_letters(i) for i in range(len(columns), len(row)))
+        # Most cells (prices, yes/no, references) need no escaping and no kept spaces.
+        cells = "".join(
+            f'<c r="{columns[index]}{number}" t="inlineStr"><is><t>{value}</t></is></c>'
+            if len(value) <= MAX_CELL_CHARS and not _NEEDS_CARE(value) else
+            f'<c r="{columns[index]}{number}" t="inlineStr"><is><t {_KEPT}>{_text(value)}</t></is></c>'
+            for index, value in enumerate(row) if value)
+        batch.append(f'<row r="{number}">{cells}</row>')
         if len(batch) == _BATCH_ROWS:
             sheet.write("".join(batch).encode())
             batch.clear()
