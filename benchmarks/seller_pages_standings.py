@@ -116,11 +116,11 @@ def run(*, iterations: int, warmup: int, changes: int, log=print) -> dict:
     return {"facts": facts, "rows": rows}
 
 
-def render(report: dict, *, seconds: float) -> str:
+def render(report: dict, *, seconds: float, heading: str = HEADING) -> str:
     facts = report["facts"]
     load = os.getloadavg()
     lines = [
-        HEADING,
+        heading,
         "",
         f"- **Date**: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `python benchmarks/seller_pages_standings.py` "
         f"({seconds:.0f} s); load average at the end {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} on "
@@ -151,11 +151,11 @@ def render(report: dict, *, seconds: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def section_written(markdown: str, section: str) -> str:
+def section_written(markdown: str, section: str, heading: str = HEADING) -> str:
     """The results file with this section replaced, or put first after the title; nothing else changed."""
-    start = markdown.find(HEADING)
+    start = markdown.find(heading)
     if start != -1:
-        end = markdown.find("\n## ", start + len(HEADING))
+        end = markdown.find("\n## ", start + len(heading))
         return markdown[:start] + section + (markdown[end:] if end != -1 else "")
     title_end = markdown.find("\n") + 1 if markdown.startswith("# ") else 0
     return markdown[:title_end] + "\n" + section + "\n" + markdown[title_end:].lstrip("\n")
@@ -167,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--changes", type=int, default=5, help="requests right after an offer change")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--heading", default=HEADING, help="the section written (replaced if there)")
+    parser.add_argument("--json", default="seller_pages_50k_standings.json",
+                        help="the raw figures' file, beside --output")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
     import django
@@ -174,11 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     started = time.perf_counter()
     report = run(iterations=args.iterations, warmup=args.warmup, changes=args.changes)
-    section = render(report, seconds=time.perf_counter() - started)
+    section = render(report, seconds=time.perf_counter() - started, heading=args.heading)
     existing = args.output.read_text() if args.output.exists() else ""
-    args.output.write_text(section_written(existing, section))
+    args.output.write_text(section_written(existing, section, args.heading))
     data = json.dumps(report, indent=2, default=str)
-    args.output.with_name("seller_pages_50k_standings.json").write_text(data)
+    args.output.with_name(args.json).write_text(data)
     print(section)
     return 0
 
