@@ -114,7 +114,8 @@ def _sheet_name(title: str) -> str:
 def write_xlsx(rows: Iterable[Sequence[str]], handle, *, title: str = "listings") -> None:
     """Writes `rows` (each a list of strings; "" leaves the cell empty) to `handle`, a binary file
     open for writing, as a workbook of one sheet named `title`."""
-    # The fastest deflate: 50,000 rows in 4.4 MB (the size openpyxl wrote), 0.4 s less than level 6 (3.4 MB).
+    # The fastest deflate: 0.4 s less than level 6 for 50,000 rows, for a file a third larger (the
+    # 50,000-row export: 4.5 MB, where openpyxl wrote 4.3).
     with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as package:
         package.writestr("[Content_Types].xml", _CONTENT_TYPES)
         package.writestr("_rels/.rels", _ROOT_RELS)
