@@ -1,10 +1,15 @@
-"""Security headers Django does not set itself, route rate limits, and control characters refused."""
+"""Security headers Django does not set itself (and the CSP header built once), route rate limits, and
+control characters refused."""
 from importlib import import_module
 from urllib.parse import unquote_plus
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import Http404
+from django.test.signals import setting_changed
 
 from .controls import has_control_characters, has_control_characters_in_text
 
@@ -89,3 +94,53 @@ class ControlCharacterMiddleware:
                     for text in (key, *values)):
                 raise BadRequest("control character in a form field")
         return self.get_response(request)
+
+
+# Attributes through which a view sets a policy of its own (django-csp's decorators).
+_CSP_VIEW_POLICY = ("_csp_config", "_csp_update", "_csp_replace",
+                    "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")
+_csp_built: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def _csp_policy(setting: str) -> tuple[str, tuple[str, ...]]:
+    """The header built from `setting` (the policy or its report-only twin) and its excluded path
+    prefixes: once per process, as the settings hold them."""
+    if setting not in _csp_built:
+        from csp.utils import build_policy
+
+        config = getattr(settings, setting, None) or {}
+        report_only = setting.endswith("_REPORT_ONLY")
+        _csp_built[setting] = (build_policy(report_only=report_only),
+                               tuple(config.get("EXCLUDE_URL_PREFIXES", None) or ()))
+    return _csp_built[setting]
+
+
+def _csp_forget(**kwargs) -> None:
+    _csp_built.clear()
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    """django-csp's middleware with the policy built once per process instead of twice per request.
+
+    A response needing more than the settings' policy (a view's own policy through django-csp's
+    decorators, or a request that used its nonce) is handed to django-csp as it is."""
+
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(
+                getattr(response, name, None) is not None for name in _CSP_VIEW_POLICY):
+            return super().process_response(request, response)
+        if settings.DEBUG and response.status_code in (500, 404):
+            return response
+        for header, setting, exempt in ((HEADER, "CONTENT_SECURITY_POLICY", "_csp_exempt"),
+                                        (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+                                         "_csp_exempt_ro")):
+            policy, excluded = _csp_policy(setting)
+            if (policy and header not in response and getattr(response, exempt, False) is False
+                    and not request.path_info.startswith(excluded)):
+                response[header] = policy
+        # As django-csp does: a nonce asked for after the header was written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+setting_changed.connect(_csp_forget, dispatch_uid="csp-policy-built")

@@ -9,6 +9,9 @@ from marketplace.api import api
 from . import observability, views
 
 urlpatterns = [
+    # First: the shoppers' pages are most of the requests, and Django tries the patterns in order
+    # (none of theirs is a path another app serves).
+    path("", include("catalog.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", observability.metrics, name="metrics"),
     path("admin/", admin.site.urls),
@@ -21,7 +24,6 @@ urlpatterns = [
     path("", include("pages.urls")),  # terms, privacy, legal notice, cookies, the help centre
     path("", include("aftersales.urls")),  # warranty claims: the order page's and the seller's
     path("", include("orders.urls")),
-    path("", include("catalog.urls")),
 ]
 handler404 = "marketplace.views.not_found"
 
