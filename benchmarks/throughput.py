@@ -380,8 +380,9 @@ def cpu_per_request(*, product_urls: list[str], requests: int = 400, repeats: in
                 queries.append(len(connection.queries))
     finally:
         connection.force_debug_cursor = force_debug
-    found.update(product_cold_cpu=statistics.median(cpu), product_cold_wall=statistics.median(wall),
-                 product_cold_queries=max(queries), product_cold_cpu_mean=statistics.fmean(cpu))
+    if cpu:
+        found.update(product_cold_cpu=statistics.median(cpu), product_cold_wall=statistics.median(wall),
+                     product_cold_queries=max(queries), product_cold_cpu_mean=statistics.fmean(cpu))
     return found
 
 

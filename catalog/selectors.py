@@ -3,6 +3,7 @@
 Every function returns data already joined and prefetched, so that each page issues a fixed
 number of queries however many models, variants and offers there are.
 """
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,6 +11,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     IntegerField,
@@ -19,11 +21,13 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
 from django.http import Http404
 
 from sellers.models import Listing
-from sellers.selectors import buy_boxes, offers_ranked
+from sellers.models_buybox import BuyBoxStanding
+from sellers.selectors import offers_ranked
 
 from . import cache
 from .models import Brand, Category, Grade, Product, ProductImage, ProductModel
@@ -314,13 +318,19 @@ class ModelPage:
     grades: list[GradeChoice]
     dimensions: list[VariantDimension]
     buy_box: Listing | None
-    other_offers: list[Listing]
+    other_offers: list[Listing]  # the next best few (OFFERS_SHOWN in all with the buy box)
     low_price: Decimal | None  # across all variants and grades
     high_price: Decimal | None
     offer_count: int
+    other_offer_count: int = 0  # every offer of the variant × grade but the buy box; the rest: model_offers
     # The key this page is cached under (with the model's versions); None when the request
     # asked for a variant or grade that does not exist, so a page of it is never stored.
     cache_key: str | None = None
+
+    @property
+    def more_offers(self) -> bool:
+        """Some offers are not on the page: a link opens them all (catalog.views.model_offers)."""
+        return self.other_offer_count > len(self.other_offers)
 
     @property
     def new_price(self) -> Decimal:
@@ -378,20 +388,21 @@ def _variant_dimensions(products: list[Product], selected: Product, grade: str,
 
 
 def _model_with_variants(slug: str) -> tuple[ProductModel, list[Product]] | None:
-    """The published model with brand, category, images and active variants; cached by the
-    catalog generation (staff edits bump it)."""
+    """The published model with its brand, images (`ordered_images`) and active variants, without
+    the columns no page of it shows; cached by the catalog generation (staff edits bump it). Its
+    category is the cached tree's (category_tree)."""
     key = cache.versioned_key("model", slug, cache.catalog_generation())
     found = cache.cache.get(key)
     if found is not None:
         return found
-    model = (ProductModel.objects.select_related("brand", "category")
-             .defer("search_document", "search_vector")
-             .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk"),
-                                        to_attr="ordered_images"))
+    model = (ProductModel.objects.select_related("brand")
+             .defer("search_document", "search_vector", "search_title", "created_at", "updated_at")
              .filter(slug=slug, is_published=True).first())
     if model is None:
         return None
-    found = (model, list(model.products.filter(is_active=True).order_by("storage_gb", "colour", "pk")))
+    model.ordered_images = list(ProductImage.objects.filter(model=model).order_by("position", "pk"))
+    found = (model, list(model.products.filter(is_active=True).defer("attributes", "created_at")
+                         .order_by("storage_gb", "colour", "pk")))
     cache.cache.set(key, found, cache.TTL)
     return found
 
@@ -413,28 +424,51 @@ class BuyBoxSummary:
     price: Decimal
 
 
-def product_buy_boxes(*, product_ids: list[int], versions: dict[int, int] | None = None
-                      ) -> dict[tuple[int, str], BuyBoxSummary]:
-    """The winner of each product × grade (sellers.selectors.buy_boxes), as summaries cached
-    under the products' versions."""
-    versions = versions if versions is not None else cache.product_versions(product_ids)
-
-    def build():
-        return [(w.pk, w.product_id, w.grade, w.price) for w in buy_boxes(product_ids=product_ids).values()]
-
-    key = cache.versioned_key("buy-boxes", sorted(versions.items()))
+def product_buy_boxes(*, product_ids: list[int]) -> dict[tuple[int, str], BuyBoxSummary]:
+    """The winner of each product × grade as stored (sellers' BuyBoxStanding, written by
+    sellers.selectors.buy_box_standings_refresh after every write to offers commits, before the
+    pages' versions are bumped), in one query of plain rows: no offer is ranked here."""
+    rows = BuyBoxStanding.objects.filter(product_id__in=product_ids).values_list(
+        "listing_id", "product_id", "grade", "price")
     return {(product_id, grade): BuyBoxSummary(pk, product_id, grade, price)
-            for pk, product_id, grade, price in cache.get_or_build(key, build)}
+            for pk, product_id, grade, price in rows}
 
 
-def product_offers(*, product: Product, grade: str, version: int | None = None) -> list[Listing]:
-    """Every buyable offer of a product in a grade, in buy-box order, cached under its version."""
-    version = version if version is not None else cache.product_versions([product.pk])[product.pk]
-    key = cache.versioned_key("offers", product.pk, grade, version)
-    # The seller's long texts are never shown with an offer: left out of the cached rows.
-    offers = offers_ranked().filter(product=product, grade=grade).defer(
-        "seller__business_address", "seller__return_address", "seller__status_reason")
-    return cache.get_or_build(key, lambda: list(offers))
+# The product page shows the buy box and the next best offers, this many in all; the others are one
+# click away (catalog.views.model_offers), as a marketplace shows the best few.
+OFFERS_SHOWN = 5
+# What an offer on the product page shows of its listing and seller (the rest is never read there).
+OFFER_FIELDS = (
+    "product_id", "grade", "price", "quantity", "allocated", "warranty_months", "created_at",
+    "battery_health", "battery_new", "is_unlocked", "has_esim", "includes_charger", "includes_cable",
+    "includes_box", "seller__name", "seller__slug", "seller__rating", "seller__rating_count",
+    "seller__shipping_days", "seller__quality_score",
+)
+
+
+@functools.cache
+def _offers_shown():
+    """The product page's offers in buy-box order, the query built once per process (resolving the
+    effective price's expression was a fifth of reading them)."""
+    return offers_ranked().only(*OFFER_FIELDS).annotate(box_offers=Window(Count("pk")))
+
+
+def product_offers(*, product: Product, grade: str, limit: int | None = None) -> list[Listing]:
+    """The buyable offers of a product in a grade, in buy-box order (`limit`: the first ones only),
+    each with `box_offers`, the number of offers in the box, counted in the same query."""
+    offers = _offers_shown().filter(product_id=product.pk, grade=grade)
+    return list(offers[:limit] if limit else offers)
+
+
+def model_variant(*, slug: str, variant_slug: str | None,
+                  grade: str | None) -> tuple[ProductModel, Product, str]:
+    """The published model, its active variant and the grade a request names (the page of every offer
+    of a variant × grade); 404 unless all three exist."""
+    found = _model_with_variants(slug)
+    variant = next((p for p in found[1] if p.slug == variant_slug), None) if found else None
+    if variant is None or grade not in Grade.values:
+        raise Http404("No such variant or grade.")
+    return found[0], variant, grade
 
 
 def model_page_key(*, slug: str, variant_slug: str | None = None, grade: str | None = None,
@@ -467,10 +501,11 @@ def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None 
 
 
 def _model_page_build(*, slug: str, variant_slug: str | None, grade: str | None) -> ModelPage:
-    """The product page from the per-product caches (buy boxes, offers) or the database.
+    """The product page from the database: the stored buy box of every variant × grade (the pickers'
+    prices) and the first offers of the one chosen, ranked live (OFFERS_SHOWN).
 
-    Offers are read under the product versions taken first, so that an offer changing meanwhile
-    is cached under a version that is already stale.
+    The caller read the model's version first, so that a page built while an offer changes is
+    stored under a version that is already stale.
     """
     found = _model_with_variants(slug)
     if found is None:
@@ -478,8 +513,7 @@ def _model_page_build(*, slug: str, variant_slug: str | None, grade: str | None)
     model, products = found
     if not products:
         raise Http404("This device model has no variants yet.")
-    versions = cache.product_versions(p.pk for p in products)
-    winners = product_buy_boxes(product_ids=[p.pk for p in products], versions=versions)
+    winners = product_buy_boxes(product_ids=[p.pk for p in products])
     by_slug = {p.slug: p for p in products}
     cheapest = min(winners.values(), key=lambda o: (o.price, Grade.rank(o.grade)), default=None)
     if variant_slug in by_slug:
@@ -498,12 +532,13 @@ def _model_page_build(*, slug: str, variant_slug: str | None, grade: str | None)
 
     grades = [GradeChoice(grade=g.value, offer=winners.get((variant.pk, g.value)))
               for g in Grade]
-    offers = product_offers(product=variant, grade=grade, version=versions[variant.pk])
+    offers = product_offers(product=variant, grade=grade, limit=OFFERS_SHOWN)
     prices = [o.price for o in winners.values()]
     tree = category_tree()
+    category = tree.by_id.get(model.category_id) or model.category
     return ModelPage(
         model=model,
-        ancestors=tree.ancestors(model.category) + [tree.by_id.get(model.category_id, model.category)],
+        ancestors=tree.ancestors(category) + [category],
         images=_variant_images(model.ordered_images, variant),
         products=products,
         variant=variant,
@@ -515,4 +550,5 @@ def _model_page_build(*, slug: str, variant_slug: str | None, grade: str | None)
         low_price=min(prices) if prices else None,
         high_price=max(prices) if prices else None,
         offer_count=len(winners),
+        other_offer_count=offers[0].box_offers - 1 if offers else 0,
     )

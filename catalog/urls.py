@@ -6,11 +6,12 @@ from .sitemaps import SITEMAPS
 
 app_name = "catalog"
 urlpatterns = [
+    path("p/<slug:slug>/", views.model_detail, name="model"),  # first: the page most requested
+    path("p/<slug:slug>/offers/", views.model_offers, name="model_offers"),
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("search/suggest/", views.suggest, name="suggest"),
     path("c/<slug:slug>/", views.category, name="category"),
-    path("p/<slug:slug>/", views.model_detail, name="model"),
     path("grades/", views.grades, name="grades"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

@@ -199,14 +199,11 @@ def _model_detail_parts(request: HttpRequest, data: selectors.ModelPage, canonic
             choice.url = _model_url(base, choice.product, choice.grade)
     for grade in data.grades:
         grade.url = _model_url(base, data.variant, grade.grade)
-    # Each offer's delivery dates, from its seller's shipping days (orders.delivery).
-    offers = ([data.buy_box] if data.buy_box else []) + list(data.other_offers)
-    standard = delivery.seller_windows([offer.seller for offer in offers])
-    express = delivery.seller_windows([offer.seller for offer in offers], shipping_method="express")
-    for offer in offers:
-        offer.delivery, offer.delivery_express = standard[offer.seller_id], express[offer.seller_id]
+    _with_delivery(([data.buy_box] if data.buy_box else []) + list(data.other_offers))
     context = {"page": data, "model": data.model, "grade_label": Grade(data.grade).label,
                "grade_details": GRADE_DETAILS,
+               "offers_url": _model_url(reverse("catalog:model_offers", kwargs={"slug": data.model.slug}),
+                                        data.variant, data.grade) if data.more_offers else "",
                "csrf_token": CSRF_PLACEHOLDER}
     meta = get_template("catalog/_model_detail_meta.html")
     return {  # plain strings: marked safe again when shown
@@ -215,6 +212,30 @@ def _model_detail_parts(request: HttpRequest, data: selectors.ModelPage, canonic
         "json_ld": str(_json_ld(request, data, canonical)),
         "content": render_to_string("catalog/_model_detail_content.html", context),
     }
+
+
+def _with_delivery(offers: list) -> None:
+    """Each offer's delivery dates, from its seller's shipping days (orders.delivery)."""
+    standard = delivery.seller_windows([offer.seller for offer in offers])
+    express = delivery.seller_windows([offer.seller for offer in offers], shipping_method="express")
+    for offer in offers:
+        offer.delivery, offer.delivery_express = standard[offer.seller_id], express[offer.seller_id]
+
+
+@require_GET
+def model_offers(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every offer of a variant × grade: the product page shows the best few and links here; htmx
+    puts the other offers in the page's list, without it this is a page of its own."""
+    model, variant, grade = selectors.model_variant(slug=slug, variant_slug=request.GET.get("variant"),
+                                                    grade=request.GET.get("grade"))
+    offers = selectors.product_offers(product=variant, grade=grade)
+    if request.htmx:
+        offers = offers[1:]  # the buy box is on the page already
+    _with_delivery(offers)
+    context = {"model": model, "variant": variant, "grade_label": Grade(grade).label, "offers": offers,
+               "product_url": _model_url(reverse("catalog:model", kwargs={"slug": slug}), variant, grade)}
+    template = "catalog/_offer_list.html" if request.htmx else "catalog/model_offers.html"
+    return render(request, template, context)
 
 
 def _json_ld(request: HttpRequest, data: selectors.ModelPage, canonical: str) -> str:

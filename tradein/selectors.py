@@ -70,6 +70,12 @@ def model_has_offers(*, model_id: int) -> bool:
     return _model_offers(model_id).exists()
 
 
+def published_model_slugs_with_offers() -> dict[str, bool]:
+    """{slug: whether some seller buys it} for every published model, in one query."""
+    return dict(ProductModel.objects.filter(is_published=True).order_by()
+                .annotate(bought=Exists(_model_offers(OuterRef("pk")))).values_list("slug", "bought"))
+
+
 def model_slug_has_offers(*, slug: str) -> bool:
     """A published model, named by its slug, that some seller buys (one query)."""
     return ProductModel.objects.filter(slug=slug, is_published=True).filter(

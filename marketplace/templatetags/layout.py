@@ -4,6 +4,8 @@
 returns that text for every later request in the same language. The content may use translations,
 `{% url %}` and `{% static %}` — fixed for a process's lifetime — and nothing about the reader or
 the page: no request, user, CSRF token, cart or data (those stay outside, rendered each time).
+`{% language_part "grade-help" page.grade %}`: one text per value of the variables named after the
+name (a few fixed values, such as a grade), the only other thing the content may depend on.
 Rendering base.html's ~60 translation, URL and static tags on every request was most of the
 layout's time (benchmarks/results/throughput.md).
 
@@ -18,19 +20,21 @@ from django.utils.translation import get_language
 
 register = template.Library()
 
-# (template, part, language, script prefix) -> the rendered text
-_rendered: dict[tuple[str, str, str | None, str], str] = {}
+# (template, part, language, script prefix, the values of its variables) -> the rendered text
+_rendered: dict[tuple, str] = {}
 
 
 class LanguagePartNode(template.Node):
-    def __init__(self, nodelist: template.NodeList, name: str):
-        self.nodelist, self.name = nodelist, name
+    def __init__(self, nodelist: template.NodeList, name: str,
+                 variables: list[template.base.FilterExpression]):
+        self.nodelist, self.name, self.variables = nodelist, name, variables
 
     def render(self, context) -> str:
         if settings.DEBUG:
             return self.nodelist.render(context)
         origin = self.origin.name if self.origin else ""
-        key = (origin, self.name, get_language(), get_script_prefix())
+        values = tuple(str(variable.resolve(context)) for variable in self.variables)
+        key = (origin, self.name, get_language(), get_script_prefix(), values)
         text = _rendered.get(key)
         if text is None:
             text = _rendered[key] = self.nodelist.render(context)
@@ -40,11 +44,11 @@ class LanguagePartNode(template.Node):
 @register.tag("language_part")
 def language_part(parser, token) -> LanguagePartNode:
     bits = token.split_contents()
-    if len(bits) != 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
-        raise template.TemplateSyntaxError("{% language_part \"name\" %} takes one quoted name")
+    if len(bits) < 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError("{% language_part \"name\" [variable …] %} takes a quoted name")
     nodelist = parser.parse(("endlanguage_part",))
     parser.delete_first_token()
-    return LanguagePartNode(nodelist, bits[1][1:-1])
+    return LanguagePartNode(nodelist, bits[1][1:-1], [parser.compile_filter(bit) for bit in bits[2:]])
 
 
 def clear(**kwargs) -> None:

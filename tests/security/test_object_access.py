@@ -43,6 +43,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "catalog:category": "public catalog page",
     "catalog:model": "public catalog page",
+    "catalog:model_offers": "public catalog page: every offer of a variant × grade",
     "orders:payment_webhook": "the parameter names a payment provider; events are signature-checked",
     "account_confirm_email": "allauth: the key is the secret sent by e-mail",
     "account_reset_password_from_key": "allauth: the key is the secret sent by e-mail",
