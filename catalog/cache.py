@@ -249,15 +249,17 @@ def products_changed_on_commit(product_ids: Iterable[int]) -> None:
     transaction.on_commit(lambda: products_changed(ids))
 
 
-def seller_products_changed_on_commit(seller_id: int) -> None:
-    """A seller's status or rating changed: every product it has listings on, after commit."""
+def seller_products_changed_on_commit(*seller_ids: int) -> None:
+    """Sellers' status, rating or score changed: every product they have listings on, after commit
+    (one query; a worker's task when more than BULK_INLINE_PRODUCTS, as for a bulk write: a seller
+    of 50,000 listings is suspended at once, its boxes follow in seconds)."""
     from django.db import transaction
 
     def changed():
         from sellers.models import Listing
 
-        products_changed(Listing.objects.filter(seller_id=seller_id)
-                         .values_list("product_id", flat=True).distinct())
+        products_changed_after_bulk(Listing.objects.filter(seller_id__in=seller_ids)
+                                    .values_list("product_id", flat=True).distinct())
 
     transaction.on_commit(changed)
 

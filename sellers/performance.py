@@ -16,7 +16,7 @@ from django.db.models.functions import ExtractIsoWeekDay, TruncDay
 from django.utils import timezone
 
 from . import quality
-from .models import Listing, Seller, SellerScoreDay
+from .models import Seller, SellerScoreDay
 
 PENDING_KEY = "quality:pending:{}"
 DEBOUNCE_SECONDS = 30
@@ -145,7 +145,7 @@ def measures_compute(*, seller_ids, now=None) -> dict[int, tuple[Measures, Decim
 
 def seller_scores_compute(*, seller_ids=None, now=None) -> int:
     """Recomputes and stores the score of these sellers (all when None). Returns how many changed."""
-    from catalog.cache import products_changed
+    from catalog.cache import seller_products_changed_on_commit
 
     now = now or timezone.now()
     sellers = Seller.objects.only("pk", "quality_score", "rating", "rating_count")
@@ -169,9 +169,8 @@ def seller_scores_compute(*, seller_ids=None, now=None) -> int:
         SellerScoreDay.objects.bulk_create(days, batch_size=500, update_conflicts=True,
                                            unique_fields=["seller", "day"], update_fields=["score", "parts"])
         if changed:
-            # Every product page an offer of these sellers is on, in one query and one cache trip.
-            products = Listing.objects.filter(seller_id__in=changed).values_list("product_id", flat=True)
-            transaction.on_commit(lambda: products_changed(products.distinct()))
+            # Every product page an offer of these sellers is on.
+            seller_products_changed_on_commit(*changed)
     return len(changed)
 
 

@@ -193,3 +193,23 @@ def test_a_bulk_write_of_a_few_products_refreshes_them_at_once(settings, monkeyp
     settings.CELERY_TASK_ALWAYS_EAGER = False
     products_changed_after_bulk([listing.product_id])
     assert BuyBoxStanding.objects.get(product=listing.product).price == D("280.00")
+
+
+def test_a_seller_suspended_with_many_products_has_its_boxes_refreshed_in_a_worker(
+        settings, monkeypatch, django_capture_on_commit_callbacks):
+    from catalog import tasks as catalog_tasks
+    from catalog.cache import BULK_INLINE_PRODUCTS
+
+    seller = SellerFactory()
+    listings = [ListingFactory(seller=seller, price=D("300.00")) for _ in range(BULK_INLINE_PRODUCTS + 1)]
+    assert BuyBoxStanding.objects.filter(seller=seller).count() == len(listings)
+    sent = []
+    monkeypatch.setattr(catalog_tasks.refresh_products, "delay", lambda ids: sent.append(ids))
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with django_capture_on_commit_callbacks(execute=True):
+        services.seller_suspend(seller=seller, reason="test")
+    assert sent == [sorted(listing.product_id for listing in listings)], "one task, every product"
+    assert BuyBoxStanding.objects.filter(seller=seller).count() == len(listings), "not in the request"
+    catalog_tasks.refresh_products(*sent)  # the worker's run
+    assert not BuyBoxStanding.objects.filter(seller=seller).exists()
+    assert buy_box_standings_differences() == []
