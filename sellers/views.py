@@ -191,7 +191,7 @@ def listing_update(request, pk):
                    "ask_low_price": ask_low_price})
 
 
-# The actions of a row of the listing list (sellers/_listing_row.html), each taking the listing.
+# The actions of a row of the listing list (sellers.templatetags.listing_rows), each taking the listing.
 ROW_URL_NAMES = ("listing_update", "listing_match_price", "listing_inline", "listing_toggle")
 _PK_PLACEHOLDER = 2147483647
 

@@ -128,6 +128,19 @@ def test_inline_edit_error_is_shown_in_the_row_with_the_typed_value(client, owne
     assert (listing.price, listing.quantity) == (Decimal("400.00"), 5)
 
 
+def test_the_lists_rows_escape_what_the_seller_typed(client, owner):
+    # The rows are written in Python (sellers.templatetags.listing_rows), not by the template engine.
+    listing = ListingFactory(seller=owner.seller, sku='<b>"x"&y')
+    escaped = "&lt;b&gt;&quot;x&quot;&amp;y"
+    page = client.get(reverse("sellers:listing_list") + "?q=x&grade=").content.decode()
+    assert f"SKU {escaped}" in page and '<b>"x"' not in page
+    assert 'name="next" value="/seller/listings/?q=x&amp;grade="' in page
+    row = client.post(reverse("sellers:listing_inline", args=[listing.pk]),
+                      {"price": '"><script>', "quantity": "7"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'value="&quot;&gt;&lt;script&gt;"' in row and "<script>" not in row
+    assert f'<span class="visually-hidden"> {escaped}</span>' in row
+
+
 def test_inline_edit_without_javascript_falls_back_to_the_edit_page(client, owner):
     listing = ListingFactory(seller=owner.seller)
     bad = client.post(reverse("sellers:listing_inline", args=[listing.pk]), {"price": "x", "quantity": "1"})
