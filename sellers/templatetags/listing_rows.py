@@ -15,8 +15,7 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
-from django.utils.translation import gettext, ngettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from marketplace.templatetags.money import format_money
 from sellers.ledger.selectors import reason_label
@@ -27,18 +26,37 @@ _PK_PLACEHOLDER = 2147483647
 
 # Marked for makemessages, translated once per page.
 _WORDS = {
-    "product": N_("Product"), "sku": N_("SKU"), "status": N_("Status"), "archived": N_("Archived"),
-    "paused": N_("Paused"), "no_stock": N_("Offline: no stock"), "on_sale": N_("On sale"),
-    "price": N_("Price"), "quantity": N_("Quantity"), "buy_box": N_("Buy box"), "winning": N_("Winning"),
-    "own_wins": N_("Your other listing wins"), "no_offer": N_("No offer on sale"), "losing": N_("Losing"),
-    "price_to_win": N_("Price to win"), "match": N_("Match price to win"), "actions": N_("Actions"),
-    "save": N_("Save"), "pause": N_("Pause"), "activate": N_("Activate"), "edit": N_("Edit"),
-    "saved": N_("Saved"), "alone": N_("No competing offer: you are alone on this box"),
-    "effective": N_("effective %(price)s"), "price_of": N_("Price of %(sku)s"),
-    "quantity_of": N_("Quantity of %(sku)s"), "allocated": N_("%(n)s allocated"),
-    "stock_change": N_("Stock: %(why)s, %(when)s"), "runner_up": N_("Runner-up %(price)s"),
-    "room": N_("You could charge %(more)s more (%(max)s) and still win"),
-    "own_winning": N_("Your winning listing: %(price)s"),
+    "product": gettext_noop("Product"),
+    "sku": gettext_noop("SKU"),
+    "status": gettext_noop("Status"),
+    "archived": gettext_noop("Archived"),
+    "paused": gettext_noop("Paused"),
+    "no_stock": gettext_noop("Offline: no stock"),
+    "on_sale": gettext_noop("On sale"),
+    "price": gettext_noop("Price"),
+    "quantity": gettext_noop("Quantity"),
+    "buy_box": gettext_noop("Buy box"),
+    "winning": gettext_noop("Winning"),
+    "own_wins": gettext_noop("Your other listing wins"),
+    "no_offer": gettext_noop("No offer on sale"),
+    "losing": gettext_noop("Losing"),
+    "price_to_win": gettext_noop("Price to win"),
+    "match": gettext_noop("Match price to win"),
+    "actions": gettext_noop("Actions"),
+    "save": gettext_noop("Save"),
+    "pause": gettext_noop("Pause"),
+    "activate": gettext_noop("Activate"),
+    "edit": gettext_noop("Edit"),
+    "saved": gettext_noop("Saved"),
+    "alone": gettext_noop("No competing offer: you are alone on this box"),
+    "effective": gettext_noop("effective %(price)s"),
+    "price_of": gettext_noop("Price of %(sku)s"),
+    "quantity_of": gettext_noop("Quantity of %(sku)s"),
+    "allocated": gettext_noop("%(n)s allocated"),
+    "stock_change": gettext_noop("Stock: %(why)s, %(when)s"),
+    "runner_up": gettext_noop("Runner-up %(price)s"),
+    "room": gettext_noop("You could charge %(more)s more (%(max)s) and still win"),
+    "own_winning": gettext_noop("Your winning listing: %(price)s"),
 }
 
 
