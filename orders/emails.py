@@ -6,7 +6,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from marketplace.mail import send_once
 
@@ -37,19 +37,19 @@ def seller_order_notice_send(*, seller_order: SellerOrder) -> int:
 
 # --- Fulfilment and after-sales -------------------------------------------------------------------
 SHOPPER_SUBJECTS = {
-    "accepted": _lazy("Your order %(number)s is confirmed by %(seller)s"),
-    "shipped": _lazy("Your order %(number)s is on its way"),
-    "delivered": _lazy("Your order %(number)s is delivered"),
-    "cancelled": _lazy("Part of your order %(number)s is cancelled"),
-    "refunded": _lazy("Your refund for order %(number)s"),
+    "accepted": gettext_lazy("Your order %(number)s is confirmed by %(seller)s"),
+    "shipped": gettext_lazy("Your order %(number)s is on its way"),
+    "delivered": gettext_lazy("Your order %(number)s is delivered"),
+    "cancelled": gettext_lazy("Part of your order %(number)s is cancelled"),
+    "refunded": gettext_lazy("Your refund for order %(number)s"),
 }
 RETURN_SUBJECTS = {
-    "requested": _lazy("Return requested on order %(number)s"),
-    "accepted": _lazy("Your return on order %(number)s is accepted"),
-    "disputed": _lazy("Your return on order %(number)s is under review"),
-    "rejected": _lazy("Your return on order %(number)s is rejected"),
-    "received": _lazy("Your returned item for order %(number)s has arrived"),
-    "refunded": _lazy("Your return on order %(number)s is refunded"),
+    "requested": gettext_lazy("Return requested on order %(number)s"),
+    "accepted": gettext_lazy("Your return on order %(number)s is accepted"),
+    "disputed": gettext_lazy("Your return on order %(number)s is under review"),
+    "rejected": gettext_lazy("Your return on order %(number)s is rejected"),
+    "received": gettext_lazy("Your returned item for order %(number)s has arrived"),
+    "refunded": gettext_lazy("Your return on order %(number)s is refunded"),
 }
 
 

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as noop  # a history reason, translated when shown
+from django.utils.translation import gettext_noop  # a history reason, translated when shown
 
 from catalog.models import Product
 from marketplace.templatetags.money import format_money
@@ -165,7 +165,7 @@ def trade_in_accept(*, quote: TradeInQuote, shopper, iban: str, now=None) -> Tra
             number=_number(), shopper=shopper, seller=quote.seller, offer=quote.offer, quote=quote,
             product_id=quote.product_id, condition=quote.condition, answers=quote.answers,
             quoted_price=quote.price, iban=iban, ship_by=now + timedelta(days=QUOTE_VALID_DAYS)),
-            actor=shopper, reason=noop("quote accepted"))
+            actor=shopper, reason=gettext_noop("quote accepted"))
         emails.notify_on_commit(trade_in.pk, "accepted")
     return trade_in
 
@@ -177,7 +177,7 @@ def trade_in_mark_shipped(*, trade_in: TradeIn, shopper, tracking: str = "") -> 
     with transaction.atomic():
         trade_in = _locked(trade_in)
         trade_in_move(trade_in=trade_in, to_state=S.SHIPPED, actor=shopper,
-                      reason=noop("shipped by the shopper"), shipping_tracking=tracking)
+                      reason=gettext_noop("shipped by the shopper"), shipping_tracking=tracking)
         emails.notify_on_commit(trade_in.pk, "shipped")
     return trade_in
 
@@ -202,7 +202,7 @@ def _buy(trade_in: TradeIn, *, price, actor, reason: str, **fields) -> TradeIn:
 def trade_in_cancel(*, trade_in: TradeIn, shopper) -> TradeIn:
     with transaction.atomic():
         return _not_bought(_locked(trade_in), to_state=S.CANCELLED, actor=shopper,
-                           reason=noop("cancelled by the shopper"))
+                           reason=gettext_noop("cancelled by the shopper"))
 
 
 def trade_in_receive(*, trade_in: TradeIn, actor=None, now=None) -> TradeIn:
@@ -211,14 +211,14 @@ def trade_in_receive(*, trade_in: TradeIn, actor=None, now=None) -> TradeIn:
     with transaction.atomic():
         trade_in = _locked(trade_in)
         _seller_member_may(actor, trade_in)
-        trade_in_move(trade_in=trade_in, to_state=S.RECEIVED, actor=actor, reason=noop("received"), now=now,
-                      inspect_by=business_days_after(now, INSPECT_BUSINESS_DAYS))
+        trade_in_move(trade_in=trade_in, to_state=S.RECEIVED, actor=actor, reason=gettext_noop("received"),
+                      now=now, inspect_by=business_days_after(now, INSPECT_BUSINESS_DAYS))
         emails.notify_on_commit(trade_in.pk, "received")
     return trade_in
 
 
 def trade_in_confirm(*, trade_in: TradeIn, actor=None,
-                     reason: str = noop("inspected: as described")) -> TradeIn:
+                     reason: str = gettext_noop("inspected: as described")) -> TradeIn:
     """Inspected as described: bought at the quoted price; the shopper's payout is due."""
     with transaction.atomic():
         trade_in = _locked(trade_in)
@@ -248,7 +248,7 @@ def trade_in_counter_offer(*, trade_in: TradeIn, actor, price, reason: str, phot
                                    % {"quote": trade_in.quoted_price}})
         now = timezone.now()
         trade_in_move(trade_in=trade_in, to_state=S.COUNTER_OFFERED, actor=actor,
-                      reason=noop("counter-offer"), now=now, inspected_at=now, counter_price=price,
+                      reason=gettext_noop("counter-offer"), now=now, inspected_at=now, counter_price=price,
                       counter_reason=reason, answer_by=now + timedelta(days=COUNTER_ANSWER_DAYS))
         for image in images:
             TradeInPhoto.objects.create(trade_in=trade_in, image=image)
@@ -267,12 +267,14 @@ def trade_in_counter_answer(*, trade_in: TradeIn, shopper, answer: str) -> Trade
     with transaction.atomic():
         trade_in = _locked(trade_in)
         if answer == "accept":
-            _buy(trade_in, price=trade_in.counter_price, actor=shopper, reason=noop("counter-offer accepted"))
+            _buy(trade_in, price=trade_in.counter_price, actor=shopper,
+                 reason=gettext_noop("counter-offer accepted"))
         elif answer == "refuse":
-            _not_bought(trade_in, to_state=S.RETURNING, actor=shopper, reason=noop("counter-offer refused"))
+            _not_bought(trade_in, to_state=S.RETURNING, actor=shopper,
+                        reason=gettext_noop("counter-offer refused"))
         else:
             trade_in_move(trade_in=trade_in, to_state=S.DISPUTED, actor=shopper,
-                          reason=noop("counter-offer disputed"))
+                          reason=gettext_noop("counter-offer disputed"))
             emails.notify_on_commit(trade_in.pk, "disputed")
     return trade_in
 
@@ -304,7 +306,7 @@ def trade_in_return_sent(*, trade_in: TradeIn, actor=None, tracking: str = "") -
     with transaction.atomic():
         trade_in = _locked(trade_in)
         _seller_member_may(actor, trade_in)
-        trade_in_move(trade_in=trade_in, to_state=S.RETURNED, actor=actor, reason=noop("sent back"),
+        trade_in_move(trade_in=trade_in, to_state=S.RETURNED, actor=actor, reason=gettext_noop("sent back"),
                       return_tracking=tracking)
         emails.notify_on_commit(trade_in.pk, "returned")
     return trade_in
@@ -330,7 +332,7 @@ def trade_ins_expire_unshipped(*, now=None) -> int:
     def expire(trade_in):
         trade_in = _locked(trade_in)
         if trade_in.ship_by <= now:
-            _not_bought(trade_in, to_state=S.EXPIRED, actor=None, reason=noop("not shipped in time"))
+            _not_bought(trade_in, to_state=S.EXPIRED, actor=None, reason=gettext_noop("not shipped in time"))
 
     return _each_due(TradeIn.objects.filter(state=S.ACCEPTED, ship_by__lte=now), expire)
 
@@ -344,7 +346,7 @@ def trade_ins_return_unanswered(*, now=None) -> int:
         trade_in = _locked(trade_in)
         if trade_in.answer_by <= now:
             _not_bought(trade_in, to_state=S.RETURNING, actor=None,
-                        reason=noop("counter-offer not answered in 7 days"))
+                        reason=gettext_noop("counter-offer not answered in 7 days"))
 
     return _each_due(TradeIn.objects.filter(state=S.COUNTER_OFFERED, answer_by__lte=now), send_back)
 
@@ -357,7 +359,8 @@ def trade_ins_confirm_uninspected(*, now=None) -> int:
     def confirm(trade_in):
         locked = _locked(trade_in)
         if locked.inspect_by <= now:
-            trade_in_confirm(trade_in=locked, actor=None, reason=noop("not inspected within 3 business days"))
+            trade_in_confirm(trade_in=locked, actor=None,
+                             reason=gettext_noop("not inspected within 3 business days"))
 
     return _each_due(TradeIn.objects.filter(state=S.RECEIVED, inspect_by__lte=now), confirm)
 

@@ -218,6 +218,28 @@ def test_every_message_is_translated_and_none_is_fuzzy_or_obsolete(language, sou
     assert not plurals_incomplete, plurals_incomplete
 
 
+# The names makemessages extracts from Python (xgettext's own keywords and the ones Django adds).
+EXTRACTED_NAMES = {"_", "gettext", "ngettext", "gettext_lazy", "ngettext_lazy", "gettext_noop", "pgettext",
+                   "npgettext", "pgettext_lazy", "npgettext_lazy"}
+
+
+def test_translation_functions_are_imported_under_names_makemessages_extracts():
+    """`gettext_noop as N_` marks nothing: makemessages never sees the strings, the catalogs lose
+    them at the next extraction and the check above cannot tell (it extracts the same way)."""
+    base = Path(settings.BASE_DIR)
+    skipped = {".venv", "var", "benchmarks", "tests", "locale", ".git", "node_modules"}
+    hidden = []
+    for path in base.rglob("*.py"):
+        relative = path.relative_to(base)
+        if relative.parts[0] in skipped:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                hidden += [f"{relative}: {a.name} as {a.asname}" for a in node.names
+                           if a.asname and a.asname not in EXTRACTED_NAMES]
+    assert not hidden, hidden
+
+
 def test_a_gap_in_a_catalog_is_found(tmp_path):
     """The checks above read what makemessages writes: an empty, a fuzzy and an obsolete entry."""
     po = tmp_path / "django.po"
