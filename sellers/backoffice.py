@@ -73,7 +73,10 @@ def _without_parallel_workers(rows: QuerySet) -> list[tuple]:
     stored boxes again; the seller's own index and one hash, as it plans "losing", take about half
     the time (80 against 127 ms for "losing by less than 5 %" on bench_h2 under load, and about 60
     against 110 at best), and the pass is one request's, on a machine serving others. SET LOCAL holds
-    for the statement's implicit transaction, and is set back after it for a caller's transaction."""
+    for the statement's implicit transaction, and is set back after it for a caller's transaction.
+    Other databases (SQLite for `make run`) have no parallel workers: the rows as they are."""
+    if connections[rows.db].vendor != "postgresql":
+        return list(rows)
     sql, params = rows.query.sql_with_params()
     with connections[rows.db].cursor() as cursor:
         cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = 0; {sql}; "
@@ -200,7 +203,7 @@ def _low_stock(*, seller: Seller, shown: int = 5) -> tuple[int, list[Listing]]:
     first = (Listing.objects.filter(seller=seller).filter(low_stock_q())
              .annotate(total=Window(Count("pk"))).order_by("quantity", "sku")
              .values_list("pk", "total")[:shown])
-    rows = _without_parallel_workers(first) if connections[first.db].vendor == "postgresql" else list(first)
+    rows = _without_parallel_workers(first)
     listings = list(Listing.objects.filter(pk__in=[pk for pk, _total in rows])
                     .select_related("product__model").order_by("quantity", "sku"))
     return (rows[0][1] if rows else 0), listings
