@@ -1,4 +1,5 @@
-"""Site-wide plumbing: health check, demo data command, money formatting, layout context."""
+"""Site-wide plumbing: health check, demo data command, money formatting, layout context, CSRF tokens'
+randomness."""
 from django.apps import AppConfig
 
 
@@ -7,6 +8,8 @@ class MarketplaceConfig(AppConfig):
     verbose_name = "Marketplace"
 
     def ready(self) -> None:
+        from .csrf import use_for_csrf
         from .history import register_audited_models
 
         register_audited_models()
+        use_for_csrf()
