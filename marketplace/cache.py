@@ -1,9 +1,17 @@
-"""Django's Redis cache, keeping one Redis client per connection pool.
+"""Django's Redis cache, keeping one Redis client, on one connection of its own, per connection pool
+and process.
 
 Django's RedisCacheClient builds a new `redis.Redis` object around its pool for every cache call;
 that costs about 0.2 ms, more than the round trip to a local Redis, and a product page makes
-several calls. A client is safe to share: it takes a connection from the pool for each command.
+several calls. A client is safe to share between threads. It holds one connection of its own
+(`single_connection_client`, each command under the client's lock) instead of taking one from the
+pool for each command: the pool's checks and bookkeeping (a poll of the socket, counters) were a
+third of a cache read's Python (benchmarks/results/throughput.md). Pipelines still take theirs from
+the pool. A forked process (a Celery worker's child) makes its own client: a connection is never
+shared across processes.
 """
+import os
+
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 
@@ -15,9 +23,10 @@ class RedisCacheClient(DjangoRedisCacheClient):
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
+        which = (os.getpid(), id(pool))
+        client = self._clients.get(which)
         if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[which] = self._client(connection_pool=pool, single_connection_client=True)
         return client
 
 
