@@ -64,7 +64,8 @@ class RequestIdMiddleware:
             response["X-Request-ID"] = request_id
             match = getattr(request, "resolver_match", None)
             view = match.view_name if match and match.view_name else "unmatched"
-            _request_seconds(request.method, view, response.status_code).observe(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            _request_seconds(request.method, view, response.status_code).observe(seconds)
             return response
         finally:
             _request_id.reset(token)

@@ -71,6 +71,6 @@ def test_the_token_of_a_page_lets_its_form_post_and_a_made_up_one_is_refused():
     token = csrf.mask_cipher_secret(secret)
     answered = client.post("/i18n/setlang/", {"language": "fr", "next": "/", "csrfmiddlewaretoken": token})
     assert answered.status_code == 302
-    refused = client.post("/i18n/setlang/", {"language": "fr", "next": "/",
-                                             "csrfmiddlewaretoken": csrf.mask_cipher_secret(csrf.random_string(32))})
+    made_up = csrf.mask_cipher_secret(csrf.random_string(32))
+    refused = client.post("/i18n/setlang/", {"language": "fr", "next": "/", "csrfmiddlewaretoken": made_up})
     assert refused.status_code == 403
