@@ -1,5 +1,5 @@
-"""Security headers Django does not set itself (and the CSP header built once), route rate limits, and
-control characters refused."""
+"""Security headers Django does not set itself (and the CSP header built once), route rate limits,
+control characters refused, and Django's locale middleware without its look at the path."""
 from importlib import import_module
 from urllib.parse import unquote_plus
 
@@ -7,9 +7,13 @@ from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.exceptions import BadRequest
 from django.http import Http404
+from django.middleware.locale import LocaleMiddleware as BaseLocaleMiddleware
 from django.test.signals import setting_changed
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from .controls import has_control_characters, has_control_characters_in_text
 
@@ -25,6 +29,27 @@ class PermissionsPolicyMiddleware:
         policy = getattr(settings, "PERMISSIONS_POLICY", "")
         if policy:
             response.headers.setdefault("Permissions-Policy", policy)
+        return response
+
+
+class LocaleMiddleware(BaseLocaleMiddleware):
+    """Django's, without looking for a language in the path when no URL is under `i18n_patterns`
+    (none of ours is: the language is the reader's cookie or browser's). Django looks anyway, on
+    the way in and out: for `/p/<slug>/` it asked twice per request whether "p" is a language, a
+    lookup that fails and so is never cached. What it decides is the same."""
+
+    def process_request(self, request):
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_request(request)
+        translation.activate(translation.get_language_from_request(request))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request, response):
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
         return response
 
 
