@@ -480,7 +480,7 @@ def model_page_key(*, slug: str, variant_slug: str | None = None, grade: str | N
 
 
 def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None = None,
-               key: str | None = None) -> ModelPage:
+               key: str | None = None, store: bool = True) -> ModelPage:
     """Everything the product page shows, in a fixed number of queries (none with a warm cache:
     two cache reads).
 
@@ -488,15 +488,19 @@ def model_page(*, slug: str, variant_slug: str | None = None, grade: str | None 
     page built while an offer changes is stored under a version that is already stale. Only the
     pages a request can name are stored: the default (no variant or grade given) and each real
     variant × grade, never one per made-up parameter. `key`: its model_page_key, when the caller
-    has just read it.
+    has just read it. `store=False`: built from the database, neither read from the cache nor
+    stored (the product page stores what it renders from it instead: pickling the data's ~50 model
+    instances was a tenth of a page built after the cache was emptied); `cache_key` still says
+    whether the page is one a request can name.
     """
     key = key or model_page_key(slug=slug, variant_slug=variant_slug, grade=grade)
-    page = cache.cache.get(key)
+    page = cache.cache.get(key) if store else None
     if page is None:
         page = _model_page_build(slug=slug, variant_slug=variant_slug, grade=grade)
         if variant_slug in (None, page.variant.slug) and grade in (None, page.grade):
             page.cache_key = key
-            cache.cache.set(key, page, cache.TTL)
+            if store:
+                cache.cache.set(key, page, cache.TTL)
     return page
 
 

@@ -135,24 +135,25 @@ TRADE_IN_PLACEHOLDER = "trade-in-placeholder-5d0b8c2e"
 @require_GET
 def model_detail(request: HttpRequest, slug: str) -> HttpResponse:
     variant, grade = request.GET.get("variant"), request.GET.get("grade")
-    canonical = request.build_absolute_uri(reverse("catalog:model", kwargs={"slug": slug}))
-    # The page's parts depend on the page version, the language and the host (absolute URLs of
-    # the structured data), never on the reader: one rendering serves every shopper. They are
-    # read first, so a warm page costs two cache reads and no unpickling of the page's data; for
-    # an anonymous reader the whole page is a shell this process may hold already (one read of
+    # The page's parts depend on the page version, the language and the scheme and host (absolute
+    # URLs of the structured data), never on the reader: one rendering serves every shopper. They
+    # are read first, so a warm page costs two cache reads and no unpickling of the page's data;
+    # for an anonymous reader the whole page is a shell this process may hold already (one read of
     # the versions, marketplace/layout.py).
     # The trade-in callout's answer has a cache of its own, read in the same round trip.
     wanted = {trade_in.KEY.format(slug): None}
     page_key = selectors.model_page_key(slug=slug, variant_slug=variant, grade=grade, also=wanted)
     # And on the day: the delivery windows shown move with it.
-    key = cache.versioned_key("model-html", page_key, get_language(), canonical, delivery.local_today())
+    key = cache.versioned_key("model-html", page_key, get_language(), request.scheme, request.get_host(),
+                              delivery.local_today())
     shell = layout.serves_shell(request)
     if shell and (text := layout.recall(key)) is not None:
         return _shell_response(request, text, slug, *wanted.values())
+    canonical = request.build_absolute_uri(reverse("catalog:model", kwargs={"slug": slug}))
     parts = cache.cache.get(key)
     data, store = None, False
     if parts is None:
-        data = selectors.model_page(slug=slug, variant_slug=variant, grade=grade, key=page_key)
+        data = selectors.model_page(slug=slug, variant_slug=variant, grade=grade, key=page_key, store=False)
         parts = _model_detail_parts(request, data, canonical)
         store = True
     # Only the pages a request can name are stored (see model_page).

@@ -5,7 +5,9 @@ returns that text for every later request in the same language. The content may 
 `{% url %}` and `{% static %}` — fixed for a process's lifetime — and nothing about the reader or
 the page: no request, user, CSRF token, cart or data (those stay outside, rendered each time).
 `{% language_part "grade-help" page.grade %}`: one text per value of the variables named after the
-name (a few fixed values, such as a grade), the only other thing the content may depend on.
+name (a grade; a seller's rating and count; the facts of a device), the only other thing the
+content may depend on. A process keeps at most PARTS_KEPT texts (then starts over), so variables
+with many values (ratings) stay bounded.
 Rendering base.html's ~60 translation, URL and static tags on every request was most of the
 layout's time (benchmarks/results/throughput.md).
 
@@ -22,6 +24,7 @@ register = template.Library()
 
 # (template, part, language, script prefix, the values of its variables) -> the rendered text
 _rendered: dict[tuple, str] = {}
+PARTS_KEPT = 20_000  # a few KB each at most
 
 
 class LanguagePartNode(template.Node):
@@ -37,6 +40,8 @@ class LanguagePartNode(template.Node):
         key = (origin, self.name, get_language(), get_script_prefix(), values)
         text = _rendered.get(key)
         if text is None:
+            if len(_rendered) >= PARTS_KEPT:
+                _rendered.clear()
             text = _rendered[key] = self.nodelist.render(context)
         return text
 
