@@ -319,7 +319,26 @@ def _wait_for(url: str, *, timeout: float) -> bool:
     return False
 
 
-# --- In-process: CPU per request ---------------------------------------------------------------------
+# --- In-process: CPU and Python calls per request ---------------------------------------------------
+def _wsgi_get(application, env: dict) -> None:
+    """One request through the WSGI application, as gunicorn makes it; anything but 200 is an error."""
+    statuses = []
+    body = application(dict(env), lambda status, headers, exc_info=None: statuses.append(status))
+    for _chunk in body:
+        pass
+    body.close()
+    if not statuses[0].startswith("200"):
+        raise RuntimeError(f"{statuses[0]} for {env['PATH_INFO']}?{env['QUERY_STRING']}")
+
+
+def _environs(urls: list[str]) -> list[dict]:
+    from django.test import RequestFactory
+
+    factory = RequestFactory()
+    return [factory._base_environ(PATH_INFO=url.partition("?")[0], QUERY_STRING=url.partition("?")[2])
+            for url in urls]
+
+
 def cpu_per_request(*, product_urls: list[str], requests: int = 400, repeats: int = 3,
                     cold_pages: int = 100) -> dict:
     """CPU ms per request of each endpoint in this process, through benchmarks.wsgi as gunicorn calls
@@ -328,41 +347,25 @@ def cpu_per_request(*, product_urls: list[str], requests: int = 400, repeats: in
     `cold_pages` pages each requested once (each builds its page), CPU and wall ms per page."""
     from django.core.cache import cache
     from django.db import connection, reset_queries
-    from django.test import RequestFactory
 
     from benchmarks.wsgi import application
 
-    factory = RequestFactory()
-
-    def environ(url: str) -> dict:
-        path, _sep, query = url.partition("?")
-        return factory._base_environ(PATH_INFO=path, QUERY_STRING=query)
-
-    def get(env: dict) -> None:
-        statuses = []
-        body = application(dict(env), lambda status, headers, exc_info=None: statuses.append(status))
-        for _chunk in body:
-            pass
-        body.close()
-        if not statuses[0].startswith("200"):
-            raise RuntimeError(f"{statuses[0]} for {env['PATH_INFO']}?{env['QUERY_STRING']}")
-
     def best(urls: list[str]) -> float:
-        envs = [environ(url) for url in urls]
+        envs = _environs(urls)
         for env in envs[:50]:
-            get(env)
+            _wsgi_get(application, env)
         runs = []
         for _ in range(repeats):
             started = time.process_time()
             for i in range(requests):
-                get(envs[i % len(envs)])
+                _wsgi_get(application, envs[i % len(envs)])
             runs.append((time.process_time() - started) * 1000 / requests)
         return min(runs)
 
     found = {"trivial": best([TRIVIAL_URL]), "trivial_django": best([STOCK_TRIVIAL_URL]),
              "bare": best([BARE_URL])}
-    for url in product_urls:  # every page built once, so the warm runs only serve
-        get(environ(url))
+    for env in _environs(product_urls):  # every page built once, so the warm runs only serve
+        _wsgi_get(application, env)
     found["product_warm"] = best(product_urls)
     cpu, wall, queries = [], [], []
     force_debug = connection.force_debug_cursor
@@ -370,11 +373,10 @@ def cpu_per_request(*, product_urls: list[str], requests: int = 400, repeats: in
     try:
         for start in range(0, cold_pages, len(product_urls)):
             cache.clear()
-            for url in product_urls[:cold_pages - start]:
-                env = environ(url)
+            for env in _environs(product_urls[:cold_pages - start]):
                 reset_queries()
                 started, started_cpu = time.perf_counter(), time.process_time()
-                get(env)
+                _wsgi_get(application, env)
                 cpu.append((time.process_time() - started_cpu) * 1000)
                 wall.append((time.perf_counter() - started) * 1000)
                 queries.append(len(connection.queries))
@@ -386,8 +388,54 @@ def cpu_per_request(*, product_urls: list[str], requests: int = 400, repeats: in
     return found
 
 
+def calls_per_request(*, product_urls: list[str], requests: int = 200, cold_pages: int = 100,
+                      profile_to: Path | None = None) -> dict:
+    """Python function calls per request, as cProfile counts them: unlike time on a shared machine,
+    the same figure on every run, so a change's effect shows however loaded the machine is. The
+    trivial views, the bare view, the warm product page (rotating over `product_urls`) and a page
+    built after the cache is emptied (`cold_pages` of them, after one emptied round, so that what a
+    process renders once for good — the language parts — is not counted; what each flush costs once,
+    every model's trade-in answer, is). `profile_to`: the product pages' profile,
+    warm and cold, written there (pstats files, `.warm` and `.cold`)."""
+    import cProfile
+    import pstats
+
+    from django.core.cache import cache
+
+    from benchmarks.wsgi import application
+
+    def counted(envs: list[dict], count: int, name: str | None) -> float:
+        profile = cProfile.Profile()
+        profile.enable()
+        for i in range(count):
+            _wsgi_get(application, envs[i % len(envs)])
+        profile.disable()
+        stats = pstats.Stats(profile)
+        if profile_to and name:
+            stats.dump_stats(f"{profile_to}.{name}")
+        return sum(entry[1] for entry in stats.stats.values()) / count
+
+    found = {}
+    for key, url in (("trivial", TRIVIAL_URL), ("trivial_django", STOCK_TRIVIAL_URL), ("bare", BARE_URL)):
+        envs = _environs([url])
+        _wsgi_get(application, envs[0])
+        found[key] = counted(envs, requests, None)
+    envs = _environs(product_urls)
+    for env in envs:
+        _wsgi_get(application, env)
+    found["product_warm"] = counted(envs, requests, "warm")
+    cold = envs[:cold_pages]
+    cache.clear()
+    for env in cold:
+        _wsgi_get(application, env)
+    cache.clear()
+    found["product_cold"] = counted(cold, len(cold), "cold")
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python benchmarks/throughput.py --in-process`: CPU ms per request of each endpoint."""
+    """`python benchmarks/throughput.py --in-process`: CPU ms per request of each endpoint (`--calls`:
+    Python calls per request)."""
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -396,7 +444,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--cold-pages", type=int, default=100)
     parser.add_argument("--product-urls", type=int, default=200)
-    parser.add_argument("--profile", type=Path, help="write a cProfile of the cold pages here")
+    parser.add_argument("--calls", action="store_true",
+                        help="Python calls per request instead of CPU time (the same on every run)")
+    parser.add_argument("--profile", type=Path,
+                        help="with --calls: write the product pages' cProfile here (PATH.warm, PATH.cold)")
     args = parser.parse_args(argv)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -405,8 +456,12 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
     urls = rotating_product_urls(args.product_urls)
-    found = cpu_per_request(product_urls=urls, requests=args.requests, repeats=args.repeats,
-                            cold_pages=args.cold_pages)
+    if args.calls:
+        found = calls_per_request(product_urls=urls, requests=args.requests, cold_pages=args.cold_pages,
+                                  profile_to=args.profile)
+    else:
+        found = cpu_per_request(product_urls=urls, requests=args.requests, repeats=args.repeats,
+                                cold_pages=args.cold_pages)
     print(json.dumps({"load": [round(x, 2) for x in os.getloadavg()], "product_urls": len(urls),
                       **{key: round(value, 3) for key, value in found.items()}}, indent=1))
     return 0
