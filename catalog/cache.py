@@ -21,6 +21,8 @@ from typing import Any
 
 from django.core.cache import cache
 
+from marketplace.tracked_keys import tracked
+
 VERSION_KEY = "catalog:product-version:{}"
 # Of a device model's product page, by model slug (cut to a safe length: two slugs sharing a
 # version only means one more rebuild). Bumped with any of the model's products.
@@ -50,8 +52,10 @@ def _fresh() -> int:
 def _bump(keys: Iterable[str]) -> None:
     """Gives each version key a fresh value, all in one round trip to the cache (a bulk stock
     sync changes hundreds of products per batch)."""
+    keys = list(keys)
     version = _fresh()
     cache.set_many(dict.fromkeys(keys, version), timeout=None)
+    tracked.changed(keys)  # this process's next read asks Redis; the others hear from it
 
 
 def _versions(keys: list[str]) -> dict[str, int]:
@@ -184,10 +188,12 @@ def generations() -> tuple[int, int]:
 
 def model_page_versions(slug: str, *, also: dict[str, Any] | None = None) -> tuple[int, int]:
     """(catalog generation, version of the model's offers): the key of a product page, in one
-    read. Any slug may be asked for (a 404 too): a new model version expires with the TTL.
+    read, from this process's memory while Redis has not said one changed. Any slug may be asked
+    for (a 404 too): a new model version expires with the TTL.
     `also`: other keys to read in the same round trip; their values (None if missing) are set in it."""
     keys = [CATALOG_GENERATION_KEY, MODEL_VERSION_KEY.format(slug)]
-    found = cache.get_many(keys + list(also or ()))
+    # Kept by this process until Redis says one changed (marketplace.tracked_keys): no round trip.
+    found = tracked.get_many(keys + list(also or ()))
     for key in also or ():
         also[key] = found.pop(key, None)
     if keys[0] not in found:
