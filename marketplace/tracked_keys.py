@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 KEPT = 100_000  # keys kept per process (then it starts over)
 KEEP_SECONDS = 60.0  # read again after this long, whatever Redis said
@@ -45,20 +45,32 @@ class TrackedKeys:
         self._pid = None
         self._pool = self._connection_kwargs = None
         self._values: dict[str, tuple[Any, float]] = {}  # made key -> (value, read again after)
+        self._made: dict[tuple, str] = {}  # (prefix, version, key) -> the cache's key
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         keys = list(keys)
-        backend = getattr(cache, "_cache", None)
+        django_cache = caches["default"]  # the proxy `cache` looks this up on every attribute
+        backend = getattr(django_cache, "_cache", None)
         if not hasattr(backend, "get_client"):
-            return cache.get_many(keys)
-        made = {cache.make_and_validate_key(key): key for key in keys}
+            return django_cache.get_many(keys)
+        made = {self._made_key(django_cache, key): key for key in keys}
         with self._lock:
             try:
                 found = self._read(backend, list(made))
             except Exception:  # noqa: BLE001 - any trouble: forget the connection, read as usual
                 self._drop()
-                return cache.get_many(keys)
+                return django_cache.get_many(keys)
         return {made[key]: value for key, value in found.items()}
+
+    def _made_key(self, django_cache, key: str) -> str:
+        """The cache's key for `key` (its prefix and version), made and checked once per process."""
+        which = (django_cache.key_prefix, django_cache.version, key)
+        made = self._made.get(which)
+        if made is None:
+            if len(self._made) >= KEPT:
+                self._made = {}
+            made = self._made[which] = django_cache.make_and_validate_key(key)
+        return made
 
     def _read(self, backend, keys: list[str]) -> dict[str, Any]:
         connection = self._tracking_connection(backend)
@@ -109,9 +121,10 @@ class TrackedKeys:
 
     def changed(self, keys: Iterable[str]) -> None:
         """These keys were just written through this process: its next read of them asks Redis."""
-        if not hasattr(getattr(cache, "_cache", None), "get_client"):
+        django_cache = caches["default"]
+        if not hasattr(getattr(django_cache, "_cache", None), "get_client"):
             return
-        made = [cache.make_and_validate_key(key) for key in keys]
+        made = [self._made_key(django_cache, key) for key in keys]
         with self._lock:
             for key in made:
                 self._values.pop(key, None)
