@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import caches
+from redis.exceptions import ResponseError
 
 KEPT = 100_000  # keys kept per process (then it starts over)
 KEEP_SECONDS = 60.0  # read again after this long, whatever Redis said
@@ -44,6 +45,7 @@ class TrackedKeys:
         self._connection = None
         self._pid = None
         self._pool = self._connection_kwargs = None
+        self._refused = False  # Redis answered CLIENT TRACKING with an error
         self._values: dict[str, tuple[Any, float]] = {}  # made key -> (value, read again after)
         self._made: dict[tuple, str] = {}  # (prefix, version, key) -> the cache's key
 
@@ -51,7 +53,7 @@ class TrackedKeys:
         keys = list(keys)
         django_cache = caches["default"]  # the proxy `cache` looks this up on every attribute
         backend = getattr(django_cache, "_cache", None)
-        if not hasattr(backend, "get_client"):
+        if self._refused or not hasattr(backend, "get_client"):
             return django_cache.get_many(keys)
         made = {self._made_key(django_cache, key): key for key in keys}
         with self._lock:
@@ -105,8 +107,15 @@ class TrackedKeys:
         connection._parser.set_invalidation_push_handler(self._invalidated)
         connection.connect()
         connection.send_command("CLIENT", "TRACKING", "ON")
-        if connection.read_response() not in (b"OK", "OK"):
-            raise ConnectionError("Redis refused CLIENT TRACKING")
+        try:
+            answer = connection.read_response()
+        except ResponseError:
+            answer = None
+        if answer not in (b"OK", "OK"):
+            # A Redis before 6 (or a proxy) that does not track: every read is the cache's from now on.
+            self._refused = True
+            connection.disconnect()
+            raise ConnectionError(f"Redis refused CLIENT TRACKING: {answer}")
         self._connection, self._pid = connection, os.getpid()
         self._pool, self._connection_kwargs = pool, pool.connection_kwargs
         return connection

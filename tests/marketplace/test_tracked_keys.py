@@ -135,3 +135,23 @@ def test_another_redis_database_in_the_settings_gets_its_own_connection():
         assert keys.get_many(["tracked-i"]) == {"tracked-i": "other database"}
         cache.delete("tracked-i")
     assert keys.get_many(["tracked-i"]) == {"tracked-i": "first database"}
+
+
+def test_a_redis_that_refuses_tracking_is_read_the_usual_way_from_then_on(monkeypatch):
+    keys = TrackedKeys()
+    cache.set("tracked-j", 1, 60)
+    real_send = redis.connection.Connection.send_command
+
+    def refuse_tracking(connection, *args, **kwargs):
+        if args[:2] == ("CLIENT", "TRACKING"):
+            args = ("CLIENT", "TRACKING", "NOT-A-MODE")  # Redis answers with an error, as 5.x would
+        return real_send(connection, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_command", refuse_tracking)
+    assert keys.get_many(["tracked-j"]) == {"tracked-j": 1}
+    assert keys._refused and keys._connection is None
+    monkeypatch.undo()
+    cache.set("tracked-j", 2, 60)
+    before = _mget_calls()
+    assert keys.get_many(["tracked-j"]) == {"tracked-j": 2}  # the cache's own read
+    assert keys._connection is None and _mget_calls() == before + 1
