@@ -144,10 +144,5 @@ class TrackedKeys:
             with contextlib.suppress(Exception):  # it is gone either way
                 connection.disconnect()
 
-    def forget(self) -> None:
-        """Everything this process kept (a test swapped the cache)."""
-        with self._lock:
-            self._drop()
-
 
 tracked = TrackedKeys()
