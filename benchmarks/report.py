@@ -27,39 +27,28 @@ TARGETS = {
 }
 
 
+def _find_value(summary, *names: str, accept=lambda value: True):
+    """The first value under any of the key names, anywhere in a nested summary, that `accept`s."""
+    if isinstance(summary, dict):
+        for name in names:
+            if name in summary and accept(summary[name]):
+                return summary[name]
+        children = summary.values()
+    elif isinstance(summary, list):
+        children = summary
+    else:
+        return None
+    for value in children:
+        found = _find_value(value, *names, accept=accept)
+        if found is not None:
+            return found
+    return None
+
+
 def _find_number(summary, *names: str) -> float | None:
     """The first numeric value under any of the key names, anywhere in a nested summary."""
-    if isinstance(summary, dict):
-        for name in names:
-            if isinstance(summary.get(name), int | float) and not isinstance(summary.get(name), bool):
-                return summary[name]
-        for value in summary.values():
-            found = _find_number(value, *names)
-            if found is not None:
-                return found
-    elif isinstance(summary, list):
-        for value in summary:
-            found = _find_number(value, *names)
-            if found is not None:
-                return found
-    return None
-
-
-def _find_value(summary, *names: str):
-    if isinstance(summary, dict):
-        for name in names:
-            if name in summary:
-                return summary[name]
-        for value in summary.values():
-            found = _find_value(value, *names)
-            if found is not None:
-                return found
-    elif isinstance(summary, list):
-        for value in summary:
-            found = _find_value(value, *names)
-            if found is not None:
-                return found
-    return None
+    return _find_value(summary, *names,
+                       accept=lambda value: isinstance(value, int | float) and not isinstance(value, bool))
 
 
 def _fmt_ms(value: float | None) -> str:
