@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from catalog.models import Grade
 from orders.models import Order, SellerOrder
@@ -50,23 +51,23 @@ def test_the_list_tells_each_listing_where_it_stands_and_filters_by_it(page, liv
     browser_login(page, live_server, member.user.email)
     page.goto(live_server.url + "/seller/listings/")
     winning = page.locator("tr", has_text="VOL-0")
-    assert winning.get_by_text("Runner-up €583.00").is_visible()
-    assert winning.get_by_text("You could charge €183.99 more (€582.99) and still win").is_visible()
-    assert page.locator("tr", has_text="VOL-1").get_by_text("Price to win €408.99").is_visible()
-    assert page.locator("tr", has_text="VOL-2").get_by_text("you are alone on this box").is_visible()
+    expect(winning.get_by_text("Runner-up €583.00")).to_be_visible()
+    expect(winning.get_by_text("You could charge €183.99 more (€582.99) and still win")).to_be_visible()
+    expect(page.locator("tr", has_text="VOL-1").get_by_text("Price to win €408.99")).to_be_visible()
+    expect(page.locator("tr", has_text="VOL-2").get_by_text("you are alone on this box")).to_be_visible()
     assert_accessible(page)
     _keep(screenshot(page, "h1-listing-list-insight"))
 
     page.get_by_label("Losing by less than (%)").fill("5")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_load_state("networkidle")
-    assert page.get_by_text("1 listing", exact=True).is_visible()
-    assert page.locator("tr", has_text="VOL-1").is_visible()
+    expect(page.get_by_text("1 listing", exact=True)).to_be_visible()
+    expect(page.locator("tr", has_text="VOL-1")).to_be_visible()
     assert not page.locator("tr", has_text="VOL-3").count()
     _keep(screenshot(page, "h1-listing-list-losing-within-5"))
 
     page.goto(live_server.url + "/seller/")
-    assert page.get_by_text("2 of the 4 boxes").is_visible()  # VOL-4 has no stock: no box on sale
+    expect(page.get_by_text("2 of the 4 boxes")).to_be_visible()  # VOL-4 has no stock: no box on sale
     chart = page.locator("svg.bar-chart")
     last_label = chart.locator("text.tick").last
     box, label = chart.bounding_box(), last_label.bounding_box()

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog.demo import seed_catalog
 from sellers.demo import seed_sellers
@@ -21,7 +22,7 @@ def demo_catalog():
 def test_home_category_search_and_product_pages(page, mobile_page, live_server, demo_catalog):
     page.goto(live_server.url + "/")
     assert page.get_by_role("heading", level=1).count() == 1
-    assert page.get_by_role("heading", name="Best deals").is_visible()
+    expect(page.get_by_role("heading", name="Best deals")).to_be_visible()
     first_card = page.locator(".device-card").first
     assert first_card.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
     assert re.search(r"from\s+€", first_card.inner_text())
@@ -62,7 +63,7 @@ def test_home_category_search_and_product_pages(page, mobile_page, live_server, 
     page.goto(live_server.url + "/p/iphone-13/")
     grades = page.locator(".grade-option")
     assert grades.count() == 4
-    assert page.locator(".buy-box").get_by_role("button", name="Add to cart").is_visible()
+    expect(page.locator(".buy-box").get_by_role("button", name="Add to cart")).to_be_visible()
     assert "Sold by" in page.locator(".buy-box").inner_text()
     ld = page.locator('script[type="application/ld+json"]').inner_text()
     assert '"AggregateOffer"' in ld

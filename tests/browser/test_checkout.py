@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from orders.models import Order
 from sellers.models import Listing
@@ -46,8 +47,8 @@ def test_guest_buys_from_the_product_page_and_pays_with_the_test_card(page, live
     page.wait_for_function("() => document.querySelector('#cart-count').textContent.trim() === '3'")
 
     page.goto(f"{live_server.url}/cart/")
-    assert page.get_by_role("heading", name="Sold by Green Phone Lab").is_visible()
-    assert page.get_by_role("heading", name="Sold by Blue Refurb Co").is_visible()
+    expect(page.get_by_role("heading", name="Sold by Green Phone Lab")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sold by Blue Refurb Co")).to_be_visible()
     assert "€711.90" in page.locator(".order-summary").inner_text()  # 449 + 2×129 + 4.90
     screenshot(page, "checkout-cart-desktop")
 
@@ -56,21 +57,21 @@ def test_guest_buys_from_the_product_page_and_pays_with_the_test_card(page, live
     page.get_by_label("Express delivery").check()
     screenshot(page, "checkout-delivery-desktop")
     page.get_by_role("button", name="Continue to review").click()
-    assert page.get_by_role("heading", name="Review your order").is_visible()
+    expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
     screenshot(page, "checkout-review-desktop")
     page.get_by_role("button", name="Place order and pay").click()
 
-    assert page.get_by_role("heading", name="Pay €731.70").is_visible()  # + 2 × 9.90 express
+    expect(page.get_by_role("heading", name="Pay €731.70")).to_be_visible()  # + 2 × 9.90 express
     screenshot(page, "checkout-test-provider-desktop")
     page.get_by_label("Card number").fill("4000 0000 0000 0002")
     page.get_by_role("button", name="Pay €731.70").click()
-    assert page.get_by_text("Your payment did not go through.").is_visible()
+    expect(page.get_by_text("Your payment did not go through.")).to_be_visible()
     screenshot(page, "checkout-declined-desktop")
 
     page.get_by_role("button", name="Pay €731.70").click()
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
     page.get_by_role("button", name="Pay €731.70").click()
-    assert page.get_by_text("Thank you, your order is paid.").is_visible()
+    expect(page.get_by_text("Thank you, your order is paid.")).to_be_visible()
     assert page.locator("#cart-count").inner_text() == "0"
     screenshot(page, "checkout-confirmation-desktop")
     order = Order.objects.get()
@@ -88,7 +89,7 @@ def test_checkout_on_a_phone(mobile_page, live_server):
     # A price change since adding is pointed out.
     Listing.objects.filter(pk=winner.pk).update(price=Decimal("439.00"))
     page.reload()
-    assert page.get_by_text("Price changed from").is_visible()
+    expect(page.get_by_text("Price changed from")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "checkout-cart-mobile")
     page.get_by_role("link", name="Check out").click()
@@ -100,6 +101,6 @@ def test_checkout_on_a_phone(mobile_page, live_server):
     page.get_by_role("button", name="Place order and pay").click()
     page.get_by_label("Card number").fill("4242424242424242")
     page.get_by_role("button", name="Pay €443.90").click()
-    assert page.get_by_text("Thank you, your order is paid.").is_visible()
+    expect(page.get_by_text("Thank you, your order is paid.")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "checkout-confirmation-mobile")

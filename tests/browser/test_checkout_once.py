@@ -3,6 +3,7 @@ one payment page; a price that rose since the review is shown before anything is
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from orders.models import Order, Payment
 from sellers.models import Listing
@@ -20,7 +21,7 @@ def _to_review(page, live_server):
     page.goto(f"{live_server.url}/checkout/")
     fill_delivery(page)
     page.get_by_role("button", name="Continue to review").click()
-    assert page.get_by_role("heading", name="Review your order").is_visible()
+    expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
 
 
 def test_double_clicking_place_order_makes_one_order(page, live_server):
@@ -40,9 +41,9 @@ def test_two_tabs_placing_the_same_cart_land_on_the_same_payment_page(page, live
     second = page.context.new_page()
     second.goto(f"{live_server.url}/checkout/review/")
     page.get_by_role("button", name="Place order and pay").click()
-    assert page.get_by_role("heading", name="Pay €453.90").is_visible()
+    expect(page.get_by_role("heading", name="Pay €453.90")).to_be_visible()
     second.get_by_role("button", name="Place order and pay").click()
-    assert second.get_by_role("heading", name="Pay €453.90").is_visible()
+    expect(second.get_by_role("heading", name="Pay €453.90")).to_be_visible()
     assert second.url == page.url
     assert Order.objects.count() == 1
     assert Listing.objects.get(pk=winner.pk).allocated == 1
@@ -55,8 +56,8 @@ def test_a_price_rise_after_the_review_is_shown_before_anything_is_charged(page,
     Listing.objects.filter(pk=winner.pk).update(price=Decimal("549.00"))
     page.get_by_role("button", name="Place order and pay").click()
     notice = page.get_by_text("Some prices changed since you reviewed your order.")
-    assert notice.is_visible()
+    expect(notice).to_be_visible()
     assert "was €449.00, now €549.00" in notice.inner_text()
-    assert page.get_by_role("button", name="Place order and pay €553.90").is_visible()
+    expect(page.get_by_role("button", name="Place order and pay €553.90")).to_be_visible()
     screenshot(page, "checkout-price-rose-desktop")
     assert not Order.objects.exists()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from catalog.models import Grade
 from catalog.services import product_models_refresh_search
@@ -57,11 +58,11 @@ def test_an_offer_shows_its_device_and_a_new_battery_stands_out(open_page, live_
     page = open_page("desktop")
     page.goto(f"{live_server.url}/p/iphone-13/?grade=excellent")
     buy_box = page.locator(".buy-box")
-    assert buy_box.get_by_text("New battery").is_visible()
-    assert buy_box.get_by_text("Unlocked for every network").is_visible()
+    expect(buy_box.get_by_text("New battery")).to_be_visible()
+    expect(buy_box.get_by_text("Unlocked for every network")).to_be_visible()
     other = page.locator(".offer-row").first
-    assert other.get_by_text("Battery health 87 %").is_visible()
-    assert other.get_by_text("In the box:").is_visible()
+    expect(other.get_by_text("Battery health 87 %")).to_be_visible()
+    expect(other.get_by_text("In the box:")).to_be_visible()
     assert_accessible(page)
     shot(page, "offer-device-details-desktop")
 
@@ -74,7 +75,7 @@ def test_an_offer_shows_its_device_and_a_new_battery_stands_out(open_page, live_
 
     phone = open_page("mobile")
     phone.goto(f"{live_server.url}/c/smartphones/?battery=new")
-    assert phone.get_by_role("link", name="iPhone 13").first.is_visible()
+    expect(phone.get_by_role("link", name="iPhone 13").first).to_be_visible()
     _no_sideways_scroll(phone)
     shot(phone, "category-new-battery-mobile")
 
@@ -85,13 +86,13 @@ def test_a_legal_page_reads_well_on_a_phone_and_the_footer_links_it(open_page, l
     page.goto(live_server.url + "/")
     footer = page.locator("footer")
     footer.get_by_role("link", name="Terms of sale").click()
-    assert page.get_by_role("heading", name="Terms of sale", level=1).is_visible()
-    assert page.get_by_role("heading", name="Your right to change your mind").is_visible()
+    expect(page.get_by_role("heading", name="Terms of sale", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Your right to change your mind")).to_be_visible()
     _no_sideways_scroll(page)
     assert_accessible(page)
     shot(page, "legal-terms-mobile")
     page.goto(live_server.url + "/help/")
-    assert page.get_by_role("link", name="Warranty claims").is_visible()
+    expect(page.get_by_role("link", name="Warranty claims")).to_be_visible()
     shot(page, "help-centre-mobile")
 
 
@@ -123,7 +124,7 @@ def test_a_shopper_opens_a_warranty_claim_and_the_seller_answers_it(open_page, l
     shot(page, "warranty-claim-form-desktop")
     page.get_by_role("button", name="Send the claim to the seller").click()
     page.get_by_text("Your warranty claim is sent to Green Phone Lab").wait_for()
-    assert page.get_by_text("Waiting for the seller").is_visible()
+    expect(page.get_by_text("Waiting for the seller")).to_be_visible()
     shot(page, "warranty-claim-order-page-desktop")
 
     seller_page = open_page("desktop")
@@ -132,7 +133,7 @@ def test_a_shopper_opens_a_warranty_claim_and_the_seller_answers_it(open_page, l
     seller_page.get_by_role("navigation", name="Seller back office").get_by_role(
         "link", name="Warranty claims").click()
     seller_page.get_by_role("link", name=listing.product.model.name).first.click()
-    assert seller_page.get_by_text("The charging port is loose").is_visible()
+    expect(seller_page.get_by_text("The charging port is loose")).to_be_visible()
     seller_page.get_by_role("img", name="The shopper's photo 1").wait_for(state="visible")  # served privately
     seller_page.get_by_label("Accept: I will repair, replace or refund the device").check()
     seller_page.get_by_label("Message to the shopper").fill(
@@ -143,8 +144,8 @@ def test_a_shopper_opens_a_warranty_claim_and_the_seller_answers_it(open_page, l
     seller_page.get_by_text("Your answer is saved").wait_for()
 
     page.reload()
-    assert page.get_by_text("Accepted by the seller").is_visible()
-    assert page.get_by_text("we replace the port within 3 days").is_visible()
+    expect(page.get_by_text("Accepted by the seller")).to_be_visible()
+    expect(page.get_by_text("we replace the port within 3 days")).to_be_visible()
     shot(page, "warranty-claim-answered-desktop")
 
 
@@ -164,7 +165,7 @@ def test_the_suspend_page_names_the_open_orders_and_reassigns_them(open_page, li
     page.locator(f'input[name="_selected_action"][value="{member.seller.pk}"]').check()
     page.locator('select[name="action"]').select_option("suspend")
     page.get_by_role("button", name="Go").click()
-    assert page.get_by_text("2 open orders worth").first.is_visible()
+    expect(page.get_by_text("2 open orders worth").first).to_be_visible()
     page.get_by_label("Reason").fill("Devices sold as unlocked arrived locked.")
     page.get_by_label("Reassign each to the next offer of the same product and grade").check()
     shot(page, "suspend-dialog-desktop")

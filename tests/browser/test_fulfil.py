@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from orders import fulfilment
 from tests.factories import ListingFactory, ProductFactory, SellerMemberFactory, UserFactory
@@ -41,16 +42,16 @@ def test_seller_accepts_and_ships_from_the_orders_page(page, mobile_page, live_s
     member, shopper, to_accept, _delivered = _shop()
     browser_login(page, live_server, member.user.email)
     page.goto(live_server.url + "/seller/orders/")
-    assert page.get_by_role("heading", name="Orders", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Orders", level=1)).to_be_visible()
     page.get_by_role("navigation", name="Seller back office").get_by_role("link", name="Payouts").click()
-    assert page.get_by_role("heading", name="Payouts", level=1).is_visible()
-    assert page.get_by_text("€391.00").first.is_visible()  # 433.90 − 42.90 (10 % of 429.00)
+    expect(page.get_by_role("heading", name="Payouts", level=1)).to_be_visible()
+    expect(page.get_by_text("€391.00").first).to_be_visible()  # 433.90 − 42.90 (10 % of 429.00)
     screenshot(page, "fulfil-seller-payouts-desktop")
     page.goto(live_server.url + "/seller/orders/")
     tabs = page.get_by_role("navigation", name="Orders by state")
-    assert tabs.get_by_role("link", name="To accept 2").is_visible()
-    assert tabs.get_by_role("link", name="Delivered 2").is_visible()
-    assert tabs.get_by_role("link", name="Returns 1").is_visible()
+    expect(tabs.get_by_role("link", name="To accept 2")).to_be_visible()
+    expect(tabs.get_by_role("link", name="Delivered 2")).to_be_visible()
+    expect(tabs.get_by_role("link", name="Returns 1")).to_be_visible()
     screenshot(page, "fulfil-seller-orders-desktop")
 
     page.get_by_role("link", name=to_accept.order.number).click()
@@ -58,21 +59,21 @@ def test_seller_accepts_and_ships_from_the_orders_page(page, mobile_page, live_s
     page.get_by_text("Order accepted").wait_for()
     page.get_by_role("button", name="Mark as shipped").click()
     page.get_by_text("Choose the carrier.").wait_for()
-    assert page.get_by_text("Enter the tracking number.").is_visible()
+    expect(page.get_by_text("Enter the tracking number.")).to_be_visible()
     screenshot(page, "fulfil-seller-ship-errors-desktop")
     page.get_by_label("Carrier").select_option("Colissimo")
     page.get_by_label("Tracking number").fill("6A98765432109")
     page.get_by_label("IMEI or serial — ").fill(IMEI)
     page.get_by_role("button", name="Mark as shipped").click()
     page.get_by_text("Marked as shipped").wait_for()
-    assert page.get_by_role("link", name="6A98765432109").is_visible()
+    expect(page.get_by_role("link", name="6A98765432109")).to_be_visible()
     screenshot(page, "fulfil-seller-order-detail-desktop")
     to_accept.refresh_from_db()
     assert to_accept.state == "shipped"
 
     page.goto(live_server.url + "/seller/orders/?tab=returns")
     page.get_by_role("link", name=_delivered.order.number).click()
-    assert page.get_by_text("The battery drains in two hours.").is_visible()
+    expect(page.get_by_text("The battery drains in two hours.")).to_be_visible()
     screenshot(page, "fulfil-seller-return-desktop")
 
     browser_login(mobile_page, live_server, member.user.email)
@@ -86,15 +87,15 @@ def test_shopper_follows_orders_and_prints_the_receipt(page, mobile_page, live_s
     _member, shopper, _to_accept, delivered = _shop()
     browser_login(page, live_server, shopper.email)
     page.goto(live_server.url + "/account/orders/")
-    assert page.get_by_role("heading", name="Orders", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Orders", level=1)).to_be_visible()
     screenshot(page, "fulfil-my-orders-desktop")
     page.get_by_role("link", name=delivered.order.number).click()
-    assert page.get_by_text("Warranty until").first.is_visible()
-    assert page.get_by_text("Return: Requested").is_visible()
+    expect(page.get_by_text("Warranty until").first).to_be_visible()
+    expect(page.get_by_text("Return: Requested")).to_be_visible()
     screenshot(page, "fulfil-order-detail-desktop")
     page.get_by_role("link", name="Invoice / receipt").click()
-    assert page.get_by_role("heading", name=f"Receipt for order {delivered.order.number}").is_visible()
-    assert page.get_by_role("button", name="Print").is_visible()
+    expect(page.get_by_role("heading", name=f"Receipt for order {delivered.order.number}")).to_be_visible()
+    expect(page.get_by_role("button", name="Print")).to_be_visible()
     screenshot(page, "fulfil-invoice-desktop")
     page.emulate_media(media="print")
     screenshot(page, "fulfil-invoice-print")

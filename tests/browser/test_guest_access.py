@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from orders.models import Order
 from tests.factories import ListingFactory, ProductFactory, SellerFactory
@@ -32,7 +33,7 @@ def test_guest_opens_the_confirmation_emails_link_in_a_fresh_browser_and_sees_th
     page.get_by_role("button", name="Place order and pay").click()
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
     page.get_by_role("button", name=re.compile("^Pay ")).click()
-    assert page.get_by_text("Thank you, your order is paid.").is_visible()
+    expect(page.get_by_text("Thank you, your order is paid.")).to_be_visible()
     order = Order.objects.get()
 
     confirmation = next(m for m in mail.outbox if m.to == ["camille@example.test"])
@@ -45,11 +46,11 @@ def test_guest_opens_the_confirmation_emails_link_in_a_fresh_browser_and_sees_th
         other.goto(f"{live_server.url}/orders/{order.number}/")
         assert not other.get_by_role("heading", name=f"Order {order.number}").is_visible()
         other.goto(link)
-        assert other.get_by_role("heading", name=f"Order {order.number}").is_visible()
+        expect(other.get_by_role("heading", name=f"Order {order.number}")).to_be_visible()
         assert "Green Phone Lab" in other.locator("main").inner_text()
         assert "access=" not in other.url  # the token left the address bar
         screenshot(other, "guest-order-from-email-link-desktop")
         other.reload()
-        assert other.get_by_role("heading", name=f"Order {order.number}").is_visible()
+        expect(other.get_by_role("heading", name=f"Order {order.number}")).to_be_visible()
     finally:
         fresh.close()

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from orders.models import SellerOrder
 from sellers.models import Listing, Seller, StockImport
@@ -129,7 +130,7 @@ def test_seller_is_approved_lists_imports_and_ships_an_order_the_shopper_follows
     counts = dict(zip(page.locator(".stock-counts dt").all_inner_texts(),
                       page.locator(".stock-counts dd").all_inner_texts(), strict=True))
     assert counts == {"Created": "2", "Updated": "0", "Unchanged": "0", "Failed": "1"}
-    assert page.get_by_role("cell", name="Choose one of: premium, excellent, good, fair.").is_visible()
+    expect(page.get_by_role("cell", name="Choose one of: premium, excellent, good, fair.")).to_be_visible()
     assert StockImport.objects.get(seller=seller).status == StockImport.Status.DONE
     seller_desk.step("10-stock-import-done")
 
@@ -162,7 +163,7 @@ def test_seller_is_approved_lists_imports_and_ships_an_order_the_shopper_follows
     # 6. The seller sees the new order, accepts it and ships it with tracking and the serial.
     page.goto(live_server.url + "/seller/orders/")
     tabs = page.get_by_role("navigation", name="Orders by state")
-    assert tabs.get_by_role("link", name="To accept 1").is_visible()
+    expect(tabs.get_by_role("link", name="To accept 1")).to_be_visible()
     seller_desk.step("11-new-order")
     page.get_by_role("link", name=number).click()
     page.get_by_role("button", name="Accept the order").click()

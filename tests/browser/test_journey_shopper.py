@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from catalog.demo import seed_catalog
 from orders.models import Order
@@ -120,5 +121,5 @@ def shop(page, live_server, viewport: str) -> None:
     page.get_by_role("navigation", name="Account").get_by_role("link", name="My account").click()
     page.get_by_role("link", name="Orders").first.click()
     page.get_by_role("heading", level=1, name="Orders").wait_for()
-    assert page.get_by_role("link", name=order.number).is_visible()
+    expect(page.get_by_role("link", name=order.number)).to_be_visible()
     step(14, "my-orders")

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from sellers.models import Seller
 from tests.factories import ListingFactory, ProductFactory, SellerFactory, UserFactory
@@ -41,7 +42,7 @@ def test_suspended_sellers_offers_leave_the_product_page_at_once(open_page, live
     # Staff find the seller in the admin and choose "suspend": a reason is asked first.
     for page in (desk, phone):
         page.goto(f"{live_server.url}/admin/sellers/seller/?q=Shady")
-        assert page.get_by_role("row", name=re.compile("Shady Deals Ltd")).is_visible()
+        expect(page.get_by_role("row", name=re.compile("Shady Deals Ltd"))).to_be_visible()
         journey_step(page, f"journey-staff-02-admin-sellers-{page.viewport_name}")
         admin_seller_action(page, live_server, seller_name="Shady Deals Ltd", action="suspend")
         page.get_by_role("heading", name="Suspend sellers").wait_for()
@@ -70,6 +71,6 @@ def test_suspended_sellers_offers_leave_the_product_page_at_once(open_page, live
         journey_step(shopper, f"journey-staff-05-product-after-{shopper.viewport_name}")
         shopper.goto(url.replace("good", "excellent"))
         assert "Shady Deals Ltd" not in shopper.content()
-        assert shopper.get_by_role("heading", name="Out of stock in Excellent condition").is_visible()
+        expect(shopper.get_by_role("heading", name="Out of stock in Excellent condition")).to_be_visible()
         journey_step(shopper, f"journey-staff-06-grade-gone-{shopper.viewport_name}")
 

@@ -3,6 +3,7 @@ them in place (htmx), every one with its own add-to-cart form."""
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog.cache import products_changed
 from catalog.models import Grade
@@ -52,5 +53,5 @@ def test_the_page_shows_the_best_offers_and_opens_all_of_them_in_place(page, liv
         f"Lab {i}" for i in range(2, OFFERS + 1)]
     assert page.get_by_role("link", name=f"See all {OFFERS - 1} other offers").count() == 0
     assert page.url.endswith("grade=excellent")  # opened in place, the page stays
-    assert rows.last.get_by_role("button", name="Add to cart").is_visible()
+    expect(rows.last.get_by_role("button", name="Add to cart")).to_be_visible()
     screenshot(page, "catalog-product-all-offers")

@@ -4,6 +4,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog.models import Grade
 from sellers.models import Listing
@@ -31,17 +32,17 @@ def test_bulk_match_preview_then_apply(page, live_server):
     browser_login(page, live_server, member.user.email)
     page.goto(live_server.url + "/seller/listings/?buy_box=losing")
     page.get_by_role("link", name="Match the price to win for the losing ones…").click()
-    assert page.get_by_role("heading", name="Match the price to win", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Match the price to win", level=1)).to_be_visible()
     table = page.get_by_role("table")
     assert table.get_by_role("row").count() == 1 + 3  # Pixel 7's floor is above its price to win
     assert table.get_by_text("At its floor").count() == 0
-    assert table.get_by_text("Held").is_visible()  # matching €5.49 looks mistaken
+    expect(table.get_by_text("Held")).to_be_visible()  # matching €5.49 looks mistaken
     _shot(page, "bulk-match-preview")
 
     page.get_by_label("Set each price to").select_option("beat")
     page.get_by_label("Amount").fill("5")
     page.get_by_role("button", name="Preview again").click()
-    assert page.get_by_role("table").get_by_text("At its floor").is_visible()  # Galaxy: 374.89 → 375.00
+    expect(page.get_by_role("table").get_by_text("At its floor")).to_be_visible()  # Galaxy: 374.89 → 375.00
     _shot(page, "bulk-match-preview-beat")
     page.get_by_role("button", name="Apply 2 price changes").click()
     page.get_by_text("2 prices changed.").wait_for()
@@ -50,13 +51,14 @@ def test_bulk_match_preview_then_apply(page, live_server):
                       "GPL-3": Decimal("420.00")}
 
     page.get_by_role("navigation", name="Seller back office").get_by_role("link", name="Repricing").click()
-    assert page.get_by_role("cell", name="€413.99").is_visible()
+    expect(page.get_by_role("cell", name="€413.99")).to_be_visible()
     _shot(page, "repricing-log")
 
     # The matched listings now hold their boxes: the menu counts the notices, the page lists them.
     nav = page.get_by_role("navigation", name="Seller back office")
-    assert nav.locator(".badge-count").is_visible()
+    expect(nav.locator(".badge-count")).to_be_visible()
     nav.get_by_role("link", name="Notices").click()
-    assert page.get_by_text("GPL-0").first.is_visible() and page.get_by_text("Buy box won").first.is_visible()
+    expect(page.get_by_text("GPL-0").first).to_be_visible()
+    expect(page.get_by_text("Buy box won").first).to_be_visible()
     _shot(page, "notices")
     assert nav.locator(".badge-count").count() == 0  # opened: read

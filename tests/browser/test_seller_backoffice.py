@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog.models import Grade
 from orders.models import Order, SellerOrder
@@ -39,12 +40,12 @@ def test_dashboard_and_listing_list_with_inline_edit_and_match_price(page, mobil
     member = _seller_with_listings()
     browser_login(page, live_server, member.user.email)
     page.goto(live_server.url + "/seller/")
-    assert page.get_by_role("heading", name="Dashboard", level=1).is_visible()
-    assert page.get_by_role("img", name="Revenue per day, last 30 days").is_visible()
+    expect(page.get_by_role("heading", name="Dashboard", level=1)).to_be_visible()
+    expect(page.get_by_role("img", name="Revenue per day, last 30 days")).to_be_visible()
     screenshot(page, "seller-dashboard-desktop")
 
     page.get_by_role("navigation", name="Seller back office").get_by_role("link", name="Listings").click()
-    assert page.get_by_role("heading", name="Listings", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Listings", level=1)).to_be_visible()
     screenshot(page, "seller-listing-list-desktop")
 
     # Inline edit with htmx: a bad price is refused in the row, then a good one is saved.
@@ -88,7 +89,7 @@ def test_create_a_listing_with_search_as_you_type(page, mobile_page, live_server
     browser_login(page, live_server, member.user.email)
     page.goto(live_server.url + "/seller/listings/new/")
     page.get_by_role("button", name="Create the listing").click()
-    assert page.get_by_text("Choose the catalog product you are selling.").is_visible()
+    expect(page.get_by_text("Choose the catalog product you are selling.")).to_be_visible()
     page.get_by_label("Find the product").fill("iphone")
     page.get_by_label("iPhone 13").wait_for()
     page.get_by_label("iPhone 13").check()
@@ -98,7 +99,7 @@ def test_create_a_listing_with_search_as_you_type(page, mobile_page, live_server
     page.get_by_label("Quantity on hand").fill("3")
     page.get_by_label("Warranty (months)").fill("8")
     page.get_by_role("button", name="Create the listing").click()
-    assert page.get_by_text("The warranty must be at least 12 months.").is_visible()
+    expect(page.get_by_text("The warranty must be at least 12 months.")).to_be_visible()
     screenshot(page, "seller-listing-create-desktop")
     page.get_by_label("Warranty (months)").fill("24")
     page.get_by_role("button", name="Create the listing").click()
@@ -121,7 +122,7 @@ def test_apply_then_status_page(page, mobile_page, live_server):
     page.get_by_label("Business address").fill("2 quai, Lyon")
     page.get_by_label("Return address").fill("2 quai, Lyon")
     page.get_by_role("button", name="Send my application").click()
-    assert page.get_by_text("You must accept the seller terms to apply.").is_visible()
+    expect(page.get_by_text("You must accept the seller terms to apply.")).to_be_visible()
     page.get_by_label("I accept the seller terms").check()
     page.get_by_role("button", name="Send my application").click()
     page.get_by_role("heading", name="Your application is being reviewed").wait_for()

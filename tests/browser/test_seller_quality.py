@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from sellers.models import SellerScoreDay
 from sellers.performance import seller_scores_compute
@@ -55,10 +56,12 @@ def test_performance_page_shows_the_score_its_parts_and_the_trend_chart(page, li
     seller_scores_compute(seller_ids=[seller.pk])
     browser_login(page, live_server, member.user.email)
     page.goto(live_server.url + "/seller/performance/")
-    assert page.get_by_role("heading", name="Performance", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Performance", level=1)).to_be_visible()
     chart = page.get_by_role("img", name="Quality score per day")
-    assert chart.is_visible() and chart.locator("circle").count() == 14
+    expect(chart).to_be_visible()
+    expect(chart.locator("circle")).to_have_count(14)
     on_time = page.locator("#part-on_time")
-    assert on_time.is_visible() and "orders due" in on_time.inner_text()
+    expect(on_time).to_be_visible()
+    expect(on_time).to_contain_text("orders due")
     assert "would bring that to" in page.locator("main").inner_text()
     screenshot(page, "quality-performance-page-desktop")

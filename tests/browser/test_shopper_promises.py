@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from catalog.demo import seed_catalog
 from sellers.demo import seed_sellers
@@ -44,8 +45,8 @@ def test_a_card_opens_on_its_price_and_the_product_page_reads_well_at_both_width
     card.locator("a").click()
     page.wait_for_url(re.compile(r"variant=.*grade="))
     assert page.locator(".buy-box .price-large").inner_text() == advertised
-    assert page.locator(".buy-box").get_by_text(re.compile(r"Delivered between")).is_visible()
-    assert page.get_by_role("link", name="What the grades mean").is_visible()
+    expect(page.locator(".buy-box").get_by_text(re.compile(r"Delivered between"))).to_be_visible()
+    expect(page.get_by_role("link", name="What the grades mean")).to_be_visible()
     look(page, "product-desktop")
 
     phone = open_page("mobile")
@@ -59,7 +60,7 @@ def test_a_card_opens_on_its_price_and_the_product_page_reads_well_at_both_width
     look(phone, "product-phone")
 
     page.get_by_role("link", name="What the grades mean").click()
-    assert page.get_by_role("heading", name="What the grades mean", level=1).is_visible()
+    expect(page.get_by_role("heading", name="What the grades mean", level=1)).to_be_visible()
     assert page.locator("svg.grade-drawing").count() == 4
     look(page, "grades-desktop")
     phone.goto(page.url)
@@ -84,19 +85,19 @@ def test_a_sold_out_line_is_swapped_in_one_click_and_checkout_shows_delivery_dat
     Listing.objects.filter(pk=listing.pk).update(quantity=0)  # sold elsewhere meanwhile
 
     page.goto(live_server.url + "/cart/")
-    assert page.get_by_role("heading", name="No longer available").is_visible()
-    assert page.get_by_text("1 line no longer available is not counted.").is_visible()
+    expect(page.get_by_role("heading", name="No longer available")).to_be_visible()
+    expect(page.get_by_text("1 line no longer available is not counted.")).to_be_visible()
     look(page, "cart-sold-out-desktop")
     take = page.get_by_role("button", name=re.compile(r"Take the offer from .+ at €"))
     offered = re.search(r"at (€[\d,.]+)", take.inner_text()).group(1)
     take.click()
-    assert page.get_by_text(re.compile("Replaced by the offer from")).is_visible()
+    expect(page.get_by_text(re.compile("Replaced by the offer from"))).to_be_visible()
     assert page.locator(".totals-grand dd").inner_text() != "€0.00"
     assert offered in page.locator(".cart-line-price").first.inner_text()
     look(page, "cart-desktop")
 
     page.get_by_role("link", name="Check out").click()
-    assert page.get_by_text(re.compile(r"Standard tracked delivery: Delivered between")).is_visible()
+    expect(page.get_by_text(re.compile(r"Standard tracked delivery: Delivered between"))).to_be_visible()
     assert page.get_by_text("next working day").count() == 0
     look(page, "checkout-delivery-desktop")
     phone = open_page("mobile")
@@ -113,6 +114,6 @@ def test_a_sold_out_line_is_swapped_in_one_click_and_checkout_shows_delivery_dat
     page.get_by_label("City").fill("Paris")
     page.get_by_label("Country").fill("FR")
     page.get_by_role("button", name="Continue to review").click()
-    assert page.get_by_role("heading", name="Review your order").is_visible()
-    assert page.locator(".delivery-window").get_by_text(re.compile("Delivered between")).is_visible()
+    expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
+    expect(page.locator(".delivery-window").get_by_text(re.compile("Delivered between"))).to_be_visible()
     look(page, "checkout-review-desktop")
