@@ -18,7 +18,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 # Business days from acceptance to dispatch when the seller is not known (the seller terms:
 # "ships within 2 working days"), as Seller.shipping_days defaults to.
@@ -54,18 +54,24 @@ def add_business_days(day: date, days: int, *, country: str) -> date:
     return day
 
 
+@lru_cache(maxsize=4096)
+def _days_in_words(earliest: date, latest: date, language: str | None) -> tuple[str, str]:
+    """The first and last day as the reader writes them: "Fri 4", "Fri 11 Dec" (the month once
+    when both are in it). Formats of Django's date filter, translatable; each pair of days once per
+    language (a product page shows two windows an offer, the same few on every page of the day)."""
+    same_month = (earliest.year, earliest.month) == (latest.year, latest.month)
+    # Translators: Django date formats; "D j" reads "Fri 4", "D j M" reads "Fri 4 Dec".
+    start = date_format(earliest, gettext("D j") if same_month else gettext("D j M"))
+    return start, date_format(latest, gettext("D j M"))
+
+
 @dataclass(frozen=True)
 class DeliveryWindow:
     earliest: date
     latest: date
 
     def _days(self) -> tuple[str, str]:
-        """The first and last day as the reader writes them: "Fri 4", "Fri 11 Dec" (the month once
-        when both are in it). Formats of Django's date filter, translatable."""
-        same_month = (self.earliest.year, self.earliest.month) == (self.latest.year, self.latest.month)
-        # Translators: Django date formats; "D j" reads "Fri 4", "D j M" reads "Fri 4 Dec".
-        start = date_format(self.earliest, gettext("D j") if same_month else gettext("D j M"))
-        return start, date_format(self.latest, gettext("D j M"))
+        return _days_in_words(self.earliest, self.latest, get_language())
 
     @property
     def dates(self) -> str:

@@ -86,3 +86,29 @@ def test_a_page_built_after_the_cache_is_emptied_issues_a_fixed_number_of_querie
     # Another page of the same model: its stored buy boxes and its first offers.
     with django_assert_num_queries(2):
         assert client.get("/p/pixel-8/?variant=pixel-8-128-c0&grade=good").status_code == 200
+
+
+def test_the_offer_rows_escape_what_sellers_wrote_and_cap_the_quantity_at_the_stock(client):
+    listings = phone(offers=3)
+    seller = listings[1].seller
+    seller.name = 'Lab <b>"bold"</b> & co'
+    seller.save(update_fields=["name"])
+    listings[1].quantity = 3
+    listings[1].save(update_fields=["quantity"])
+    products_changed([listings[1].product_id])
+    every = client.get(reverse("catalog:model_offers", args=["pixel-8"]),
+                       {"variant": "pixel-8-128-black", "grade": "excellent"}).content.decode()
+    assert "<strong>Lab &lt;b&gt;&quot;bold&quot;&lt;/b&gt; &amp; co</strong>" in every
+    assert "<b>" not in every
+    row = every.split(f'name="listing" value="{listings[1].pk}"')[1].split("</form>")[0]
+    assert 'max="3"' in row
+    assert 'name="csrfmiddlewaretoken"' in every.split(f'name="listing" value="{listings[1].pk}"')[0][-400:]
+
+
+def test_the_offer_rows_read_in_the_readers_language(client):
+    phone(offers=3)
+    every = client.get(reverse("catalog:model_offers", args=["pixel-8"]),
+                       {"variant": "pixel-8-128-black", "grade": "excellent"},
+                       HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Ajouter au panier" in every and "Add to cart" not in every
+    assert "Livré" in every and "Delivered" not in every
