@@ -205,7 +205,10 @@ def model_page_versions(slug: str, *, also: dict[str, Any] | None = None) -> tup
 
 
 def catalog_generation() -> int:
-    return _versions([CATALOG_GENERATION_KEY])[CATALOG_GENERATION_KEY]
+    """The generation of the whole catalog, from this process's memory while Redis has not said
+    it changed (as model_page_versions reads it)."""
+    found = tracked.get_many([CATALOG_GENERATION_KEY]).get(CATALOG_GENERATION_KEY)
+    return found if found is not None else _versions([CATALOG_GENERATION_KEY])[CATALOG_GENERATION_KEY]
 
 
 def versioned_key(prefix: str, *parts: Any) -> str:

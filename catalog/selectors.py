@@ -3,7 +3,6 @@
 Every function returns data already joined and prefetched, so that each page issues a fixed
 number of queries however many models, variants and offers there are.
 """
-import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +24,7 @@ from django.db.models import (
 )
 from django.http import Http404
 
+from marketplace.prepared import Prepared
 from sellers.models import Listing
 from sellers.models_buybox import BuyBoxStanding
 from sellers.selectors import offers_ranked
@@ -395,16 +395,31 @@ def _model_with_variants(slug: str) -> tuple[ProductModel, list[Product]] | None
     found = cache.cache.get(key)
     if found is not None:
         return found
-    model = (ProductModel.objects.select_related("brand")
-             .defer("search_document", "search_vector", "search_title", "created_at", "updated_at")
-             .filter(slug=slug, is_published=True).first())
+    model = next(iter(_published_model(slug=slug)), None)
     if model is None:
         return None
-    model.ordered_images = list(ProductImage.objects.filter(model=model).order_by("position", "pk"))
-    found = (model, list(model.products.filter(is_active=True).defer("attributes", "created_at")
-                         .order_by("storage_gb", "colour", "pk")))
+    model.ordered_images = _model_images(model=model.pk)
+    products = _active_variants(model=model.pk)
+    for product in products:
+        product.model = model
+    found = (model, products)
     cache.cache.set(key, found, cache.TTL)
     return found
+
+
+# The product page's queries when it is built, each compiled once per process (marketplace.prepared).
+_published_model = Prepared(
+    lambda slug: ProductModel.objects.select_related("brand")
+    .defer("search_document", "search_vector", "search_title", "created_at", "updated_at")
+    .filter(slug=slug, is_published=True)[:1], slug="prepared-model-slug")
+_model_images = Prepared(lambda model: ProductImage.objects.filter(model_id=model).order_by("position", "pk"),
+                         model=-7_000_001)
+_active_variants = Prepared(
+    lambda model: Product.objects.filter(model_id=model, is_active=True).defer("attributes", "created_at")
+    .order_by("storage_gb", "colour", "pk"), model=-7_000_002)
+_stored_boxes = Prepared(
+    lambda model: BuyBoxStanding.objects.filter(product__model_id=model, product__is_active=True)
+    .values_list("listing_id", "product_id", "grade", "price"), model=-7_000_003)
 
 
 def _variant_images(images: list[ProductImage], variant: Product) -> list[ProductImage]:
@@ -424,14 +439,13 @@ class BuyBoxSummary:
     price: Decimal
 
 
-def product_buy_boxes(*, product_ids: list[int]) -> dict[tuple[int, str], BuyBoxSummary]:
-    """The winner of each product × grade as stored (sellers' BuyBoxStanding, written by
-    sellers.selectors.buy_box_standings_refresh after every write to offers commits, before the
-    pages' versions are bumped), in one query of plain rows: no offer is ranked here."""
-    rows = BuyBoxStanding.objects.filter(product_id__in=product_ids).values_list(
-        "listing_id", "product_id", "grade", "price")
+def product_buy_boxes(*, model_id: int) -> dict[tuple[int, str], BuyBoxSummary]:
+    """The winner of each active variant × grade of a device model as stored (sellers'
+    BuyBoxStanding, written by sellers.selectors.buy_box_standings_refresh after every write to
+    offers commits, before the pages' versions are bumped), in one query of plain rows: no offer is
+    ranked here."""
     return {(product_id, grade): BuyBoxSummary(pk, product_id, grade, price)
-            for pk, product_id, grade, price in rows}
+            for pk, product_id, grade, price in _stored_boxes(model=model_id)}
 
 
 # The product page shows the buy box and the next best offers, this many in all; the others are one
@@ -446,18 +460,27 @@ OFFER_FIELDS = (
 )
 
 
-@functools.cache
-def _offers_shown():
-    """The product page's offers in buy-box order, the query built once per process (resolving the
-    effective price's expression was a fifth of reading them)."""
-    return offers_ranked().only(*OFFER_FIELDS).annotate(box_offers=Window(Count("pk")))
+def _offers_of_box(limit: int | None) -> Prepared:
+    """The offers of a product × grade in buy-box order, the first `limit` of them (all: None)."""
+    def build(product, grade):
+        offers = offers_ranked().only(*OFFER_FIELDS).annotate(box_offers=Window(Count("pk"))).filter(
+            product_id=product, grade=grade)
+        return offers[:limit] if limit else offers
+
+    return Prepared(build, product=-7_000_004, grade="prepared-grade")
+
+
+_offers_shown = {OFFERS_SHOWN: _offers_of_box(OFFERS_SHOWN), None: _offers_of_box(None)}
 
 
 def product_offers(*, product: Product, grade: str, limit: int | None = None) -> list[Listing]:
-    """The buyable offers of a product in a grade, in buy-box order (`limit`: the first ones only),
-    each with `box_offers`, the number of offers in the box, counted in the same query."""
-    offers = _offers_shown().filter(product_id=product.pk, grade=grade)
-    return list(offers[:limit] if limit else offers)
+    """The buyable offers of a product in a grade, in buy-box order (`limit`: the first ones only,
+    OFFERS_SHOWN or None), each with `box_offers`, the number of offers in the box, counted in the
+    same query."""
+    offers = _offers_shown[limit](product=product.pk, grade=grade)
+    for offer in offers:
+        offer.product = product
+    return offers
 
 
 def model_variant(*, slug: str, variant_slug: str | None,
@@ -517,7 +540,7 @@ def _model_page_build(*, slug: str, variant_slug: str | None, grade: str | None)
     model, products = found
     if not products:
         raise Http404("This device model has no variants yet.")
-    winners = product_buy_boxes(product_ids=[p.pk for p in products])
+    winners = product_buy_boxes(model_id=model.pk)
     by_slug = {p.slug: p for p in products}
     cheapest = min(winners.values(), key=lambda o: (o.price, Grade.rank(o.grade)), default=None)
     if variant_slug in by_slug:

@@ -101,7 +101,7 @@ def test_the_stored_boxes_equal_the_rule_from_scratch_after_random_writes_throug
         assert buy_box_standings_differences() == [], done
     assert {"price", "quantity", "suspend", "order", "bulk"} <= set(done)  # the doors were tried
     # The shop's buy box names the stored winner of every box.
-    shop = product_buy_boxes(product_ids=[p.pk for p in products])
+    shop = {key: box for p in products for key, box in product_buy_boxes(model_id=p.model_id).items()}
     stored = {(b.product_id, b.grade): b.listing_id for b in BuyBoxStanding.objects.all()}
     assert {key: box.listing_id for key, box in shop.items()} == stored
     # Each seller's insight, from the stored boxes, agrees with the single-listing rule.
