@@ -1,13 +1,13 @@
 """Offers in HTML, for the product page and the page of every offer of a variant × grade:
-{% offer_list offers more_url more_count %} the list of offers, one row each; {% add_to_cart offer %}
-an offer's form (in the buy box too); {% seller_rating seller %} and {% offer_device offer %} the
-seller's rating and the device's facts.
+{% offer_list offers more_url more_count %} the list of offers, one row each; {% buy_box_offer page %}
+the product page's buy box when it has an offer; {% add_to_cart offer %} an offer's form;
+{% seller_rating seller %} and {% offer_device offer %} the seller's rating and the device's facts.
 
 Written in Python rather than as included templates: a row through the template engine was about
 1.1 ms of a product page built after the cache was emptied (three includes, a URL, translations:
 half of rendering the page's body). The words are translated once per list, values escaped as the
-templates did, and the markup is the former catalog/_offer_list.html and orders/_add_to_cart.html
-byte for byte (the tests and the browser tests read it). The rating and the device's facts stay
+templates did, and the markup is the former catalog/_offer_list.html, orders/_add_to_cart.html and
+the buy box of catalog/_model_detail_content.html byte for byte (the tests and the browser tests read it). The rating and the device's facts stay
 templates (reviews/_rating.html, catalog/_offer_device.html), each rendered once per process for
 each set of its values (`language_part`); here they are rendered without an include's context.
 """
@@ -121,4 +121,47 @@ def offer_list(context, offers, more_url="", more_count=0) -> str:
         out.append(f'\n  <li class="offer-more"><a class="btn" href="{url}" hx-get="{url}" '
                    f'hx-target="#other-offers-list" hx-swap="outerHTML">{more}</a></li>\n  ')
     out.append("\n</ul>")
+    return mark_safe("".join(out))  # noqa: S308 - escaped above
+
+
+# At most this many available: the buy box says how many are left.
+FEW_LEFT = 3
+
+
+@register.simple_tag(takes_context=True)
+def buy_box_offer(context, page) -> str:
+    """The buy box of a product page with an offer (`page.buy_box`, with its `delivery`): the price
+    and the saving on new, the seller, the warranty, returns, delivery and stock, the device's
+    facts and the add-to-cart form."""
+    offer = page.buy_box
+    seller = offer.seller
+    price = escape(format_money(offer.price))
+    out = [f'\n        <h2 id="buy-box-title" class="visually-hidden">{escape(gettext("Best offer"))}</h2>\n'
+           f'        <div class="buy-box-price">\n'
+           f'          <span class="price price-large">{price}</span>\n          ']
+    if page.saving_percent > 0:
+        save = gettext("Save %(amount)s (%(percent)s%%)") % {"amount": escape(format_money(page.saving)),
+                                                             "percent": page.saving_percent}
+        out.append(f'\n            <span class="buy-box-new"><span class="price-old">'
+                   f'{escape(format_money(page.new_price))}</span> {escape(gettext("new"))}</span>\n'
+                   f'            <span class="badge badge-saving">{save}</span>\n          ')
+    available = offer.available
+    if available <= FEW_LEFT:
+        left = ngettext("Only %(n)s left", "Only %(n)s left", available) % {"n": available}
+        stock = f'<li class="fact-warning"><span class="stock-low">{left}</span></li>'
+    else:
+        stock = f'<li><span class="stock-ok">{escape(gettext("In stock"))}</span></li>'
+    express = gettext("or %(dates)s by express") % {"dates": conditional_escape(offer.delivery_express.dates)}
+    seller_url, name = escape(reverse("reviews:seller_page", args=[seller.slug])), escape(seller.name)
+    out.append(
+        f'\n        </div>\n'
+        f'        <ul class="buy-box-facts">\n'
+        f'          <li>{escape(gettext("Sold by"))} <a href="{seller_url}"><strong>{name}</strong></a>\n'
+        f'            {_rating(seller)}</li>\n'
+        f'          <li>{_warranty(offer.warranty_months)}</li>\n'
+        f'          <li>{escape(gettext("30 days to return it, for free"))}</li>\n'
+        f'          <li class="fact-delivery"><strong>{conditional_escape(offer.delivery.text)}</strong> '
+        f'<span class="muted small">{express}</span></li>\n'
+        f'          {stock}\n'
+        f'        </ul>\n        {_device(offer)}\n        {_Forms(context).form(offer)}\n      ')
     return mark_safe("".join(out))  # noqa: S308 - escaped above

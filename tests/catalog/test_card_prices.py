@@ -148,3 +148,16 @@ def test_product_page_cache_keeps_each_variant_and_grade_apart(client, iphone):
         for variant, grade, price in pairs:
             text = client.get(url, {"variant": variant, "grade": grade}).content.decode()
             assert BUY_BOX_PRICE.search(text).group(1) == price, (variant, grade)
+
+
+def test_a_picker_that_opens_another_grade_says_which_in_the_readers_language(client, iphone):
+    url = iphone["model"].get_absolute_url()
+    query = {"variant": "iphone-13-256-midnight", "grade": "fair"}
+    html = client.get(url, query).content.decode()
+    storage = html.split('id="picker-storage"')[1].split("</section>")[0]
+    assert '<span class="option-price">€547.00 in Good</span>' in storage
+    assert 'href="/p/iphone-13/?variant=iphone-13-128-midnight&amp;grade=good"' in storage
+    assert 'class="option is-selected" href="/p/iphone-13/?variant=iphone-13-256-midnight&amp;grade=fair" ' \
+           'aria-current="true"' in storage
+    french = client.get(url, query, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Stockage" in french and "547,00" in french.split('id="picker-storage"')[1].split("</section>")[0]
