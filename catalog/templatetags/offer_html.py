@@ -7,9 +7,11 @@ Written in Python rather than as included templates: a row through the template 
 1.1 ms of a product page built after the cache was emptied (three includes, a URL, translations:
 half of rendering the page's body). The words are translated once per list, values escaped as the
 templates did, and the markup is the former catalog/_offer_list.html, orders/_add_to_cart.html and
-the buy box of catalog/_model_detail_content.html byte for byte (the tests and the browser tests read it). The rating and the device's facts stay
-templates (reviews/_rating.html, catalog/_offer_device.html), each rendered once per process for
-each set of its values (`language_part`); here they are rendered without an include's context.
+the buy box of catalog/_model_detail_content.html byte for byte (the tests and the browser tests
+read it). The rating and the device's facts stay templates (reviews/_rating.html,
+catalog/_offer_device.html), each rendered once per process for each set of its values
+(`language_part`); here they are rendered without an include's context. Words are looked up
+outside the f-strings: makemessages does not read calls inside them.
 """
 from django import template
 from django.template.loader import get_template
@@ -135,31 +137,35 @@ def buy_box_offer(context, page) -> str:
     facts and the add-to-cart form."""
     offer = page.buy_box
     seller = offer.seller
+    best, sold_by = gettext("Best offer"), gettext("Sold by")
+    returns = gettext("30 days to return it, for free")
     price = escape(format_money(offer.price))
-    out = [f'\n        <h2 id="buy-box-title" class="visually-hidden">{escape(gettext("Best offer"))}</h2>\n'
+    out = [f'\n        <h2 id="buy-box-title" class="visually-hidden">{escape(best)}</h2>\n'
            f'        <div class="buy-box-price">\n'
            f'          <span class="price price-large">{price}</span>\n          ']
     if page.saving_percent > 0:
         save = gettext("Save %(amount)s (%(percent)s%%)") % {"amount": escape(format_money(page.saving)),
                                                              "percent": page.saving_percent}
+        new = gettext("new")
         out.append(f'\n            <span class="buy-box-new"><span class="price-old">'
-                   f'{escape(format_money(page.new_price))}</span> {escape(gettext("new"))}</span>\n'
+                   f'{escape(format_money(page.new_price))}</span> {escape(new)}</span>\n'
                    f'            <span class="badge badge-saving">{save}</span>\n          ')
     available = offer.available
     if available <= FEW_LEFT:
         left = ngettext("Only %(n)s left", "Only %(n)s left", available) % {"n": available}
         stock = f'<li class="fact-warning"><span class="stock-low">{left}</span></li>'
     else:
-        stock = f'<li><span class="stock-ok">{escape(gettext("In stock"))}</span></li>'
+        in_stock = gettext("In stock")
+        stock = f'<li><span class="stock-ok">{escape(in_stock)}</span></li>'
     express = gettext("or %(dates)s by express") % {"dates": conditional_escape(offer.delivery_express.dates)}
     seller_url, name = escape(reverse("reviews:seller_page", args=[seller.slug])), escape(seller.name)
     out.append(
         f'\n        </div>\n'
         f'        <ul class="buy-box-facts">\n'
-        f'          <li>{escape(gettext("Sold by"))} <a href="{seller_url}"><strong>{name}</strong></a>\n'
+        f'          <li>{escape(sold_by)} <a href="{seller_url}"><strong>{name}</strong></a>\n'
         f'            {_rating(seller)}</li>\n'
         f'          <li>{_warranty(offer.warranty_months)}</li>\n'
-        f'          <li>{escape(gettext("30 days to return it, for free"))}</li>\n'
+        f'          <li>{escape(returns)}</li>\n'
         f'          <li class="fact-delivery"><strong>{conditional_escape(offer.delivery.text)}</strong> '
         f'<span class="muted small">{express}</span></li>\n'
         f'          {stock}\n'
