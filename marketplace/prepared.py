@@ -81,17 +81,17 @@ class Prepared:
 
     def __init__(self, build: Callable[..., QuerySet], **placeholders: Any):
         self.build, self.placeholders = build, placeholders
+        self._model = None  # the queryset's model, known from the first call
         self._compiled: dict[tuple[str, str | None], _Compiled] = {}
 
     def __call__(self, **values: Any) -> list:
         if values.keys() != self.placeholders.keys():
             raise TypeError(f"expected the values of {sorted(self.placeholders)}, got {sorted(values)}")
         queryset = None
-        model = getattr(self, "_model", None)
-        if model is None:
+        if self._model is None:
             queryset = self.build(**self.placeholders)
-            model = self._model = queryset.model
-        db, language = router.db_for_read(model), get_language()
+            self._model = queryset.model
+        db, language = router.db_for_read(self._model), get_language()
         compiled = self._compiled.get((db, language))
         if compiled is None:
             queryset = queryset if queryset is not None else self.build(**self.placeholders)
