@@ -15,6 +15,8 @@ import os
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 
+from marketplace.tracked_keys import tracked
+
 
 class RedisCacheClient(DjangoRedisCacheClient):
     def __init__(self, *args, **kwargs):
@@ -34,3 +36,9 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def clear(self):
+        """Empties the cache, and this process's tracked keys with it at once: the others hear of
+        the flush from Redis (marketplace.tracked_keys), and so would this one, but a moment later."""
+        super().clear()
+        tracked.cleared()

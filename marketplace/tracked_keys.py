@@ -13,7 +13,8 @@ that connection, which makes Redis track it.
 So a value is served from memory only while no invalidation for it has reached this process, and
 for at most KEEP_SECONDS (a bound on what a lost message or a key's expiry could leave behind). A
 write made through this process (`changed`, called by the versions' one writer) is seen by its next
-read; one made by another process, once Redis's push has crossed the socket: Redis answers the
+read, and so is a flush through this process's cache (marketplace.cache.RedisCache.clear); one
+made by another process, once Redis's push has crossed the socket: Redis answers the
 writer first and pushes the invalidation in the same pass of its loop, microseconds later
 (tests/marketplace/test_tracked_keys.py measures it from another process, and reads back writes
 made on other connections thousands of times).
@@ -137,6 +138,11 @@ class TrackedKeys:
         with self._lock:
             for key in made:
                 self._values.pop(key, None)
+
+    def cleared(self) -> None:
+        """The cache was just emptied through this process: nothing kept is served again."""
+        with self._lock:
+            self._values = {}
 
     def _drop(self) -> None:
         connection, self._connection, self._values = self._connection, None, {}
