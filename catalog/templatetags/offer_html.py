@@ -16,11 +16,11 @@ outside the f-strings: makemessages does not read calls inside them.
 from django import template
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
-from marketplace.templatetags.money import format_money
+from marketplace.html import csrf_field, money
 
 register = template.Library()
 
@@ -29,19 +29,11 @@ _SLUG_PLACEHOLDER = "slug-placeholder-7f3a"
 MOST_AT_ONCE = 10
 
 
-def _csrf_field(context) -> str:
-    """What {% csrf_token %} renders in this context."""
-    token = context.get("csrf_token")
-    if not token or token == "NOTPROVIDED":  # noqa: S105 - Django's marker of a token not provided
-        return ""
-    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
-
-
 class _Forms:
     """What every add-to-cart form of a page shares: the CSRF field, the URL and the words."""
 
     def __init__(self, context):
-        self.csrf = _csrf_field(context)
+        self.csrf = csrf_field(context)
         self.action = reverse("orders:cart_add")
         self.quantity = escape(gettext("Quantity"))
         self.add = escape(gettext("Add to cart"))
@@ -112,7 +104,7 @@ def offer_list(context, offers, more_url="", more_count=0) -> str:
             f'<strong>{escape(seller.name)}</strong></a> {_rating(seller)}</div>\n'
             f'    <div class="offer-facts small muted">{_warranty(offer.warranty_months)} · {returns} · '
             f'{conditional_escape(offer.delivery.text)}{_device(offer)}</div>\n'
-            f'    <div class="offer-price price">{escape(format_money(offer.price))}</div>\n'
+            f'    <div class="offer-price price">{money(offer.price)}</div>\n'
             f'    <div class="offer-action">{forms.form(offer)}</div>\n'
             f'  </li>\n  ')
     out.append("\n  ")
@@ -139,16 +131,16 @@ def buy_box_offer(context, page) -> str:
     seller = offer.seller
     best, sold_by = gettext("Best offer"), gettext("Sold by")
     returns = gettext("30 days to return it, for free")
-    price = escape(format_money(offer.price))
+    price = money(offer.price)
     out = [f'\n        <h2 id="buy-box-title" class="visually-hidden">{escape(best)}</h2>\n'
            f'        <div class="buy-box-price">\n'
            f'          <span class="price price-large">{price}</span>\n          ']
     if page.saving_percent > 0:
-        save = gettext("Save %(amount)s (%(percent)s%%)") % {"amount": escape(format_money(page.saving)),
+        save = gettext("Save %(amount)s (%(percent)s%%)") % {"amount": money(page.saving),
                                                              "percent": page.saving_percent}
         new = gettext("new")
         out.append(f'\n            <span class="buy-box-new"><span class="price-old">'
-                   f'{escape(format_money(page.new_price))}</span> {escape(new)}</span>\n'
+                   f'{money(page.new_price)}</span> {escape(new)}</span>\n'
                    f'            <span class="badge badge-saving">{save}</span>\n          ')
     available = offer.available
     if available <= FEW_LEFT:

@@ -12,13 +12,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from catalog import words
-from marketplace.templatetags.money import format_money
+from marketplace.html import money
 
 register = template.Library()
-
-
-def _price(amount) -> str:
-    return escape(format_money(amount))
 
 
 @register.simple_tag
@@ -41,10 +37,10 @@ def variant_pickers(dimensions) -> str:
             if choice.price is None:
                 price = out_of_stock
             elif choice.grade_changes:
-                price = gettext("%(price)s in %(grade)s") % {"price": _price(choice.price),
+                price = gettext("%(price)s in %(grade)s") % {"price": money(choice.price),
                                                               "grade": escape(choice.grade_label)}
             else:
-                price = _price(choice.price)
+                price = money(choice.price)
             classes = ("option" + (" is-selected" if choice.selected else "")
                        + (" is-unavailable" if choice.price is None else ""))
             current, url = ' aria-current="true"' if choice.selected else "", conditional_escape(choice.url)
@@ -67,7 +63,7 @@ def grade_options(page) -> str:
         classes = (f"option grade-option grade-{grade}" + (" is-selected" if selected else "")
                    + (" is-unavailable" if choice.offer is None else ""))
         current = ' aria-current="true"' if selected else ""
-        price = _price(choice.price) if choice.offer else out_of_stock
+        price = money(choice.price) if choice.offer else out_of_stock
         out.append(f'\n        <li><a class="{classes}" href="{conditional_escape(choice.url)}"{current}>\n'
                    f'          <span class="option-label">{escape(choice.label)}</span>\n'
                    f'          <span class="option-price">{price}</span>\n'

@@ -17,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, gettext_noop, ngettext
 
-from marketplace.templatetags.money import format_money
+from marketplace.html import csrf_field, money
 from sellers.ledger.selectors import reason_label
 
 register = template.Library()
@@ -60,10 +60,6 @@ _WORDS = {
 }
 
 
-def _money(amount) -> str:
-    return escape(format_money(amount))
-
-
 def _value(value) -> str:
     """A value as {{ value }} renders it."""
     return conditional_escape(localize(template_localtime(value)))
@@ -77,9 +73,7 @@ class _Page:
         request = context["request"]
         self.words = {key: gettext(message) for key, message in _WORDS.items()}
         self.can_edit = bool(request.seller_can.get("listings_write"))
-        token = context.get("csrf_token")  # as {% csrf_token %} renders it
-        self.csrf = (f'<input type="hidden" name="csrfmiddlewaretoken" value="{conditional_escape(token)}">'
-                     if token and token != "NOTPROVIDED" else "")  # noqa: S105
+        self.csrf = csrf_field(context)
         self.next = escape(request.get_full_path())
         placeholder = str(_PK_PLACEHOLDER)
         self._history = reverse("sellers:listing_stock_history", args=[_PK_PLACEHOLDER]).split(placeholder)
@@ -131,7 +125,7 @@ class _Page:
             out.append(f'<span class="badge badge-success">{w["on_sale"]}</span>')
         out.append("\n  </td>\n  ")
         effective = (f'<div class="small muted effective-price">'
-                     f'{w["effective"] % {"price": _money(position.effective_price)}}</div>'
+                     f'{w["effective"] % {"price": money(position.effective_price)}}</div>'
                      if position.effective_price else "")
         change = self.stock_change(listing)
         stock_change = ""
@@ -139,7 +133,7 @@ class _Page:
             stock_change = (f'<div class="small muted"><a href="{self.history_url(pk)}">'
                             f'{w["stock_change"] % {"why": change[0], "when": change[1]}}</a></div>')
         if listing.archived_at or not can_edit:
-            out += ["\n", '    <td data-label="', w["price"], '" class="num">', _money(listing.price),
+            out += ["\n", '    <td data-label="', w["price"], '" class="num">', money(listing.price),
                     effective, "</td>\n", '    <td data-label="', w["quantity"], '" class="num">',
                     str(listing.quantity), stock_change, "</td>\n  "]
         else:
@@ -228,14 +222,14 @@ class _Page:
         if position.winner_price is None:
             return f'\n      <span class="small muted">{w["no_offer"]}</span>\n    '
         out = [f'\n      <span class="badge badge-danger">{w["losing"]}</span>\n',
-               f'      <div class="small">{w["buy_box"]} {_money(position.winner_price)}']
+               f'      <div class="small">{w["buy_box"]} {money(position.winner_price)}']
         if position.winner_effective_price:
-            effective = w["effective"] % {"price": _money(position.winner_effective_price)}
+            effective = w["effective"] % {"price": money(position.winner_effective_price)}
             out.append(f' <span class="muted">({effective})</span>')
         out.append("</div>\n      ")
         if position.price_to_win and not listing.archived_at:
             out.append(f'\n        <div class="small"><strong>{w["price_to_win"]} '
-                       f'{_money(position.price_to_win)}</strong></div>\n        ')
+                       f'{money(position.price_to_win)}</strong></div>\n        ')
             if self.can_edit:
                 match, pk = urls["listing_match_price"], listing.pk
                 out.append(f'<a class="btn btn-small" href="{match}"\n'
@@ -252,21 +246,21 @@ class _Page:
         if insight.holds_box:
             out.append("\n    ")
             if insight.runner_up_price is not None:
-                out.append(f'\n      <div>{w["runner_up"] % {"price": _money(insight.runner_up_price)}}')
+                out.append(f'\n      <div>{w["runner_up"] % {"price": money(insight.runner_up_price)}}')
                 if insight.runner_up_effective_price:
-                    effective = w["effective"] % {"price": _money(insight.runner_up_effective_price)}
+                    effective = w["effective"] % {"price": money(insight.runner_up_effective_price)}
                     out.append(f' <span class="muted">({effective})</span>')
                 out.append("</div>\n      ")
                 if insight.room_to_raise:
-                    room = w["room"] % {"more": _money(insight.room_to_raise),
-                                        "max": _money(insight.max_winning_price)}
+                    room = w["room"] % {"more": money(insight.room_to_raise),
+                                        "max": money(insight.max_winning_price)}
                     out.append(f'<div class="insight-room"><strong>{room}</strong></div>')
                 out.append("\n    ")
             else:
                 out.append(f'\n      <div class="muted">{w["alone"]}</div>\n    ')
             out.append("\n  ")
         elif insight.own_listing_wins:
-            winner = w["own_winning"] % {"price": _money(insight.winner_price)}
+            winner = w["own_winning"] % {"price": money(insight.winner_price)}
             out.append(f'\n    <div class="muted">{winner}</div>\n  ')
         out.append("\n  ")
         if insight.competing_offers:
